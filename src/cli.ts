@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigurationError, loadSettings, type RotatorSettings } from './config';
+import { createRotationServices, type RotationServices } from './createRotationServices';
+import { describeTargetResult } from './describeTargetResult';
+import { formatTable } from './formatTable';
+import { inspectTarget, type TargetStatus } from './rotation/inspectTarget';
+import { mapWithConcurrency } from './rotation/mapWithConcurrency';
+import { runRotation, type RotationRunResult } from './rotation/runRotation';
+import { scrubSecrets } from './rotation/scrubSecrets';
+
+/** Exit statuses (DESIGN §7). */
+export const exitStatus = { ok: 0, targetFailed: 1, badUsage: 2 } as const;
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Progress is drawn only on an interactive terminal. */
+  readonly isTerminal: boolean;
+  /** Builds the Azure clients; replaced only to count what a run would send. */
+  readonly createServices?: (settings: RotatorSettings) => RotationServices;
+}
+
+const usage = `Usage: sas-rotator <command> [options]
+
+Commands:
+  rotate   Rotate every due target (or the --only one) and publish the fresh callback URLs.
+  status   Show each target's key in use, last rotation, next due date and whether its URL works.
+  revoke   Emergency: regenerate BOTH keys of one workflow and publish a fresh URL (needs --only).
+  emulator Start the bundled local Azure emulator and print the environment to use with it.
+
+Options:
+  --targets FILE        Read the targets (JSON array) from FILE instead of ROTATION_TARGETS.
+  --only WORKFLOW_ID    Act on this workflow only.
+  --force               rotate: rotate the selected targets now even if not due (still alternating).
+  --dry-run             rotate: show what would be rotated; change nothing.
+  --json                Print one JSON object instead of a table.
+  -h, --help            Show this help.
+
+Exit status: 0 all succeeded or nothing due, 1 at least one target failed, 2 bad usage or configuration.
+Settings come from the environment; see README.md.`;
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        targets: { type: 'string' },
+        only: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n\n${usage}\n`);
+    return exitStatus.badUsage;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    (values.help ? io.stdout : io.stderr)(`${usage}\n`);
+    return values.help ? exitStatus.ok : exitStatus.badUsage;
+  }
+  if (positionals.length > 1) {
+    io.stderr(`Unexpected argument '${positionals[1]}'.\n\n${usage}\n`);
+    return exitStatus.badUsage;
+  }
+  if (command === 'emulator') {
+    return runEmulatorCommand(io);
+  }
+  if (command !== 'rotate' && command !== 'status' && command !== 'revoke') {
+    io.stderr(`Unknown command '${command}'.\n\n${usage}\n`);
+    return exitStatus.badUsage;
+  }
+  const misuse = checkOptions(command, values);
+  if (misuse) {
+    io.stderr(`${misuse}\n`);
+    return exitStatus.badUsage;
+  }
+
+  let settings: RotatorSettings;
+  try {
+    settings = loadCliSettings(io.env, values.targets, values.only);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      io.stderr(`${error.message}\nNothing was sent to Azure.\n`);
+      return exitStatus.badUsage;
+    }
+    throw error;
+  }
+
+  const services = (io.createServices ?? createRotationServices)(settings);
+  try {
+    if (command === 'status') {
+      return await runStatus(settings, services, values.json, io);
+    }
+    const result = await runRotation(settings.targets, services, {
+      mode: command === 'revoke' ? 'revoke' : values['dry-run'] ? 'dryRun' : 'rotate',
+      force: values.force,
+      invocationId: randomUUID(),
+      concurrency: settings.concurrency,
+      onTargetDone: io.isTerminal && !values.json ? progressReporter(io) : undefined,
+    });
+    io.stdout(values.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : `${formatRunReport(result)}\n`);
+    return result.targets.some((t) => t.action === 'failed') ? exitStatus.targetFailed : exitStatus.ok;
+  } finally {
+    await services.telemetry.flush();
+  }
+}
+
+function checkOptions(command: string, values: { only?: string; force: boolean; 'dry-run': boolean }): string | undefined {
+  if (command === 'revoke' && !values.only) {
+    return 'revoke needs --only WORKFLOW_ID: it regenerates both keys of one workflow, breaking every URL handed out before.';
+  }
+  if (command !== 'rotate' && (values.force || values['dry-run'])) {
+    return `--force and --dry-run apply to rotate only, not ${command}.`;
+  }
+  if (values.force && values['dry-run']) {
+    return '--force and --dry-run cannot be combined: use --dry-run alone to see what is due.';
+  }
+  return undefined;
+}
+
+function loadCliSettings(env: CliIo['env'], targetsFile: string | undefined, only: string | undefined): RotatorSettings {
+  let targetsJson;
+  if (targetsFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(targetsFile, 'utf8');
+    } catch (error) {
+      throw new ConfigurationError([`--targets ${targetsFile}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`]);
+    }
+    targetsJson = { text, source: targetsFile };
+  }
+  const settings = loadSettings(env, { targetsJson });
+  if (only === undefined) {
+    return settings;
+  }
+  const selected = settings.targets.filter((t) => t.workflowId.toLowerCase() === only.trim().replace(/\/+$/, '').toLowerCase());
+  if (selected.length === 0) {
+    throw new ConfigurationError([`--only ${scrubSecrets(only)}: no configured target has this workflowId. Fix: copy the workflowId from your targets.`]);
+  }
+  return { ...settings, targets: selected };
+}
+
+async function runStatus(settings: RotatorSettings, services: RotationServices, json: boolean, io: CliIo): Promise<number> {
+  const statuses = await mapWithConcurrency(
+    settings.targets,
+    settings.concurrency,
+    (target) => inspectTarget(target, services),
+    () => {
+      throw new Error('status runs without a deadline');
+    },
+  );
+  if (json) {
+    io.stdout(`${JSON.stringify({ targets: statuses }, null, 2)}\n`);
+  } else {
+    io.stdout(`${formatStatusReport(statuses)}\n`);
+  }
+  return statuses.some((s) => s.error) ? exitStatus.targetFailed : exitStatus.ok;
+}
+
+function toJsonReport(result: RotationRunResult): object {
+  return { outcome: result.outcome, invocationId: result.invocationId, targets: result.targets };
+}
+
+function workflowName(workflowId: string): string {
+  return workflowId.split('/').pop() ?? workflowId;
+}
+
+export function formatRunReport(result: RotationRunResult): string {
+  const rows = result.targets.map((t) => [
+    workflowName(t.workflowId),
+    t.trigger,
+    t.action,
+    t.reason,
+    t.keyType ?? '-',
+    t.oldSigFingerprint || t.newSigFingerprint ? `${t.oldSigFingerprint ?? '-'} -> ${t.newSigFingerprint ?? '-'}` : '-',
+    t.secretVersion ?? '-',
+  ]);
+  const table = formatTable(['WORKFLOW', 'TRIGGER', 'RESULT', 'REASON', 'KEY', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION'], rows);
+  const problems = result.targets
+    .filter((t) => t.error)
+    .map((t) => `  ${workflowName(t.workflowId)}: ${t.action === 'failed' ? `failed at ${t.error?.step}` : 'skipped'}${t.error?.statusCode ? ` (${t.error.statusCode}${t.error.code ? ` ${t.error.code}` : ''})` : t.error?.code ? ` (${t.error.code})` : ''}: ${t.error?.message}`);
+  return [table, '', `Outcome: ${result.outcome} (invocation ${result.invocationId}, ${result.durationMs} ms)`, ...(problems.length ? ['', 'Problems:', ...problems] : [])].join('\n');
+}
+
+function formatStatusReport(statuses: readonly TargetStatus[]): string {
+  const rows = statuses.map((s) => [
+    workflowName(s.workflowId),
+    s.secretName,
+    s.keyType ?? '-',
+    s.rotatedAt ?? 'never',
+    s.nextDueAt ?? 'now',
+    s.sigFingerprint ?? '-',
+    s.urlWorks === undefined ? '-' : s.urlWorks ? 'yes' : 'NO',
+    s.error ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
+  ]);
+  const table = formatTable(['WORKFLOW', 'SECRET', 'KEY IN USE', 'LAST ROTATION', 'NEXT DUE', 'SIG FINGERPRINT', 'URL WORKS', 'DUE'], rows);
+  const problems = statuses
+    .filter((s) => s.error)
+    .map((s) => `  ${workflowName(s.workflowId)}: cannot read (${[s.error?.statusCode, s.error?.code].filter(Boolean).join(' ')}): ${s.error?.message}`);
+  return [table, ...(problems.length ? ['', 'Problems:', ...problems] : [])].join('\n');
+}
+
+function progressReporter(io: CliIo): (result: Parameters<typeof describeTargetResult>[0], done: number, total: number) => void {
+  return (result, done, total) => {
+    io.stderr(`[${done}/${total}] ${describeTargetResult(result)}\n`);
+  };
+}
+
+async function runEmulatorCommand(io: CliIo): Promise<number> {
+  // Resolved at run time: the emulator ships with the source checkout, not with a deployment.
+  let emulatorModule: { runEmulatorCommand(io: CliIo): Promise<number> };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- path computed at run time on purpose
+    emulatorModule = require(join(__dirname, '..', 'emulator', 'runEmulatorCommand'));
+  } catch {
+    io.stderr('The emulator is part of the source checkout, not of a deployed package: run it from a clone of the repository.\n');
+    return exitStatus.badUsage;
+  }
+  return emulatorModule.runEmulatorCommand(io);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    isTerminal: Boolean(process.stderr.isTTY),
+  }).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      process.stderr.write(`sas-rotator: ${scrubSecrets(error instanceof Error ? error.message : String(error))}\n`);
+      process.exitCode = exitStatus.targetFailed;
+    },
+  );
+}

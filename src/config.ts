@@ -1,0 +1,315 @@
+import type { RotationTarget } from './rotation/RotationTarget';
+import { scrubSecrets } from './rotation/scrubSecrets';
+
+/** Everything sas-rotator reads from app settings / the environment (DESIGN §4), validated. */
+export interface RotatorSettings {
+  readonly schedule: string;
+  readonly targets: readonly RotationTarget[];
+  readonly intervalDays: number;
+  readonly concurrency: number;
+  readonly keyVaultUri: string;
+  readonly resourceManagerEndpoint: string;
+  readonly flowApiEndpoint: string;
+  /** Undefined: telemetry off. */
+  readonly appInsightsConnectionString: string | undefined;
+}
+
+export const settingDefaults = {
+  ROTATION_SCHEDULE: '0 0 3 * * *',
+  ROTATION_INTERVAL_DAYS: 30,
+  ROTATION_CONCURRENCY: 8,
+  AZURE_RESOURCE_MANAGER_ENDPOINT: 'https://management.azure.com',
+  FLOW_API_ENDPOINT: 'https://api.flow.microsoft.com',
+} as const;
+
+export const limits = {
+  intervalDays: { min: 1, max: 365 },
+  concurrency: { min: 1, max: 64 },
+  targets: 10_000,
+  secretName: /^[0-9a-zA-Z-]{1,127}$/,
+  trigger: /^[A-Za-z0-9_.-]{1,80}$/,
+} as const;
+
+/** Bad settings or targets. Lists every problem at once; nothing has been sent to Azure. */
+export class ConfigurationError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+    this.problems = problems;
+  }
+}
+
+export interface LoadSettingsOptions {
+  /** The targets as JSON text from `--targets FILE`, which replaces `ROTATION_TARGETS`. */
+  readonly targetsJson?: { readonly text: string; readonly source: string };
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates all settings; throws one ConfigurationError naming every problem. */
+export function loadSettings(env: Environment, options: LoadSettingsOptions = {}): RotatorSettings {
+  const problems: string[] = [];
+  const intervalDays = readInteger(env, 'ROTATION_INTERVAL_DAYS', settingDefaults.ROTATION_INTERVAL_DAYS, limits.intervalDays, problems);
+  const concurrency = readInteger(env, 'ROTATION_CONCURRENCY', settingDefaults.ROTATION_CONCURRENCY, limits.concurrency, problems);
+  const schedule = readSchedule(env, problems);
+  const keyVaultUri = readHttpsUrl(env, 'KEY_VAULT_URI', undefined, problems, 'set it to your vault, e.g. https://<vault-name>.vault.azure.net/');
+  const resourceManagerEndpoint = readHttpsUrl(env, 'AZURE_RESOURCE_MANAGER_ENDPOINT', settingDefaults.AZURE_RESOURCE_MANAGER_ENDPOINT, problems, 'use e.g. https://management.azure.com');
+  const flowApiEndpoint = readHttpsUrl(env, 'FLOW_API_ENDPOINT', settingDefaults.FLOW_API_ENDPOINT, problems, 'use e.g. https://api.flow.microsoft.com');
+  const appInsightsConnectionString = readConnectionString(env, problems);
+
+  if (nonEmpty(env.ROTATION_DISCOVERY)) {
+    problems.push(
+      'ROTATION_DISCOVERY: discovery by tag is not available in this version. Fix: remove ROTATION_DISCOVERY and list the workflows in ROTATION_TARGETS.',
+    );
+  }
+
+  let targets: RotationTarget[] = [];
+  const targetsSource = options.targetsJson?.source ?? 'ROTATION_TARGETS';
+  const targetsText = options.targetsJson?.text ?? env.ROTATION_TARGETS;
+  if (!nonEmpty(targetsText)) {
+    problems.push('ROTATION_TARGETS is not set. Fix: set it to a JSON array such as [{"workflowId":"/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>"}], or pass --targets FILE.');
+  } else {
+    targets = parseTargets(targetsText, targetsSource, intervalDays ?? settingDefaults.ROTATION_INTERVAL_DAYS, problems);
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigurationError(problems);
+  }
+  return {
+    schedule,
+    targets,
+    intervalDays: intervalDays as number,
+    concurrency: concurrency as number,
+    keyVaultUri: keyVaultUri as string,
+    resourceManagerEndpoint: resourceManagerEndpoint as string,
+    flowApiEndpoint: flowApiEndpoint as string,
+    appInsightsConnectionString,
+  };
+}
+
+const targetFields = ['workflowId', 'trigger', 'secretName', 'intervalDays', 'adopt'] as const;
+const consumptionWorkflowId =
+  /^\/subscriptions\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/resourceGroups\/([-\w.()]{1,90})\/providers\/Microsoft\.Logic\/workflows\/([-\w.()]{1,80})$/i;
+
+/** Parses the targets JSON (DESIGN §4), pushing one problem per bad field. */
+export function parseTargets(text: string, source: string, defaultIntervalDays: number, problems: string[]): RotationTarget[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    problems.push(`${source} is not valid JSON (${scrubSecrets((error as Error).message)}). Fix: provide a JSON array of targets.`);
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    problems.push(`${source} must be a JSON array of targets, not ${describeJsonType(parsed)}. Fix: wrap the target objects in [ ].`);
+    return [];
+  }
+  if (parsed.length === 0) {
+    problems.push(`${source} is an empty list. Fix: add at least one target.`);
+    return [];
+  }
+  if (parsed.length > limits.targets) {
+    problems.push(`${source} lists ${parsed.length} targets; at most ${limits.targets} are supported per app. Fix: split the estate across several apps.`);
+    return [];
+  }
+
+  const targets: RotationTarget[] = [];
+  parsed.forEach((entry: unknown, index: number) => {
+    const target = parseTarget(entry, `${source}[${index}]`, defaultIntervalDays, problems);
+    if (target) {
+      targets.push(target);
+    }
+  });
+
+  const byWorkflow = new Map<string, number>();
+  const bySecret = new Map<string, number>();
+  targets.forEach((target, index) => {
+    const workflowKey = target.workflowId.toLowerCase();
+    const firstWithWorkflow = byWorkflow.get(workflowKey);
+    if (firstWithWorkflow !== undefined) {
+      problems.push(
+        `${source}: workflow ${target.workflowId} is listed twice (targets #${firstWithWorkflow} and #${index}). A workflow's two keys are shared by all its triggers, so two targets would regenerate each other's published key. Fix: keep one target per workflow.`,
+      );
+    } else {
+      byWorkflow.set(workflowKey, index);
+    }
+    const secretKey = target.secretName.toLowerCase();
+    const firstWithSecret = bySecret.get(secretKey);
+    if (firstWithSecret !== undefined) {
+      problems.push(
+        `${source}: targets #${firstWithSecret} and #${index} both publish to secret '${target.secretName}' (Key Vault secret names are case-insensitive). Fix: give one of them its own secretName.`,
+      );
+    } else {
+      bySecret.set(secretKey, index);
+    }
+  });
+  return targets;
+}
+
+function parseTarget(entry: unknown, where: string, defaultIntervalDays: number, problems: string[]): RotationTarget | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    problems.push(`${where} must be an object with a workflowId, not ${describeJsonType(entry)}.`);
+    return undefined;
+  }
+  const fields = entry as Record<string, unknown>;
+  const workflowIdValue = fields.workflowId;
+  const label = typeof workflowIdValue === 'string' ? `${where} (${truncate(workflowIdValue)})` : where;
+  const before = problems.length;
+
+  for (const name of Object.keys(fields)) {
+    if (!(targetFields as readonly string[]).includes(name)) {
+      const suggestion = targetFields.find((known) => known.toLowerCase() === name.toLowerCase().replace(/[^a-z]/g, '') || known.toLowerCase().startsWith(name.toLowerCase().slice(0, 5)));
+      problems.push(`${label}: unknown field '${truncate(name)}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''} Known fields: ${targetFields.join(', ')}.`);
+    }
+  }
+
+  let workflowId = '';
+  let workflowName = '';
+  if (typeof workflowIdValue !== 'string' || workflowIdValue.trim() === '') {
+    problems.push(`${label}: workflowId is missing. Fix: set it to the workflow's resource ID, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>.`);
+  } else {
+    workflowId = workflowIdValue.trim().replace(/\/+$/, '');
+    const match = consumptionWorkflowId.exec(workflowId);
+    if (match) {
+      workflowName = match[3] as string;
+    } else {
+      problems.push(`${label}: workflowId ${describeWorkflowIdProblem(workflowId)}`);
+    }
+  }
+
+  const trigger = fields.trigger === undefined ? 'manual' : fields.trigger;
+  if (typeof trigger !== 'string' || !limits.trigger.test(trigger)) {
+    problems.push(`${label}: trigger ${describeValue(trigger)} is not a trigger name. Fix: use the Request trigger's name (letters, digits, '_', '-', '.'), e.g. "manual".`);
+  }
+
+  let secretName: unknown = fields.secretName;
+  if (secretName === undefined) {
+    secretName = defaultSecretName(workflowName, typeof trigger === 'string' ? trigger : 'manual');
+  } else if (typeof secretName !== 'string' || !limits.secretName.test(secretName)) {
+    problems.push(`${label}: secretName ${describeValue(secretName)} is not a valid Key Vault secret name. Fix: use 1-127 letters, digits and '-'.`);
+  }
+
+  let intervalDays: unknown = fields.intervalDays;
+  if (intervalDays === undefined) {
+    intervalDays = defaultIntervalDays;
+  } else if (!Number.isInteger(intervalDays) || (intervalDays as number) < limits.intervalDays.min || (intervalDays as number) > limits.intervalDays.max) {
+    problems.push(`${label}: intervalDays ${describeValue(intervalDays)} is out of range. Fix: use a whole number of days from ${limits.intervalDays.min} to ${limits.intervalDays.max}.`);
+  }
+
+  const adopt = fields.adopt === undefined ? false : fields.adopt;
+  if (typeof adopt !== 'boolean') {
+    problems.push(`${label}: adopt ${describeValue(adopt)} must be true or false.`);
+  }
+
+  if (problems.length > before) {
+    return undefined;
+  }
+  return {
+    workflowId,
+    trigger: trigger as string,
+    secretName: secretName as string,
+    intervalDays: intervalDays as number,
+    adopt: adopt as boolean,
+  };
+}
+
+/** `<workflow>-<trigger>-url`, lowercased, anything outside [0-9a-z-] as '-', at most 127 chars (DESIGN §5). */
+export function defaultSecretName(workflowName: string, trigger: string): string {
+  return `${workflowName}-${trigger}-url`.toLowerCase().replace(/[^0-9a-z-]/g, '-').slice(0, 127);
+}
+
+function describeWorkflowIdProblem(workflowId: string): string {
+  const shown = `'${truncate(workflowId)}'`;
+  if (/\/providers\/Microsoft\.Web\/sites\/[^/]+\/workflows\//i.test(workflowId)) {
+    return `${shown} is a Logic Apps Standard workflow, which this version cannot rotate yet. Fix: remove it, or list a Consumption workflow (/providers/Microsoft.Logic/workflows/<name>).`;
+  }
+  if (/\/providers\/Microsoft\.ProcessSimple\/environments\//i.test(workflowId)) {
+    return `${shown} is a Power Automate flow, which this version cannot rotate yet. Fix: remove it, or list a Logic Apps workflow.`;
+  }
+  if (!/^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\//i.test(workflowId)) {
+    return `${shown} does not start with /subscriptions/<subscription GUID>/. Fix: copy the resource ID from the workflow's Properties page in the portal.`;
+  }
+  return `${shown} is not a Logic Apps workflow resource ID. Fix: use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>.`;
+}
+
+function readInteger(
+  env: Environment,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+  problems: string[],
+): number | undefined {
+  const text = env[name];
+  if (!nonEmpty(text)) {
+    return fallback;
+  }
+  const value = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || value < range.min || value > range.max) {
+    problems.push(`${name} is '${truncate(text)}'. Fix: use a whole number from ${range.min} to ${range.max} (default ${fallback}).`);
+    return undefined;
+  }
+  return value;
+}
+
+function readSchedule(env: Environment, problems: string[]): string {
+  const schedule = nonEmpty(env.ROTATION_SCHEDULE) ? env.ROTATION_SCHEDULE.trim() : settingDefaults.ROTATION_SCHEDULE;
+  if (schedule.split(/\s+/).length !== 6) {
+    problems.push(`ROTATION_SCHEDULE is '${truncate(schedule)}'. Fix: use a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '0 0 3 * * *'.`);
+  }
+  return schedule;
+}
+
+function readHttpsUrl(env: Environment, name: string, fallback: string | undefined, problems: string[], hint: string): string | undefined {
+  const text = nonEmpty(env[name]) ? (env[name] as string).trim() : fallback;
+  if (text === undefined) {
+    problems.push(`${name} is not set. Fix: ${hint}.`);
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push(`${name} is '${truncate(scrubSecrets(text))}', which is not a URL. Fix: ${hint}.`);
+    return undefined;
+  }
+  if (url.protocol !== 'https:') {
+    problems.push(`${name} must use https (Azure refuses bearer tokens over plain http). Fix: ${hint}.`);
+    return undefined;
+  }
+  return text.replace(/\/+$/, '');
+}
+
+function readConnectionString(env: Environment, problems: string[]): string | undefined {
+  const text = env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  if (!nonEmpty(text)) {
+    return undefined;
+  }
+  if (!/(^|;)\s*InstrumentationKey=[^;]+/i.test(text)) {
+    problems.push('APPLICATIONINSIGHTS_CONNECTION_STRING has no InstrumentationKey. Fix: copy the connection string from the Application Insights resource, or unset it to turn telemetry off.');
+    return undefined;
+  }
+  return text.trim();
+}
+
+function nonEmpty(text: string | undefined): text is string {
+  return text !== undefined && text.trim() !== '';
+}
+
+function describeJsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${truncate(scrubSecrets(value))}'`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return describeJsonType(value);
+  return String(value);
+}
+
+function truncate(text: string): string {
+  return text.length > 140 ? `${text.slice(0, 140)}…` : text;
+}

@@ -1,0 +1,28 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import type { RotatorSettings } from './config';
+import { ConsumptionWorkflowGateway } from './providers/ConsumptionWorkflowGateway';
+import { noTelemetry, type RotationTelemetry } from './rotation/RotationTelemetry';
+import type { RotationDependencies } from './rotation/rotateTarget';
+import { KeyVaultCallbackUrlStore } from './secrets/KeyVaultCallbackUrlStore';
+import { AppInsightsRotationTelemetry } from './telemetry/AppInsightsRotationTelemetry';
+
+export interface RotationServices extends RotationDependencies {
+  readonly telemetry: RotationTelemetry;
+}
+
+/**
+ * The composition root: one credential per process. DefaultAzureCredential honours
+ * AZURE_TOKEN_CREDENTIALS (e.g. `ManagedIdentityCredential` in Azure, `dev` on a laptop) and
+ * AZURE_CLIENT_ID (a user-assigned identity), as users of the Azure SDK expect.
+ */
+export function createRotationServices(settings: RotatorSettings): RotationServices {
+  const credential = new DefaultAzureCredential();
+  return {
+    gateway: new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint),
+    store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri),
+    telemetry: settings.appInsightsConnectionString
+      ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString)
+      : noTelemetry,
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,23 @@
+import type { KeyType } from './KeyType';
+import type { TargetFailure } from './TargetRotationError';
+
+/** Why a target was (or was not) acted on. */
+export type DueReason = 'first' | 'interval' | 'repair' | 'forced' | 'revoke' | 'notDue';
+
+/** What happened to a target in a run: `rotated`, `skipped`, `failed`, `planned` (dry run) or `revoked`. */
+export type TargetAction = 'rotated' | 'skipped' | 'failed' | 'planned' | 'revoked';
+
+/** One line of a run's report (the CLI's `--json` `targets[]`, DESIGN §7). Holds no secret. */
+export interface TargetResult {
+  readonly workflowId: string;
+  readonly trigger: string;
+  readonly secretName: string;
+  readonly action: TargetAction;
+  readonly reason: DueReason;
+  /** The key regenerated (rotation) or whose URL was republished (repair). */
+  readonly keyType: KeyType | undefined;
+  readonly secretVersion: string | undefined;
+  readonly oldSigFingerprint: string | undefined;
+  readonly newSigFingerprint: string | undefined;
+  readonly error?: TargetFailure;
+}

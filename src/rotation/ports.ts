@@ -1,0 +1,46 @@
+import type { KeyType } from './KeyType';
+import type { RotationTarget } from './RotationTarget';
+
+/**
+ * The narrow interfaces the protocol needs from Azure. Adapters in src/providers, src/secrets and
+ * src/telemetry implement them with the Azure SDK; nothing in src/rotation imports an SDK.
+ */
+export interface OperationOptions {
+  /** The run's deadline: every I/O call stops when it fires. */
+  readonly abortSignal?: AbortSignal;
+}
+
+/** A workflow host (Consumption Logic Apps today) that owns the access keys of a workflow. */
+export interface WorkflowGateway {
+  /** The trigger's callback URL signed with the given key. */
+  listCallbackUrl(target: RotationTarget, keyType: KeyType, options?: OperationOptions): Promise<string>;
+  /** Replaces the given key; every URL signed with its old value stops working. */
+  regenerateAccessKey(target: RotationTarget, keyType: KeyType, options?: OperationOptions): Promise<void>;
+}
+
+/** The latest version of a target's secret, as stored. */
+export interface PublishedSecret {
+  readonly secretName: string;
+  readonly version: string;
+  /** The published callback URL. Secret. */
+  readonly value: string | undefined;
+  readonly contentType: string | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly expiresOn: Date | undefined;
+}
+
+/** What a rotation writes as a new secret version (DESIGN §5). */
+export interface CallbackUrlPublication {
+  readonly value: string;
+  readonly contentType: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly expiresOn: Date;
+}
+
+/** Where consumers read the callback URL: Key Vault. */
+export interface CallbackUrlStore {
+  /** The latest version of the secret, or undefined when it does not exist. */
+  readLatest(secretName: string, options?: OperationOptions): Promise<PublishedSecret | undefined>;
+  /** Writes a new version of the secret and returns its version id. */
+  publish(secretName: string, publication: CallbackUrlPublication, options?: OperationOptions): Promise<{ version: string }>;
+}

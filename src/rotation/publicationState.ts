@@ -1,0 +1,137 @@
+import { parseCallbackUrl, type CallbackUrl } from './CallbackUrl';
+import { isKeyType, type KeyType } from './KeyType';
+import type { CallbackUrlPublication, PublishedSecret } from './ports';
+import type { RotationTarget } from './RotationTarget';
+import { scrubSecrets } from './scrubSecrets';
+import { sigFingerprint } from './sigFingerprint';
+import { TargetRotationError } from './TargetRotationError';
+
+export const managedByTagValue = 'sas-rotator';
+export const callbackUrlContentType = 'text/uri-list';
+const dayInMs = 24 * 60 * 60 * 1000;
+/** Clock skew we tolerate between this host and whoever wrote `rotatedAt`. */
+const allowedClockSkewMs = 5 * 60 * 1000;
+
+/** What the latest secret version says about the target, read from its value and tags (DESIGN §5). */
+export interface PublicationState {
+  readonly secretVersion: string;
+  /** The key that signs the published URL: the one a scheduled rotation never regenerates. */
+  readonly keyType: KeyType;
+  readonly rotatedAt: Date;
+  readonly expiresOn: Date | undefined;
+  readonly callbackUrl: CallbackUrl;
+}
+
+/**
+ * Reads the state of a target from its secret. Undefined means "never rotated by sas-rotator":
+ * no secret, or an adopted one. A secret we cannot trust stops the target before anything is
+ * regenerated or overwritten.
+ */
+export function readPublicationState(
+  target: RotationTarget,
+  secret: PublishedSecret | undefined,
+  now: Date,
+): PublicationState | undefined {
+  if (!secret) {
+    return undefined;
+  }
+  const problem = (what: string, fix: string): TargetRotationError =>
+    new TargetRotationError({
+      step: 'readSecret',
+      code: 'UnusableSecret',
+      message: `Secret '${secret.secretName}' of target ${target.workflowId} (trigger '${target.trigger}'): ${what}. Nothing was regenerated or overwritten. Fix: ${fix}.`,
+    });
+
+  if (secret.tags.managedBy !== managedByTagValue) {
+    if (target.adopt) {
+      return undefined;
+    }
+    throw problem(
+      `the secret exists but was not created by sas-rotator (tag managedBy is ${describeTag(secret.tags.managedBy)})`,
+      `give the target another secretName, or set "adopt": true on the target to let sas-rotator take the secret over`,
+    );
+  }
+  const workflowIdTag = secret.tags.workflowId;
+  if (workflowIdTag === undefined || workflowIdTag.toLowerCase() !== target.workflowId.toLowerCase()) {
+    throw problem(
+      `tag workflowId is ${describeTag(workflowIdTag)}, not this target's workflow`,
+      'give each target its own secretName',
+    );
+  }
+  const triggerTag = secret.tags.trigger;
+  if (triggerTag === undefined || triggerTag.toLowerCase() !== target.trigger.toLowerCase()) {
+    throw problem(`tag trigger is ${describeTag(triggerTag)}, not '${target.trigger}'`, 'give each target its own secretName');
+  }
+  const keyType = secret.tags.keyType;
+  if (!isKeyType(keyType)) {
+    throw problem(
+      `tag keyType is ${describeTag(keyType)}; expected 'Primary' or 'Secondary'`,
+      'set keyType to the key that signs the stored URL, or delete the secret so the next run starts afresh',
+    );
+  }
+  const rotatedAtTag = secret.tags.rotatedAt;
+  const rotatedAt = rotatedAtTag === undefined ? undefined : parseIsoTimestamp(rotatedAtTag);
+  if (!rotatedAt) {
+    throw problem(`tag rotatedAt is ${describeTag(rotatedAtTag)}; expected an ISO 8601 UTC time`, 'correct the rotatedAt tag');
+  }
+  if (rotatedAt.getTime() > now.getTime() + allowedClockSkewMs) {
+    throw problem(`tag rotatedAt (${rotatedAtTag}) is in the future`, "correct the rotatedAt tag or this host's clock");
+  }
+  const callbackUrl = secret.value === undefined ? undefined : parseCallbackUrl(secret.value);
+  if (!callbackUrl) {
+    throw problem('the secret value is not a callback URL with a sig', 'delete the secret version or set adopt: true');
+  }
+  return { secretVersion: secret.version, keyType, rotatedAt, expiresOn: secret.expiresOn, callbackUrl };
+}
+
+/** True when the last rotation is at least `intervalDays` old. */
+export function isIntervalElapsed(state: PublicationState, intervalDays: number, now: Date): boolean {
+  return now.getTime() - state.rotatedAt.getTime() >= intervalDays * dayInMs;
+}
+
+/** The moment a rotation of `intervalDays` makes the target due again. */
+export function nextDueAt(state: PublicationState, intervalDays: number): Date {
+  return new Date(state.rotatedAt.getTime() + intervalDays * dayInMs);
+}
+
+/**
+ * The new secret version for a freshly signed URL. It expires when its key is due to be
+ * regenerated: two intervals later, because alternation leaves it valid for one extra interval.
+ */
+export function buildPublication(
+  target: RotationTarget,
+  keyType: KeyType,
+  callbackUrl: CallbackUrl,
+  rotatedAt: Date,
+): CallbackUrlPublication {
+  return {
+    value: callbackUrl.value,
+    contentType: callbackUrlContentType,
+    tags: {
+      keyType,
+      workflowId: target.workflowId,
+      trigger: target.trigger,
+      rotatedAt: rotatedAt.toISOString(),
+      sigFingerprint: sigFingerprint(callbackUrl.sig),
+      managedBy: managedByTagValue,
+    },
+    expiresOn: new Date(rotatedAt.getTime() + 2 * target.intervalDays * dayInMs),
+  };
+}
+
+function parseIsoTimestamp(text: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) {
+    return undefined;
+  }
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function describeTag(value: string | undefined): string {
+  if (value === undefined) {
+    return 'missing';
+  }
+  const scrubbed = scrubSecrets(value);
+  const shown = scrubbed.length > 80 ? `${scrubbed.slice(0, 80)}…` : scrubbed;
+  return `'${shown}'`;
+}

@@ -1,0 +1,102 @@
+import { mapWithConcurrency } from './mapWithConcurrency';
+import type { RotationTarget } from './RotationTarget';
+import type { RunOutcome } from './RotationTelemetry';
+import { rotateTarget, type RotationDependencies, type TargetMode } from './rotateTarget';
+import type { TargetResult } from './TargetResult';
+
+export interface RunRotationOptions {
+  readonly mode: TargetMode;
+  readonly force?: boolean;
+  readonly invocationId: string;
+  readonly isPastDue?: boolean;
+  /** Targets rotated at once (`ROTATION_CONCURRENCY`). */
+  readonly concurrency: number;
+  /** The run's deadline: no target starts after it fires, and in-flight calls are cancelled. */
+  readonly abortSignal?: AbortSignal;
+  /** Called as each target finishes, for progress display. */
+  readonly onTargetDone?: (result: TargetResult, done: number, total: number) => void;
+}
+
+/** The report of a whole run (the CLI's `--json` object, DESIGN §7). */
+export interface RotationRunResult {
+  readonly outcome: RunOutcome;
+  readonly invocationId: string;
+  readonly targets: readonly TargetResult[];
+  readonly durationMs: number;
+}
+
+/**
+ * Walks the targets with bounded concurrency. Each target's failure stays its own: one broken
+ * workflow never stops the others. Records one `SasKeyRotationRun` per run (not for dry runs).
+ */
+export async function runRotation(
+  targets: readonly RotationTarget[],
+  dependencies: RotationDependencies,
+  options: RunRotationOptions,
+): Promise<RotationRunResult> {
+  const startedAt = performance.now();
+  let done = 0;
+  const results = await mapWithConcurrency(
+    targets,
+    options.concurrency,
+    async (target) => {
+      const result = await rotateTarget(target, dependencies, {
+        mode: options.mode,
+        force: options.force ?? false,
+        invocationId: options.invocationId,
+        abortSignal: options.abortSignal,
+      });
+      options.onTargetDone?.(result, ++done, targets.length);
+      return result;
+    },
+    (target) => notStartedBeforeDeadline(target),
+    options.abortSignal,
+  );
+  const durationMs = Math.round(performance.now() - startedAt);
+  const outcome = runOutcome(results);
+  if (options.mode !== 'dryRun') {
+    dependencies.telemetry.trackRun({
+      outcome,
+      invocationId: options.invocationId,
+      isPastDue: options.isPastDue ?? false,
+      targets: results.length,
+      rotated: results.filter(isRotation).length,
+      skipped: results.filter((r) => r.action === 'skipped').length,
+      failed: results.filter((r) => r.action === 'failed').length,
+      durationMs,
+    });
+  }
+  return { outcome, invocationId: options.invocationId, targets: results, durationMs };
+}
+
+export function runOutcome(results: readonly TargetResult[]): RunOutcome {
+  const failed = results.filter((r) => r.action === 'failed').length;
+  const acted = results.filter((r) => isRotation(r) || r.action === 'planned').length;
+  if (failed > 0) {
+    return acted > 0 ? 'PartiallyFailed' : 'Failed';
+  }
+  return acted > 0 ? 'Succeeded' : 'NothingDue';
+}
+
+function isRotation(result: TargetResult): boolean {
+  return result.action === 'rotated' || result.action === 'revoked';
+}
+
+function notStartedBeforeDeadline(target: RotationTarget): TargetResult {
+  return {
+    workflowId: target.workflowId,
+    trigger: target.trigger,
+    secretName: target.secretName,
+    action: 'skipped',
+    reason: 'notDue',
+    keyType: undefined,
+    secretVersion: undefined,
+    oldSigFingerprint: undefined,
+    newSigFingerprint: undefined,
+    error: {
+      step: 'readSecret',
+      code: 'DeadlineReached',
+      message: 'Not started: the run reached its deadline before this target; the next run picks it up.',
+    },
+  };
+}

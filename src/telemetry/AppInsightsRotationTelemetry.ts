@@ -1,0 +1,74 @@
+import { TelemetryClient } from 'applicationinsights';
+import { isLoopbackUrl } from '../isLoopbackUrl';
+import type { RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../rotation/RotationTelemetry';
+import { scrubSecrets } from '../rotation/scrubSecrets';
+import { telemetryEventNames } from './telemetryEventNames';
+
+/**
+ * Rotation events as Application Insights custom events. The client uses its own providers
+ * (`useGlobalProviders: false`), so it neither patches modules nor collides with the Functions
+ * host's own telemetry, and collects nothing but what we track.
+ */
+export class AppInsightsRotationTelemetry implements RotationTelemetry {
+  private readonly client: TelemetryClient;
+
+  constructor(connectionString: string) {
+    this.client = new TelemetryClient(connectionString, { useGlobalProviders: false });
+    const config = this.client.config;
+    config.enableAutoCollectRequests = false;
+    config.enableAutoCollectDependencies = false;
+    config.enableAutoCollectPerformance = false;
+    config.enableAutoCollectExceptions = false;
+    config.enableAutoCollectConsole = false;
+    config.enableAutoCollectExternalLoggers = false;
+    config.enableAutoCollectPreAggregatedMetrics = false;
+    config.enableAutoCollectHeartbeat = false;
+    // Offline retry storage writes to disk and keeps retry timers alive: useful against real
+    // ingestion, useless against the loopback emulator, where it would outlive the test process.
+    const ingestionEndpoint = /IngestionEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+    if (ingestionEndpoint && isLoopbackUrl(ingestionEndpoint)) {
+      config.enableUseDiskRetryCaching = false;
+    }
+  }
+
+  trackTargetRotated(event: TargetRotatedEvent): void {
+    const { durationMs, sigChanged, ...properties } = event;
+    this.client.trackEvent({
+      name: telemetryEventNames.targetRotated,
+      properties: { ...properties, sigChanged: String(sigChanged) },
+      measurements: { durationMs },
+    });
+  }
+
+  trackTargetFailed(event: TargetFailedEvent): void {
+    const { durationMs, statusCode, errorCode, keyType, message, ...properties } = event;
+    this.client.trackEvent({
+      name: telemetryEventNames.targetFailed,
+      properties: {
+        ...properties,
+        keyType: keyType ?? '',
+        statusCode: statusCode === undefined ? '' : String(statusCode),
+        errorCode: errorCode ?? '',
+        message: scrubSecrets(message),
+      },
+      measurements: { durationMs },
+    });
+  }
+
+  trackRun(event: RotationRunEvent): void {
+    const { outcome, invocationId, isPastDue, ...measurements } = event;
+    this.client.trackEvent({
+      name: telemetryEventNames.run,
+      properties: { outcome, invocationId, isPastDue: String(isPastDue) },
+      measurements,
+    });
+  }
+
+  async flush(): Promise<void> {
+    await this.client.flush();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.client.shutdown();
+  }
+}

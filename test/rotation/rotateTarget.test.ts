@@ -1,0 +1,166 @@
+import { parseCallbackUrl } from '../../src/rotation/CallbackUrl';
+import type { RotationTarget } from '../../src/rotation/RotationTarget';
+import { rotateTarget, type RotationDependencies } from '../../src/rotation/rotateTarget';
+import { sigFingerprint } from '../../src/rotation/sigFingerprint';
+import { InMemoryCallbackUrlStore } from '../support/InMemoryCallbackUrlStore';
+import { InMemoryWorkflowHost } from '../support/InMemoryWorkflowHost';
+import { RecordingTelemetry } from '../support/RecordingTelemetry';
+
+const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
+const target: RotationTarget = { workflowId, trigger: 'manual', secretName: 'orders-manual-url', intervalDays: 30, adopt: false };
+const day = 24 * 60 * 60 * 1000;
+
+function setup(start = new Date('2026-01-01T03:00:00Z')) {
+  const host = new InMemoryWorkflowHost();
+  host.addWorkflow(workflowId);
+  const store = new InMemoryCallbackUrlStore();
+  const telemetry = new RecordingTelemetry();
+  let now = start;
+  const dependencies: RotationDependencies = { gateway: host, store, telemetry, now: () => now };
+  const advanceDays = (days: number) => {
+    now = new Date(now.getTime() + days * day);
+  };
+  const rotate = (extra: { force?: boolean; mode?: 'rotate' | 'dryRun' | 'revoke' } = {}) =>
+    rotateTarget(target, dependencies, { mode: extra.mode ?? 'rotate', force: extra.force, invocationId: 'inv-1' });
+  const publishedUrl = () => store.latest(target.secretName)?.value as string;
+  return { host, store, telemetry, rotate, advanceDays, publishedUrl };
+}
+
+describe('rotateTarget: the rotation protocol for one target', () => {
+  it('first rotation regenerates Secondary and publishes its URL, leaving portal (Primary) URLs working', async () => {
+    const { host, rotate, publishedUrl, store } = setup();
+    const portalUrl = host.urlFor(workflowId, 'manual', 'Primary');
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'rotated', reason: 'first', keyType: 'Secondary', secretVersion: 'v1' });
+    expect(host.calls).toEqual(['list Secondary', 'regenerate Secondary', 'list Secondary']);
+    expect(host.works(workflowId, 'manual', portalUrl)).toBe(true);
+    expect(publishedUrl()).toBe(host.urlFor(workflowId, 'manual', 'Secondary'));
+    expect(store.latest(target.secretName)?.tags).toMatchObject({ keyType: 'Secondary', managedBy: 'sas-rotator', trigger: 'manual', workflowId });
+  });
+
+  it('alternates Primary/Secondary and every superseded URL keeps working for one more interval', async () => {
+    const { host, rotate, advanceDays, publishedUrl } = setup();
+    const keys: string[] = [];
+    const published: string[] = [];
+    for (let run = 0; run < 4; run++) {
+      const result = await rotate();
+      expect(result.action).toBe('rotated');
+      keys.push(result.keyType as string);
+      published.push(publishedUrl());
+      // The URL published one rotation ago still works; the one before that may not.
+      if (run >= 1) expect(host.works(workflowId, 'manual', published[run - 1] as string)).toBe(true);
+      if (run >= 2) expect(host.works(workflowId, 'manual', published[run - 2] as string)).toBe(false);
+      advanceDays(30);
+    }
+    expect(keys).toEqual(['Secondary', 'Primary', 'Secondary', 'Primary']);
+  });
+
+  it('skips a target whose interval has not elapsed and whose URL still works, without regenerating', async () => {
+    const { host, rotate, advanceDays } = setup();
+    await rotate();
+    advanceDays(29);
+    host.calls.length = 0;
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'skipped', reason: 'notDue', keyType: 'Secondary' });
+    expect(host.calls).toEqual(['list Secondary']);
+  });
+
+  it('repairs a published URL whose key was regenerated outside sas-rotator by republishing the current URL of that key', async () => {
+    const { host, rotate, publishedUrl, advanceDays } = setup();
+    await rotate();
+    advanceDays(1);
+    await host.regenerateAccessKey(target, 'Secondary');
+    expect(host.works(workflowId, 'manual', publishedUrl())).toBe(false);
+    host.calls.length = 0;
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'rotated', reason: 'repair', keyType: 'Secondary' });
+    expect(host.calls).toEqual(['list Secondary']);
+    expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
+  });
+
+  it('fails at verify and publishes nothing when regenerateAccessKey reports success but sig did not change', async () => {
+    const { host, rotate, store, telemetry } = setup();
+    host.regenerateBehaviour = 'noop';
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'failed', reason: 'first', error: { step: 'verify', code: 'SigUnchanged' } });
+    expect(store.latest(target.secretName)).toBeUndefined();
+    expect(telemetry.failed[0]).toMatchObject({ step: 'verify', errorCode: 'SigUnchanged', keyType: 'Secondary' });
+  });
+
+  it('trusts the sig, not the answer: a regenerate call that fails after changing the key still publishes', async () => {
+    const { host, rotate, publishedUrl } = setup();
+    host.regenerateBehaviour = 'failAfterChange';
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'rotated', keyType: 'Secondary' });
+    expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
+  });
+
+  it('reports a regenerate failure that changed nothing at step regenerate with Azure status and code', async () => {
+    const { host, rotate } = setup();
+    host.regenerateBehaviour = 'fail';
+
+    const result = await rotate();
+
+    expect(result.error).toEqual({ step: 'regenerate', statusCode: 500, code: 'InternalServerError', message: 'Internal error' });
+  });
+
+  it('leaves the published URL working when publishing fails', async () => {
+    const { host, rotate, advanceDays, publishedUrl, store } = setup();
+    await rotate();
+    const before = publishedUrl();
+    advanceDays(31);
+    store.failPublish = true;
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'failed', error: { step: 'publish', statusCode: 503 } });
+    expect(publishedUrl()).toBe(before);
+    expect(host.works(workflowId, 'manual', before)).toBe(true);
+  });
+
+  it('--force rotates a target that is not due, still alternating', async () => {
+    const { rotate } = setup();
+    await rotate();
+    const result = await rotate({ force: true });
+    expect(result).toMatchObject({ action: 'rotated', reason: 'forced', keyType: 'Primary' });
+  });
+
+  it('dry run plans without regenerating or publishing', async () => {
+    const { host, rotate, store } = setup();
+    const result = await rotate({ mode: 'dryRun' });
+    expect(result).toMatchObject({ action: 'planned', reason: 'first', keyType: 'Secondary' });
+    expect(host.calls).toEqual([]);
+    expect(store.latest(target.secretName)).toBeUndefined();
+  });
+
+  it('revoke regenerates both keys, publishing the fresh URL before killing the other key', async () => {
+    const { host, rotate, publishedUrl } = setup();
+    await rotate();
+    const leaked = [host.urlFor(workflowId, 'manual', 'Primary'), publishedUrl()];
+
+    const result = await rotate({ mode: 'revoke' });
+
+    expect(result).toMatchObject({ action: 'revoked', reason: 'revoke', keyType: 'Primary' });
+    expect(host.calls.slice(-6)).toEqual(['list Primary', 'regenerate Primary', 'list Primary', 'list Secondary', 'regenerate Secondary', 'list Secondary']);
+    for (const url of leaked) expect(host.works(workflowId, 'manual', url)).toBe(false);
+    expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
+  });
+
+  it('records fingerprints, never sigs, in telemetry', async () => {
+    const { rotate, telemetry, publishedUrl } = setup();
+    await rotate();
+    const sig = parseCallbackUrl(publishedUrl())?.sig as string;
+    expect(telemetry.rotated[0]).toMatchObject({ newSigFingerprint: sigFingerprint(sig), sigChanged: true, invocationId: 'inv-1' });
+    expect(JSON.stringify(telemetry.rotated)).not.toContain(sig);
+  });
+});

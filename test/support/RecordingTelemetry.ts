@@ -1,0 +1,20 @@
+import type { RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../../src/rotation/RotationTelemetry';
+
+export class RecordingTelemetry implements RotationTelemetry {
+  readonly rotated: TargetRotatedEvent[] = [];
+  readonly failed: TargetFailedEvent[] = [];
+  readonly runs: RotationRunEvent[] = [];
+  flushes = 0;
+  trackTargetRotated(event: TargetRotatedEvent): void {
+    this.rotated.push(event);
+  }
+  trackTargetFailed(event: TargetFailedEvent): void {
+    this.failed.push(event);
+  }
+  trackRun(event: RotationRunEvent): void {
+    this.runs.push(event);
+  }
+  async flush(): Promise<void> {
+    this.flushes++;
+  }
+}
