@@ -11,4 +11,9 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Tests load modules inside jest.isolateModules, which needs require().
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
