@@ -21,8 +21,6 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Progress is drawn only on an interactive terminal. */
   readonly isTerminal: boolean;
-  /** Builds the Azure clients; replaced only to count what a run would send. */
-  readonly createServices?: (settings: RotatorSettings) => RotationServices;
 }
 
 const usage = `Usage: sas-rotator <command> [options]
@@ -98,7 +96,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     throw error;
   }
 
-  const services = (io.createServices ?? createRotationServices)(settings);
+  const services = createRotationServices(settings);
   try {
     if (command === 'status') {
       return await runStatus(settings, services, values.json, io);
@@ -113,7 +111,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(values.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : `${formatRunReport(result)}\n`);
     return result.targets.some((t) => t.action === 'failed') ? exitStatus.targetFailed : exitStatus.ok;
   } finally {
-    await services.telemetry.flush();
+    await services.close();
   }
 }
 

@@ -8,6 +8,8 @@ import { AppInsightsRotationTelemetry } from './telemetry/AppInsightsRotationTel
 
 export interface RotationServices extends RotationDependencies {
   readonly telemetry: RotationTelemetry;
+  /** Flushes telemetry and releases its exporters; for short-lived processes such as the CLI. */
+  close(): Promise<void>;
 }
 
 /**
@@ -17,12 +19,17 @@ export interface RotationServices extends RotationDependencies {
  */
 export function createRotationServices(settings: RotatorSettings): RotationServices {
   const credential = new DefaultAzureCredential();
+  const appInsights = settings.appInsightsConnectionString
+    ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString)
+    : undefined;
   return {
     gateway: new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint),
     store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri),
-    telemetry: settings.appInsightsConnectionString
-      ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString)
-      : noTelemetry,
+    telemetry: appInsights ?? noTelemetry,
     now: () => new Date(),
+    close: async () => {
+      await appInsights?.flush();
+      await appInsights?.shutdown();
+    },
   };
 }

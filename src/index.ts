@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
-import { flushProcessTelemetry } from './processServices';
+import { closeProcessServices } from './processServices';
 
 // App-level setup only; each function registers itself in src/functions/.
 app.hook.appTerminate(async () => {
-  await flushProcessTelemetry();
+  await closeProcessServices();
 });

@@ -15,7 +15,9 @@ export function servicesFor(settings: RotatorSettings): RotationServices {
   return cached.services;
 }
 
-/** Sends any telemetry still buffered, e.g. when the host shuts the worker down. */
-export async function flushProcessTelemetry(): Promise<void> {
-  await cached?.services.telemetry.flush();
+/** Sends any telemetry still buffered and releases the clients, e.g. when the host shuts the worker down. */
+export async function closeProcessServices(): Promise<void> {
+  const services = cached?.services;
+  cached = undefined;
+  await services?.close();
 }

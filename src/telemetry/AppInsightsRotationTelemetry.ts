@@ -11,6 +11,8 @@ import { telemetryEventNames } from './telemetryEventNames';
  */
 export class AppInsightsRotationTelemetry implements RotationTelemetry {
   private readonly client: TelemetryClient;
+  /** The client sets up its exporters on first use; flushing or shutting down before that throws. */
+  private used = false;
 
   constructor(connectionString: string) {
     this.client = new TelemetryClient(connectionString, { useGlobalProviders: false });
@@ -32,6 +34,7 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
   }
 
   trackTargetRotated(event: TargetRotatedEvent): void {
+    this.used = true;
     const { durationMs, sigChanged, ...properties } = event;
     this.client.trackEvent({
       name: telemetryEventNames.targetRotated,
@@ -41,6 +44,7 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
   }
 
   trackTargetFailed(event: TargetFailedEvent): void {
+    this.used = true;
     const { durationMs, statusCode, errorCode, keyType, message, ...properties } = event;
     this.client.trackEvent({
       name: telemetryEventNames.targetFailed,
@@ -56,6 +60,7 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
   }
 
   trackRun(event: RotationRunEvent): void {
+    this.used = true;
     const { outcome, invocationId, isPastDue, ...measurements } = event;
     this.client.trackEvent({
       name: telemetryEventNames.run,
@@ -65,10 +70,14 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
   }
 
   async flush(): Promise<void> {
-    await this.client.flush();
+    if (this.used) {
+      await this.client.flush();
+    }
   }
 
   async shutdown(): Promise<void> {
-    await this.client.shutdown();
+    if (this.used) {
+      await this.client.shutdown();
+    }
   }
 }

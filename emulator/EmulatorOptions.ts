@@ -1,0 +1,24 @@
+import type { EmulatorService } from './EmulatorService';
+
+/** A token bucket: `capacity` requests at once, refilled continuously at `refillPerSecond`. */
+export interface ThrottleSettings {
+  readonly capacity: number;
+  readonly refillPerSecond: number;
+}
+
+export interface EmulatorOptions {
+  /** The Entra tenant the emulator's tokens and challenges name. */
+  tenantId?: string;
+  /** ARM's per-subscription write bucket (writes include POST actions such as regenerateAccessKey). Default 200 / 10 per second. */
+  armWriteThrottle?: ThrottleSettings;
+  /** ARM's per-subscription read bucket. Default 250 / 25 per second. */
+  armReadThrottle?: ThrottleSettings;
+  /** Delay added to every request of a service, to make races and timeouts observable. */
+  latencyMs?: Partial<Record<EmulatorService, number>>;
+  /** Fixed ports; 0 (the default) lets the OS choose. */
+  ports?: Partial<Record<EmulatorService, number>>;
+}
+
+/** ARM's documented defaults (Learn, "Understand how Azure Resource Manager throttles requests"). */
+export const defaultArmWriteThrottle: ThrottleSettings = { capacity: 200, refillPerSecond: 10 };
+export const defaultArmReadThrottle: ThrottleSettings = { capacity: 250, refillPerSecond: 25 };

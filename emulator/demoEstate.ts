@@ -1,0 +1,35 @@
+import type { AzureEmulator } from './index';
+
+export const demoSubscriptionId = '6f1c2d3e-4a5b-4c6d-8e7f-901234567890';
+
+export interface DemoTarget {
+  readonly workflowId: string;
+  readonly trigger: string;
+  readonly secretName?: string;
+}
+
+/**
+ * Three workflows like a real estate has them: two HTTP-triggered ones, and one whose only trigger
+ * is a Recurrence — a common configuration mistake, which shows a clear per-target failure while
+ * the others rotate.
+ */
+export function seedDemoEstate(emulator: AzureEmulator): DemoTarget[] {
+  const orders = emulator.logic.addWorkflow({ subscriptionId: demoSubscriptionId, resourceGroup: 'rg-integration', name: 'orders-intake' });
+  const invoices = emulator.logic.addWorkflow({
+    subscriptionId: demoSubscriptionId,
+    resourceGroup: 'rg-integration',
+    name: 'invoice-webhook',
+    triggers: { When_a_HTTP_request_is_received: 'Request' },
+  });
+  const report = emulator.logic.addWorkflow({
+    subscriptionId: demoSubscriptionId,
+    resourceGroup: 'rg-reporting',
+    name: 'nightly-report',
+    triggers: { Recurrence: 'Recurrence' },
+  });
+  return [
+    { workflowId: orders, trigger: 'manual' },
+    { workflowId: invoices, trigger: 'When_a_HTTP_request_is_received', secretName: 'invoice-webhook-url' },
+    { workflowId: report, trigger: 'Recurrence' },
+  ];
+}

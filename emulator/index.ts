@@ -1,0 +1,156 @@
+import { randomBytes, randomUUID } from 'crypto';
+import { AccessTokenAuthority } from './AccessTokenAuthority';
+import { AppInsightsIngestionService } from './appInsights/AppInsightsIngestionService';
+import type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
+import { defaultArmReadThrottle, defaultArmWriteThrottle, type EmulatorOptions } from './EmulatorOptions';
+import type { EmulatorRequestRecord } from './EmulatorRequestRecord';
+import type { EmulatorServiceHandler } from './EmulatorExchange';
+import type { EmulatorService } from './EmulatorService';
+import { FaultInjector } from './FaultInjector';
+import { ManagedIdentityEndpoint, type ManagedIdentity } from './identity/ManagedIdentityEndpoint';
+import { KeyVaultState } from './keyVault/KeyVaultState';
+import { KeyVaultService } from './keyVault/KeyVaultService';
+import { ensureLocalCertificateAuthority } from './localCertificateAuthority';
+import { ArmFrontDoor } from './logic/ArmFrontDoor';
+import { ArmLogicService } from './logic/ArmLogicService';
+import { LogicRuntimeService } from './logic/LogicRuntimeService';
+import { LogicWorkflowsState } from './logic/LogicWorkflowsState';
+import { issueLoopbackServerCertificate } from './loopbackServerCertificate';
+import { ServiceServer } from './ServiceServer';
+
+export type { EmulatorOptions, ThrottleSettings } from './EmulatorOptions';
+export type { EmulatorService } from './EmulatorService';
+export type { EmulatorRequestRecord } from './EmulatorRequestRecord';
+export { FaultInjector, type FaultRule } from './FaultInjector';
+export { LogicWorkflowsState, type AddWorkflowOptions, type StoredWorkflow, type WorkflowTrigger, type WorkflowTriggerKind, type WorkflowState } from './logic/LogicWorkflowsState';
+export type { WorkflowKeyType } from './logic/WorkflowKeyType';
+export { KeyVaultState, type StoredSecretVersion } from './keyVault/KeyVaultState';
+export type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
+export type { ManagedIdentity } from './identity/ManagedIdentityEndpoint';
+export { ensureLocalCertificateAuthority } from './localCertificateAuthority';
+
+/** A fixed tenant, so that logs and snapshots from different runs compare. */
+export const defaultEmulatorTenantId = '72f988bf-0000-4000-8000-00000000e7a1';
+
+export interface AzureEmulator {
+  /** `https://127.0.0.1:PORT` (no trailing slash, like `https://management.azure.com`). */
+  readonly armEndpoint: string;
+  /** `https://127.0.0.1:PORT/`. */
+  readonly keyVaultUri: string;
+  /** `InstrumentationKey=<guid>;IngestionEndpoint=https://127.0.0.1:PORT/;LiveEndpoint=https://127.0.0.1:PORT/`. */
+  readonly appInsightsConnectionString: string;
+  /** `http://127.0.0.1:PORT/msi/token`: plain HTTP, exactly like App Service's IDENTITY_ENDPOINT. */
+  readonly identityEndpoint: string;
+  readonly identityHeader: string;
+  /** Where callback URLs point: `https://127.0.0.1:PORT`. */
+  readonly logicRuntimeEndpoint: string;
+  readonly caCertificatePath: string;
+  readonly tenantId: string;
+  /** The system-assigned identity the managed-identity endpoint issues tokens for. */
+  readonly managedIdentity: ManagedIdentity;
+  /**
+   * The environment a sas-rotator process needs to talk to this emulator. NODE_EXTRA_CA_CERTS only takes
+   * effect in a process started with it.
+   */
+  environment(): Record<string, string>;
+  readonly logic: LogicWorkflowsState;
+  readonly keyVault: KeyVaultState;
+  readonly appInsights: { readonly envelopes: readonly TelemetryEnvelope[]; clear(): void };
+  /** Every request received, oldest first. */
+  readonly requests: readonly EmulatorRequestRecord[];
+  readonly faults: FaultInjector;
+  /** A token as the managed-identity endpoint would issue it; `expiresInSeconds` < 0 gives an expired one. */
+  issueAccessToken(resource: string, options?: { expiresInSeconds?: number }): string;
+  /** Closes every server and open connection. */
+  stop(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<AzureEmulator> {
+  const tenantId = options.tenantId ?? defaultEmulatorTenantId;
+  const ca = await ensureLocalCertificateAuthority();
+  const tls = await issueLoopbackServerCertificate(ca);
+  const authority = new AccessTokenAuthority(tenantId);
+  const faults = new FaultInjector();
+  const requests: EmulatorRequestRecord[] = [];
+  const managedIdentity: ManagedIdentity = { clientId: randomUUID(), objectId: randomUUID() };
+  const identityHeader = randomBytes(24).toString('base64url');
+  const instrumentationKey = randomUUID();
+  const servers = new Map<EmulatorService, ServiceServer>();
+  const baseUrl = (service: EmulatorService): string => servers.get(service)?.baseUrl ?? '';
+
+  const logic = new LogicWorkflowsState(() => baseUrl('logicRuntime'));
+  const keyVault = new KeyVaultState();
+  const appInsights = new AppInsightsIngestionService(instrumentationKey);
+  const frontDoor = new ArmFrontDoor(
+    authority,
+    () => baseUrl('arm'),
+    options.armWriteThrottle ?? defaultArmWriteThrottle,
+    options.armReadThrottle ?? defaultArmReadThrottle,
+  );
+  const handlers: EmulatorServiceHandler[] = [
+    new ManagedIdentityEndpoint(authority, identityHeader, managedIdentity),
+    new ArmLogicService(logic, frontDoor, () => baseUrl('arm')),
+    new LogicRuntimeService(logic),
+    new KeyVaultService(keyVault, authority, () => `${baseUrl('keyVault')}/`),
+    appInsights,
+  ];
+
+  try {
+    for (const handler of handlers) {
+      servers.set(handler.service, await ServiceServer.listen({
+        handler,
+        // Only the managed-identity endpoint is plain HTTP, as App Service's is; ARM refuses bearer tokens over HTTP.
+        ...(handler.service === 'identity' ? {} : { tls }),
+        port: options.ports?.[handler.service] ?? 0,
+        latencyMs: options.latencyMs?.[handler.service] ?? 0,
+        faults,
+        record: (record) => requests.push(record),
+      }));
+    }
+  } catch (error) {
+    await Promise.all([...servers.values()].map((server) => server.close()));
+    throw error;
+  }
+
+  const keyVaultUri = `${baseUrl('keyVault')}/`;
+  const appInsightsConnectionString =
+    `InstrumentationKey=${instrumentationKey};IngestionEndpoint=${baseUrl('appInsights')}/;LiveEndpoint=${baseUrl('appInsights')}/`;
+  const identityEndpoint = `${baseUrl('identity')}/msi/token`;
+  let stopped: Promise<void> | undefined;
+
+  return {
+    armEndpoint: baseUrl('arm'),
+    keyVaultUri,
+    appInsightsConnectionString,
+    identityEndpoint,
+    identityHeader,
+    logicRuntimeEndpoint: baseUrl('logicRuntime'),
+    caCertificatePath: ca.certPath,
+    tenantId,
+    managedIdentity,
+    environment: () => ({
+      AZURE_RESOURCE_MANAGER_ENDPOINT: baseUrl('arm'),
+      KEY_VAULT_URI: keyVaultUri,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString,
+      IDENTITY_ENDPOINT: identityEndpoint,
+      IDENTITY_HEADER: identityHeader,
+      AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential',
+      NODE_EXTRA_CA_CERTS: ca.certPath,
+      // Statsbeat reports SDK usage to Microsoft's own ingestion hosts, unreachable from here:
+      // the first variable stops the optional feature statsbeat, the second the network statsbeat.
+      APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+      APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+    }),
+    logic,
+    keyVault,
+    appInsights: { get envelopes() { return appInsights.envelopes; }, clear: () => appInsights.clear() },
+    requests,
+    faults,
+    issueAccessToken: (resource, tokenOptions = {}) =>
+      authority.issue({ resource, clientId: managedIdentity.clientId, objectId: managedIdentity.objectId, ...tokenOptions }).token,
+    stop: () => {
+      stopped ??= Promise.all([...servers.values()].map((server) => server.close())).then(() => undefined);
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * `npm run demo`: a real rotation, end to end, on this machine. Starts the bundled Azure emulator,
+ * seeds three workflows, and runs the timer function's own handler twice through the real Azure
+ * SDK clients (credentials from the managed-identity endpoint, like in Azure).
+ */
+import { spawnSync } from 'node:child_process';
+import { DefaultAzureCredential } from '@azure/identity';
+import { InvocationContext, type Timer } from '@azure/functions';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { seedDemoEstate } from '../emulator/demoEstate';
+import { startEmulator } from '../emulator/index';
+import { ensureLocalCertificateAuthority } from '../emulator/localCertificateAuthority';
+import { formatTable } from '../src/formatTable';
+import { closeProcessServices } from '../src/processServices';
+import type { RotationRunResult } from '../src/rotation/runRotation';
+
+async function main(): Promise<number> {
+  // Node trusts extra CAs only from NODE_EXTRA_CA_CERTS read at start-up: re-run ourselves with it.
+  const ca = await ensureLocalCertificateAuthority();
+  if (process.env.NODE_EXTRA_CA_CERTS !== ca.certPath) {
+    const child = spawnSync(process.execPath, process.argv.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.certPath },
+    });
+    return child.status ?? 1;
+  }
+
+  const startedAt = Date.now();
+  const emulator = await startEmulator();
+  try {
+    const targets = seedDemoEstate(emulator);
+    Object.assign(process.env, emulator.environment(), { ROTATION_TARGETS: JSON.stringify(targets), ROTATION_INTERVAL_DAYS: '30' });
+    console.log('sas-rotator demo: local Azure emulator started (ARM, Key Vault, Application Insights, managed identity).');
+    console.log(`Seeded ${targets.length} workflows; the third one has only a Recurrence trigger, so it has no callback URL to rotate.\n`);
+
+    // Loaded only now: the function module reads its settings from the environment set above.
+    // Outside the Functions host, @azure/functions warns that it runs in test mode; that is expected here.
+    const warn = console.warn;
+    console.warn = () => undefined;
+    const { rotateSasKeys } = await import('../src/functions/rotateSasKeys').finally(() => {
+      console.warn = warn;
+    });
+    const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+    const invoke = (invocationId: string): Promise<RotationRunResult> =>
+      rotateSasKeys(timer, new InvocationContext({ invocationId, functionName: 'rotateSasKeys', logHandler: () => undefined }));
+
+    const first = await invoke('demo-pass-1');
+    printPass('Pass 1 — first rotation: the Secondary key is regenerated; URLs copied from the portal (Primary) keep working', first);
+
+    await fastForward(emulator.keyVaultUri, first, 31);
+    console.log('\n…31 days later (the demo back-dates the rotatedAt tags in Key Vault)…\n');
+
+    const second = await invoke('demo-pass-2');
+    printPass('Pass 2 — the interval elapsed: the other key (Primary) is regenerated; the pass-1 URL stays valid until pass 3', second);
+
+    console.log('\nEvery URL consumers may hold, checked against the workflows\' current keys (the emulator\'s oracle):');
+    for (const target of second.targets) {
+      const versions = emulator.keyVault.versions(target.secretName);
+      if (versions.length === 0) {
+        console.log(`  ${workflowName(target.workflowId).padEnd(16)} nothing published`);
+        continue;
+      }
+      const verdict = (value: string): string => (emulator.logic.isCallbackUrlValid(value) ? 'works' : 'BROKEN');
+      const newest = versions[versions.length - 1]?.value ?? '';
+      const previous = versions.length > 1 ? versions[versions.length - 2]?.value : undefined;
+      console.log(
+        `  ${workflowName(target.workflowId).padEnd(16)} latest version (pass 2): ${verdict(newest)}${previous ? `; superseded version (pass 1): ${verdict(previous)}` : ''}`,
+      );
+    }
+    const events = emulator.appInsights.envelopes.map((e) => (e.data as { baseData?: { name?: string } } | undefined)?.baseData?.name);
+    const count = (name: string): number => events.filter((e) => e === name).length;
+    console.log(
+      `\nApplication Insights received ${count('SasKeyRotated')} SasKeyRotated, ${count('SasKeyRotationFailed')} SasKeyRotationFailed and ${count('SasKeyRotationRun')} SasKeyRotationRun events.`,
+    );
+    console.log(`Demo finished in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. Secrets are shown by fingerprint only: a sig never leaves the process.`);
+    return 0;
+  } finally {
+    await closeProcessServices();
+    await emulator.stop();
+  }
+}
+
+function printPass(title: string, result: RotationRunResult): void {
+  console.log(`${title}\n`);
+  const rows = result.targets.map((t) => [
+    workflowName(t.workflowId),
+    t.action === 'failed' ? '-' : (t.keyType ?? '-'),
+    t.newSigFingerprint ? `${t.oldSigFingerprint ?? '-'} -> ${t.newSigFingerprint}` : '-',
+    t.secretVersion ? t.secretVersion.slice(0, 12) : '-',
+    t.action === 'failed' ? `FAILED at ${t.error?.step}: ${t.error?.code ?? ''} ${t.error?.message ?? ''}`.trim() : t.action,
+  ]);
+  console.log(formatTable(['WORKFLOW', 'KEY REGENERATED', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION', 'RESULT'], rows));
+  console.log(`\nRun outcome: ${result.outcome}`);
+}
+
+/** Back-dates the `rotatedAt` tag of each published secret, as if `days` had passed. */
+async function fastForward(vaultUri: string, result: RotationRunResult, days: number): Promise<void> {
+  const client = new SecretClient(vaultUri, new DefaultAzureCredential(), { disableChallengeResourceVerification: true });
+  for (const target of result.targets) {
+    if (!target.secretVersion) continue;
+    const { properties } = await client.getSecret(target.secretName);
+    const rotatedAt = new Date(Date.parse(properties.tags?.rotatedAt ?? '') - days * 24 * 60 * 60 * 1000);
+    await client.updateSecretProperties(target.secretName, target.secretVersion, {
+      tags: { ...properties.tags, rotatedAt: rotatedAt.toISOString() },
+    });
+  }
+}
+
+function workflowName(workflowId: string): string {
+  return workflowId.split('/').pop() ?? workflowId;
+}
+
+main().then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
