@@ -36,17 +36,7 @@ export async function inspectTarget(
     const now = dependencies.now();
     const state = readPublicationState(target, await dependencies.store.readLatest(target.secretName, options), now);
     if (!state) {
-      return {
-        ...base,
-        keyType: undefined,
-        rotatedAt: undefined,
-        expiresOn: undefined,
-        nextDueAt: undefined,
-        sigFingerprint: undefined,
-        due: true,
-        reason: 'first',
-        urlWorks: undefined,
-      };
+      return { ...unpublished(base), due: true, reason: 'first' };
     }
     step = 'listBefore';
     const current = await currentCallbackUrl(target, state.keyType, dependencies.gateway, options);
@@ -64,17 +54,19 @@ export async function inspectTarget(
       urlWorks,
     };
   } catch (thrown) {
-    return {
-      ...base,
-      keyType: undefined,
-      rotatedAt: undefined,
-      expiresOn: undefined,
-      nextDueAt: undefined,
-      sigFingerprint: undefined,
-      due: false,
-      reason: 'notDue',
-      urlWorks: undefined,
-      error: describeFailure(step, thrown),
-    };
+    return { ...unpublished(base), due: false, reason: 'notDue', error: describeFailure(step, thrown) };
   }
+}
+
+/** A status with nothing known about a publication (none yet, or unreadable). */
+function unpublished(base: Pick<TargetStatus, 'workflowId' | 'trigger' | 'secretName'>): Omit<TargetStatus, 'due' | 'reason'> {
+  return {
+    ...base,
+    keyType: undefined,
+    rotatedAt: undefined,
+    expiresOn: undefined,
+    nextDueAt: undefined,
+    sigFingerprint: undefined,
+    urlWorks: undefined,
+  };
 }
