@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvocationContext, type Timer } from '@azure/functions';
 import type { AzureEmulator } from '../../emulator/index';
 import { main, type CliIo } from '../../src/cli';
@@ -178,6 +181,43 @@ describe('the sas-rotator CLI', () => {
     expect(JSON.parse(stdout).targets[0]).toMatchObject({ action: 'revoked', reason: 'revoke', keyType: 'Primary' });
     for (const url of leaked) expect(emulator.logic.isCallbackUrlValid(url)).toBe(false);
     expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest('leaked-url')?.value as string)).toBe(true);
+  });
+
+  it('shows progress on a terminal, one line per finished target, on stderr', async () => {
+    const targets = targetsJson([
+      { workflowId: addRequestWorkflow(emulator, 'progress'), secretName: 'progress-a' },
+      { workflowId: addRequestWorkflow(emulator, 'progress'), secretName: 'progress-b' },
+    ]);
+    let stderr = '';
+    const status = await main(['rotate'], {
+      stdout: (text) => output.push(text),
+      stderr: (text) => {
+        stderr += text;
+        output.push(text);
+      },
+      env: { ...emulator.environment(), ROTATION_TARGETS: targets },
+      isTerminal: true,
+    });
+    expect(status).toBe(0);
+    expect(stderr).toMatch(/^\[1\/2\] rotated .*\n\[2\/2\] rotated .*\n$/);
+  });
+
+  it('works as the installed `sas-rotator` binary: a real process with the documented exit status', async () => {
+    const bin = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+    expect(existsSync(bin)).toBe(true); // `npm test` builds dist/ first
+    const targets = targetsJson([{ workflowId: addRequestWorkflow(emulator, 'binary'), secretName: 'binary-url' }]);
+    const child = spawn(process.execPath, [bin, 'rotate', '--json'], {
+      env: { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    output.push(stdout, stderr);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'Succeeded', targets: [{ secretName: 'binary-url', action: 'rotated' }] });
   });
 
   it.each([
