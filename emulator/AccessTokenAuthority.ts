@@ -44,6 +44,13 @@ const clockSkewSeconds = 300;
  * emulator needs to verify them) and checks them the way ARM and Key Vault do: signature, lifetime, audience.
  */
 export class AccessTokenAuthority {
+  private readonly tokens = new Set<string>();
+
+  /** Every token this emulator ever issued, so tests can prove none of them leaked. */
+  get issuedTokens(): ReadonlySet<string> {
+    return this.tokens;
+  }
+
   private readonly signingKey = randomBytes(32);
 
   constructor(readonly tenantId: string) {}
@@ -69,7 +76,9 @@ export class AccessTokenAuthority {
     };
     const header = base64UrlJson({ alg: 'HS256', typ: 'JWT', kid: 'emulator' });
     const payload = base64UrlJson({ ...claims, uti: randomUUID() });
-    return { token: `${header}.${payload}.${this.sign(`${header}.${payload}`)}`, claims };
+    const token = `${header}.${payload}.${this.sign(`${header}.${payload}`)}`;
+    this.tokens.add(token);
+    return { token, claims };
   }
 
   /** Checks an `Authorization` header value against the audiences a service accepts. */

@@ -61,6 +61,8 @@ export interface AzureEmulator {
   readonly faults: FaultInjector;
   /** A token as the managed-identity endpoint would issue it; `expiresInSeconds` < 0 gives an expired one. */
   issueAccessToken(resource: string, options?: { expiresInSeconds?: number }): string;
+  /** Every `sig` and bearer token the emulator ever handed out: what must never appear in output. */
+  issuedSecrets(): { readonly sigs: readonly string[]; readonly tokens: readonly string[] };
   /** Closes every server and open connection. */
   stop(): Promise<void>;
 }
@@ -148,6 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     faults,
     issueAccessToken: (resource, tokenOptions = {}) =>
       authority.issue({ resource, clientId: managedIdentity.clientId, objectId: managedIdentity.objectId, ...tokenOptions }).token,
+    issuedSecrets: () => ({ sigs: [...logic.issuedSigs], tokens: [...authority.issuedTokens] }),
     stop: () => {
       stopped ??= Promise.all([...servers.values()].map((server) => server.close())).then(() => undefined);
       return stopped;

@@ -12,6 +12,7 @@ import { startEmulator } from '../emulator/index';
 import { ensureLocalCertificateAuthority } from '../emulator/localCertificateAuthority';
 import { formatTable } from '../src/formatTable';
 import { closeProcessServices } from '../src/processServices';
+import { scrubSecrets } from '../src/rotation/scrubSecrets';
 import type { RotationRunResult } from '../src/rotation/runRotation';
 
 async function main(): Promise<number> {
@@ -115,7 +116,7 @@ main().then(
     process.exitCode = status;
   },
   (error: unknown) => {
-    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`demo failed: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`);
     process.exitCode = 1;
   },
 );

@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       },
     });
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n\n${usage}\n`);
+    io.stderr(`${scrubSecrets((error as Error).message)}\n\n${usage}\n`);
     return exitStatus.badUsage;
   }
   const { values, positionals } = parsed;
@@ -69,14 +69,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return values.help ? exitStatus.ok : exitStatus.badUsage;
   }
   if (positionals.length > 1) {
-    io.stderr(`Unexpected argument '${positionals[1]}'.\n\n${usage}\n`);
+    io.stderr(`Unexpected argument '${scrubSecrets(positionals[1] ?? '')}'.\n\n${usage}\n`);
     return exitStatus.badUsage;
   }
   if (command === 'emulator') {
     return runEmulatorCommand(io);
   }
   if (command !== 'rotate' && command !== 'status' && command !== 'revoke') {
-    io.stderr(`Unknown command '${command}'.\n\n${usage}\n`);
+    io.stderr(`Unknown command '${scrubSecrets(command)}'.\n\n${usage}\n`);
     return exitStatus.badUsage;
   }
   const misuse = checkOptions(command, values);
@@ -109,7 +109,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       onTargetDone: io.isTerminal && !values.json ? progressReporter(io) : undefined,
     });
     io.stdout(values.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : `${formatRunReport(result)}\n`);
-    return result.targets.some((t) => t.action === 'failed') ? exitStatus.targetFailed : exitStatus.ok;
+    return result.outcome === 'Failed' || result.outcome === 'PartiallyFailed' ? exitStatus.targetFailed : exitStatus.ok;
   } finally {
     await services.close();
   }
@@ -151,14 +151,7 @@ function loadCliSettings(env: CliIo['env'], targetsFile: string | undefined, onl
 }
 
 async function runStatus(settings: RotatorSettings, services: RotationServices, json: boolean, io: CliIo): Promise<number> {
-  const statuses = await mapWithConcurrency(
-    settings.targets,
-    settings.concurrency,
-    (target) => inspectTarget(target, services),
-    () => {
-      throw new Error('status runs without a deadline');
-    },
-  );
+  const statuses = await mapWithConcurrency(settings.targets, settings.concurrency, (target) => inspectTarget(target, services));
   if (json) {
     io.stdout(`${JSON.stringify({ targets: statuses }, null, 2)}\n`);
   } else {
@@ -167,8 +160,24 @@ async function runStatus(settings: RotatorSettings, services: RotationServices, 
   return statuses.some((s) => s.error) ? exitStatus.targetFailed : exitStatus.ok;
 }
 
+/** DESIGN §7's shape, every field present: what is not known is null, not missing. */
 function toJsonReport(result: RotationRunResult): object {
-  return { outcome: result.outcome, invocationId: result.invocationId, targets: result.targets };
+  return {
+    outcome: result.outcome,
+    invocationId: result.invocationId,
+    targets: result.targets.map((t) => ({
+      workflowId: t.workflowId,
+      trigger: t.trigger,
+      secretName: t.secretName,
+      action: t.action,
+      reason: t.reason,
+      keyType: t.keyType ?? null,
+      secretVersion: t.secretVersion ?? null,
+      oldSigFingerprint: t.oldSigFingerprint ?? null,
+      newSigFingerprint: t.newSigFingerprint ?? null,
+      ...(t.error ? { error: t.error } : {}),
+    })),
+  };
 }
 
 function workflowName(workflowId: string): string {
@@ -180,7 +189,7 @@ export function formatRunReport(result: RotationRunResult): string {
     workflowName(t.workflowId),
     t.trigger,
     t.action,
-    t.reason,
+    t.reason ?? '-',
     t.keyType ?? '-',
     t.oldSigFingerprint || t.newSigFingerprint ? `${t.oldSigFingerprint ?? '-'} -> ${t.newSigFingerprint ?? '-'}` : '-',
     t.secretVersion ?? '-',
@@ -201,7 +210,7 @@ function formatStatusReport(statuses: readonly TargetStatus[]): string {
     s.nextDueAt ?? 'now',
     s.sigFingerprint ?? '-',
     s.urlWorks === undefined ? '-' : s.urlWorks ? 'yes' : 'NO',
-    s.error ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
+    s.due === null ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
   ]);
   const table = formatTable(['WORKFLOW', 'SECRET', 'KEY IN USE', 'LAST ROTATION', 'NEXT DUE', 'SIG FINGERPRINT', 'URL WORKS', 'DUE'], rows);
   const problems = statuses

@@ -34,7 +34,9 @@ export const limits = {
 export class ConfigurationError extends Error {
   readonly problems: readonly string[];
 
-  constructor(problems: readonly string[]) {
+  constructor(rawProblems: readonly string[]) {
+    // A pasted callback URL in the wrong field must not travel on in the error text.
+    const problems = rawProblems.map(scrubSecrets);
     super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigurationError';
     this.problems = problems;
@@ -155,13 +157,13 @@ function parseTarget(entry: unknown, where: string, defaultIntervalDays: number,
   }
   const fields = entry as Record<string, unknown>;
   const workflowIdValue = fields.workflowId;
-  const label = typeof workflowIdValue === 'string' ? `${where} (${truncate(workflowIdValue)})` : where;
+  const label = typeof workflowIdValue === 'string' ? `${where} (${truncate(scrubSecrets(workflowIdValue))})` : where;
   const before = problems.length;
 
   for (const name of Object.keys(fields)) {
     if (!(targetFields as readonly string[]).includes(name)) {
       const suggestion = targetFields.find((known) => known.toLowerCase() === name.toLowerCase().replace(/[^a-z]/g, '') || known.toLowerCase().startsWith(name.toLowerCase().slice(0, 5)));
-      problems.push(`${label}: unknown field '${truncate(name)}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''} Known fields: ${targetFields.join(', ')}.`);
+      problems.push(`${label}: unknown field '${truncate(scrubSecrets(name))}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''} Known fields: ${targetFields.join(', ')}.`);
     }
   }
 
@@ -221,7 +223,7 @@ export function defaultSecretName(workflowName: string, trigger: string): string
 }
 
 function describeWorkflowIdProblem(workflowId: string): string {
-  const shown = `'${truncate(workflowId)}'`;
+  const shown = `'${truncate(scrubSecrets(workflowId))}'`;
   if (/\/providers\/Microsoft\.Web\/sites\/[^/]+\/workflows\//i.test(workflowId)) {
     return `${shown} is a Logic Apps Standard workflow, which this version cannot rotate yet. Fix: remove it, or list a Consumption workflow (/providers/Microsoft.Logic/workflows/<name>).`;
   }
@@ -247,7 +249,7 @@ function readInteger(
   }
   const value = Number(text.trim());
   if (!/^\d+$/.test(text.trim()) || value < range.min || value > range.max) {
-    problems.push(`${name} is '${truncate(text)}'. Fix: use a whole number from ${range.min} to ${range.max} (default ${fallback}).`);
+    problems.push(`${name} is '${truncate(scrubSecrets(text))}'. Fix: use a whole number from ${range.min} to ${range.max} (default ${fallback}).`);
     return undefined;
   }
   return value;
@@ -256,7 +258,7 @@ function readInteger(
 function readSchedule(env: Environment, problems: string[]): string {
   const schedule = nonEmpty(env.ROTATION_SCHEDULE) ? env.ROTATION_SCHEDULE.trim() : settingDefaults.ROTATION_SCHEDULE;
   if (schedule.split(/\s+/).length !== 6) {
-    problems.push(`ROTATION_SCHEDULE is '${truncate(schedule)}'. Fix: use a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '0 0 3 * * *'.`);
+    problems.push(`ROTATION_SCHEDULE is '${truncate(scrubSecrets(schedule))}'. Fix: use a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '0 0 3 * * *'.`);
   }
   return schedule;
 }

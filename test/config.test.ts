@@ -89,6 +89,21 @@ describe('loadSettings', () => {
     expect(problemsOf({ ...validEnv, ROTATION_TARGETS: targets }).join('\n')).toMatch(expected);
   });
 
+  it('never repeats a callback URL pasted into the wrong field', () => {
+    const sig = 'IxEQ_ygZf6WNEQCbjV0Vs6p6Y4DyNEJVAa86U5B4xhk';
+    const pasted = `https://prod-03.westus.logic.azure.com:443/workflows/d469/triggers/manual/paths/invoke?sig=${sig}&api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0`;
+    const problems = problemsOf({
+      ...validEnv,
+      ROTATION_SCHEDULE: pasted,
+      ROTATION_CONCURRENCY: pasted,
+      ROTATION_TARGETS: JSON.stringify([{ workflowId: pasted, [pasted]: 1, secretName: pasted, trigger: `x?sig=${sig}` }]),
+    });
+    expect(problems.length).toBeGreaterThanOrEqual(5);
+    const text = problems.join('\n');
+    expect(text).not.toContain(sig);
+    expect(text).not.toContain(sig.slice(0, 10));
+  });
+
   it('refuses ROTATION_DISCOVERY, which this version does not implement, instead of ignoring it', () => {
     expect(problemsOf({ ...validEnv, ROTATION_DISCOVERY: '/subscriptions/x' }).join('\n')).toMatch(/ROTATION_DISCOVERY/);
   });

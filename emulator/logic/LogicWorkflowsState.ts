@@ -76,6 +76,12 @@ const invokePath = /^\/workflows\/([0-9a-f]{32})(?:\/versions\/([^/]+))?\/trigge
  */
 export class LogicWorkflowsState {
   private readonly workflows = new Map<string, WorkflowRecord>();
+  private readonly signatures = new Set<string>();
+
+  /** Every `sig` this emulator ever handed out, so tests can prove none of them leaked. */
+  get issuedSigs(): ReadonlySet<string> {
+    return this.signatures;
+  }
   private readonly resourceGroups = new Set<string>();
 
   /** @param runtimeOrigin where callback URLs point (the emulated `prod-NN.<region>.logic.azure.com`), known once it listens. */
@@ -204,6 +210,7 @@ export class LogicWorkflowsState {
     const sp = `${versionSegment}/triggers/${trigger.name}/run`;
     const se = options.notAfter ? sasExpiry(options.notAfter) : undefined;
     const sig = signCallbackUrl(record.accessKeys[keyType], { path, sp, sv: sasVersion, ...(se !== undefined ? { se } : {}) });
+    this.signatures.add(sig);
     const query = new URLSearchParams();
     query.set('api-version', callbackUrlApiVersion);
     if (se !== undefined) query.set('se', se);

@@ -11,7 +11,6 @@ export interface TargetRotatedEvent {
   readonly oldSigFingerprint: string;
   readonly newSigFingerprint: string;
   readonly sigChanged: boolean;
-  readonly reason: string;
   readonly invocationId: string;
   readonly durationMs: number;
 }

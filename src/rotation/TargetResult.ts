@@ -1,5 +1,5 @@
 import type { KeyType } from './KeyType';
-import type { TargetFailure } from './TargetRotationError';
+import type { TargetFailure } from './TargetFailure';
 
 /** Why a target was (or was not) acted on. */
 export type DueReason = 'first' | 'interval' | 'repair' | 'forced' | 'revoke' | 'notDue';
@@ -13,7 +13,8 @@ export interface TargetResult {
   readonly trigger: string;
   readonly secretName: string;
   readonly action: TargetAction;
-  readonly reason: DueReason;
+  /** Null when the run never got far enough to decide (it failed reading the secret, or never started). */
+  readonly reason: DueReason | null;
   /** The key regenerated (rotation) or whose URL was republished (repair). */
   readonly keyType: KeyType | undefined;
   readonly secretVersion: string | undefined;

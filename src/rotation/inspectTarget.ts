@@ -1,27 +1,33 @@
+import { currentCallbackUrl } from './currentCallbackUrl';
+import { describeFailure } from './describeFailure';
+import { isIntervalElapsed, nextDueAt } from './dueDates';
 import type { KeyType } from './KeyType';
+import { isTriggerUrl } from './planRotation';
 import type { CallbackUrlStore, OperationOptions, WorkflowGateway } from './ports';
-import { currentCallbackUrl } from './planRotation';
-import { isIntervalElapsed, nextDueAt, readPublicationState } from './publicationState';
+import { readPublicationState } from './readPublicationState';
 import type { RotationStep } from './RotationStep';
 import type { RotationTarget } from './RotationTarget';
 import { sigFingerprint } from './sigFingerprint';
+import type { TargetFailure } from './TargetFailure';
 import type { DueReason } from './TargetResult';
-import { describeFailure, type TargetFailure } from './TargetRotationError';
 
-/** One line of `sas-rotator status` (DESIGN §7). Reads only: nothing is regenerated or written. */
+/**
+ * One line of `sas-rotator status` (DESIGN §7). Reads only: nothing is regenerated or written.
+ * `null` means unknown: never published, or the target could not be read (then `error` says why).
+ */
 export interface TargetStatus {
   readonly workflowId: string;
   readonly trigger: string;
   readonly secretName: string;
-  readonly keyType: KeyType | undefined;
-  readonly rotatedAt: string | undefined;
-  readonly expiresOn: string | undefined;
-  readonly nextDueAt: string | undefined;
-  readonly sigFingerprint: string | undefined;
-  readonly due: boolean;
-  readonly reason: DueReason;
+  readonly keyType: KeyType | null;
+  readonly rotatedAt: string | null;
+  readonly expiresOn: string | null;
+  readonly nextDueAt: string | null;
+  readonly sigFingerprint: string | null;
+  readonly due: boolean | null;
+  readonly reason: DueReason | null;
   /** Whether the published URL is still the current URL of its key, i.e. callers can use it. */
-  readonly urlWorks: boolean | undefined;
+  readonly urlWorks: boolean | null;
   readonly error?: TargetFailure;
 }
 
@@ -30,43 +36,43 @@ export async function inspectTarget(
   dependencies: { readonly gateway: WorkflowGateway; readonly store: CallbackUrlStore; readonly now: () => Date },
   options: OperationOptions = {},
 ): Promise<TargetStatus> {
-  const base = { workflowId: target.workflowId, trigger: target.trigger, secretName: target.secretName };
+  const unknown: TargetStatus = {
+    workflowId: target.workflowId,
+    trigger: target.trigger,
+    secretName: target.secretName,
+    keyType: null,
+    rotatedAt: null,
+    expiresOn: null,
+    nextDueAt: null,
+    sigFingerprint: null,
+    due: null,
+    reason: null,
+    urlWorks: null,
+  };
   let step: RotationStep = 'readSecret';
   try {
     const now = dependencies.now();
     const state = readPublicationState(target, await dependencies.store.readLatest(target.secretName, options), now);
-    if (!state) {
-      return { ...unpublished(base), due: true, reason: 'first' };
+    if (!state || 'adopted' in state) {
+      return { ...unknown, due: true, reason: 'first' };
     }
     step = 'listBefore';
     const current = await currentCallbackUrl(target, state.keyType, dependencies.gateway, options);
     const urlWorks = current.sig === state.callbackUrl.sig;
     const intervalElapsed = isIntervalElapsed(state, target.intervalDays, now);
+    const needsRepair = !urlWorks || !isTriggerUrl(state.callbackUrl, target);
     return {
-      ...base,
+      ...unknown,
       keyType: state.keyType,
       rotatedAt: state.rotatedAt.toISOString(),
-      expiresOn: state.expiresOn?.toISOString(),
+      expiresOn: state.expiresOn?.toISOString() ?? null,
       nextDueAt: nextDueAt(state, target.intervalDays).toISOString(),
       sigFingerprint: sigFingerprint(state.callbackUrl.sig),
-      due: intervalElapsed || !urlWorks,
-      reason: intervalElapsed ? 'interval' : urlWorks ? 'notDue' : 'repair',
+      due: intervalElapsed || needsRepair,
+      reason: intervalElapsed ? 'interval' : needsRepair ? 'repair' : 'notDue',
       urlWorks,
     };
   } catch (thrown) {
-    return { ...unpublished(base), due: false, reason: 'notDue', error: describeFailure(step, thrown) };
+    return { ...unknown, error: describeFailure(step, thrown) };
   }
-}
-
-/** A status with nothing known about a publication (none yet, or unreadable). */
-function unpublished(base: Pick<TargetStatus, 'workflowId' | 'trigger' | 'secretName'>): Omit<TargetStatus, 'due' | 'reason'> {
-  return {
-    ...base,
-    keyType: undefined,
-    rotatedAt: undefined,
-    expiresOn: undefined,
-    nextDueAt: undefined,
-    sigFingerprint: undefined,
-    urlWorks: undefined,
-  };
 }

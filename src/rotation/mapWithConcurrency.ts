@@ -6,8 +6,7 @@ export async function mapWithConcurrency<T, R>(
   items: readonly T[],
   concurrency: number,
   work: (item: T, index: number) => Promise<R>,
-  notStarted: (item: T) => R,
-  abortSignal?: AbortSignal,
+  cancellation?: { readonly abortSignal?: AbortSignal; readonly notStarted: (item: T) => R },
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
@@ -15,7 +14,7 @@ export async function mapWithConcurrency<T, R>(
     while (next < items.length) {
       const index = next++;
       const item = items[index] as T;
-      results[index] = abortSignal?.aborted ? notStarted(item) : await work(item, index);
+      results[index] = cancellation?.abortSignal?.aborted ? cancellation.notStarted(item) : await work(item, index);
     }
   }
   const workers = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, () => worker());

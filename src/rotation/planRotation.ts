@@ -1,19 +1,31 @@
-import { parseCallbackUrl, type CallbackUrl } from './CallbackUrl';
+import { triggerSignedPath, type CallbackUrl } from './CallbackUrl';
+import { currentCallbackUrl } from './currentCallbackUrl';
+import { isIntervalElapsed } from './dueDates';
 import { otherKey, type KeyType } from './KeyType';
 import type { OperationOptions, WorkflowGateway } from './ports';
-import { isIntervalElapsed, type PublicationState } from './publicationState';
+import type { AdoptedSecret, PublicationState } from './readPublicationState';
 import type { RotationTarget } from './RotationTarget';
-import type { DueReason } from './TargetResult';
-import { TargetRotationError } from './TargetRotationError';
 
 /** What a run will do with a target, decided before any key is touched. */
 export type RotationPlan =
   /** Regenerate the key nobody uses, then publish its fresh URL. */
-  | { readonly kind: 'regenerate'; readonly reason: 'first' | 'interval' | 'forced'; readonly keyType: KeyType }
+  | {
+      readonly kind: 'regenerate';
+      readonly reason: 'first' | 'interval' | 'forced';
+      readonly keyType: KeyType;
+      /** The URL consumers hold now; its key must survive this rotation. */
+      readonly urlInUse: CallbackUrl | undefined;
+      /**
+       * What to do if `keyType` turns out to sign `urlInUse`: for our own secret the tags lie, so
+       * stop and say so; for an adopted secret we never knew the key, so regenerate the other one.
+       */
+      readonly ifKeyInUse: 'refuse' | 'regenerateOtherKey';
+    }
   /**
-   * The published URL no longer works (its key was regenerated outside sas-rotator). Republish the
-   * current URL of the same key: consumers get a working URL and no other key is touched, so
-   * consumers still on the previous version (the other key) keep working.
+   * The published URL no longer works or is not the unversioned trigger URL (its key was
+   * regenerated outside sas-rotator, or the workflow changed). Republish the current URL of the
+   * same key: consumers get a working URL and no key is touched, so consumers still on the
+   * previous version (the other key) keep working.
    */
   | { readonly kind: 'republish'; readonly reason: 'repair'; readonly keyType: KeyType; readonly currentUrl: CallbackUrl }
   | { readonly kind: 'none'; readonly reason: 'notDue'; readonly keyType: KeyType };
@@ -29,44 +41,35 @@ export interface PlanOptions extends OperationOptions {
  */
 export async function planRotation(
   target: RotationTarget,
-  state: PublicationState | undefined,
+  state: PublicationState | AdoptedSecret | undefined,
   gateway: WorkflowGateway,
   now: Date,
   options: PlanOptions = {},
 ): Promise<RotationPlan> {
   if (!state) {
-    return { kind: 'regenerate', reason: 'first', keyType: 'Secondary' };
+    return { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: undefined, ifKeyInUse: 'refuse' };
+  }
+  if ('adopted' in state) {
+    return { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: state.callbackUrl, ifKeyInUse: 'regenerateOtherKey' };
   }
   const keyToRegenerate = otherKey(state.keyType);
-  if (options.force) {
-    return { kind: 'regenerate', reason: 'forced', keyType: keyToRegenerate };
-  }
-  if (isIntervalElapsed(state, target.intervalDays, now)) {
-    return { kind: 'regenerate', reason: 'interval', keyType: keyToRegenerate };
+  if (options.force || isIntervalElapsed(state, target.intervalDays, now)) {
+    return {
+      kind: 'regenerate',
+      reason: options.force ? 'forced' : 'interval',
+      keyType: keyToRegenerate,
+      urlInUse: state.callbackUrl,
+      ifKeyInUse: 'refuse',
+    };
   }
   const currentUrl = await currentCallbackUrl(target, state.keyType, gateway, options);
-  if (currentUrl.sig !== state.callbackUrl.sig) {
+  if (currentUrl.sig !== state.callbackUrl.sig || !isTriggerUrl(state.callbackUrl, target)) {
     return { kind: 'republish', reason: 'repair', keyType: state.keyType, currentUrl };
   }
   return { kind: 'none', reason: 'notDue', keyType: state.keyType };
 }
 
-/** Lists the trigger's URL for `keyType` and refuses anything that is not a signed trigger URL. */
-export async function currentCallbackUrl(
-  target: RotationTarget,
-  keyType: KeyType,
-  gateway: WorkflowGateway,
-  options: OperationOptions,
-): Promise<CallbackUrl> {
-  const listed = parseCallbackUrl(await gateway.listCallbackUrl(target, keyType, options));
-  if (!listed) {
-    throw new TargetRotationError({
-      step: 'verify',
-      code: 'UnsignedCallbackUrl',
-      message: `listCallbackUrl for trigger '${target.trigger}' of ${target.workflowId} (${keyType} key) returned a URL without sig/sp; the trigger may be restricted to OAuth callers.`,
-    });
-  }
-  return listed;
+/** The unversioned URL of the configured trigger: a version-pinned URL dies when the workflow is saved. */
+export function isTriggerUrl(url: CallbackUrl, target: RotationTarget): boolean {
+  return url.signedPath.toLowerCase() === triggerSignedPath(target.trigger).toLowerCase();
 }
-
-export type { DueReason };

@@ -1,14 +1,17 @@
-import { triggerSignedPath, type CallbackUrl } from './CallbackUrl';
+import { buildPublication } from './buildPublication';
+import type { CallbackUrl } from './CallbackUrl';
+import { currentCallbackUrl } from './currentCallbackUrl';
+import { describeFailure } from './describeFailure';
 import { otherKey, type KeyType } from './KeyType';
+import { isTriggerUrl, planRotation } from './planRotation';
 import type { CallbackUrlStore, OperationOptions, WorkflowGateway } from './ports';
-import { currentCallbackUrl, planRotation } from './planRotation';
-import { buildPublication, readPublicationState } from './publicationState';
+import { readPublicationState } from './readPublicationState';
 import type { RotationTarget } from './RotationTarget';
 import type { RotationTelemetry } from './RotationTelemetry';
 import type { RotationStep } from './RotationStep';
 import { sigFingerprint } from './sigFingerprint';
 import type { DueReason, TargetResult } from './TargetResult';
-import { describeFailure, TargetRotationError } from './TargetRotationError';
+import { TargetRotationError } from './TargetRotationError';
 
 export interface RotationDependencies {
   readonly gateway: WorkflowGateway;
@@ -26,8 +29,10 @@ export interface RotateTargetOptions extends OperationOptions {
   readonly invocationId: string;
 }
 
+type Publication = Pick<TargetResult, 'secretVersion' | 'oldSigFingerprint' | 'newSigFingerprint'>;
+
 /**
- * The rotation protocol for one target (DESIGN §3). Only the key that no published URL uses is
+ * The rotation protocol for one target (DESIGN §3). Only a key that no published URL uses is
  * regenerated, and the secret write is the single publication step, so a failure or crash at any
  * step leaves the published URL working. Never throws: the outcome, failures included, is the result.
  */
@@ -39,24 +44,25 @@ export async function rotateTarget(
   const { gateway, store, telemetry } = dependencies;
   const startedAt = performance.now();
   const io: OperationOptions = { abortSignal: options.abortSignal };
-  let step: RotationStep = 'readSecret';
-  let reason: DueReason = options.mode === 'revoke' ? 'revoke' : 'notDue';
-  let keyType: KeyType | undefined;
   const base = { workflowId: target.workflowId, trigger: target.trigger, secretName: target.secretName };
+  let step: RotationStep = 'readSecret';
+  let reason: DueReason | null = options.mode === 'revoke' ? 'revoke' : null;
+  let keyType: KeyType | undefined;
+  /** What was already published when a later step failed (a revoke's second key). */
+  let published: Publication | undefined;
 
   try {
     const now = dependencies.now();
-    const secret = await store.readLatest(target.secretName, io);
-    const state = readPublicationState(target, secret, now);
+    const state = readPublicationState(target, await store.readLatest(target.secretName, io), now);
 
     if (options.mode === 'revoke') {
-      keyType = state ? otherKey(state.keyType) : 'Secondary';
-      const published = await regenerateAndPublish(keyType, 'revoke');
-      step = 'regenerate';
+      keyType = state && !('adopted' in state) ? otherKey(state.keyType) : 'Secondary';
+      const { after, before } = await regenerateVerified(keyType);
+      published = await publish(keyType, after, before.sig);
       // The fresh URL is published first, so consumers always have one that works; only then is
       // the key of the previously published (possibly leaked) URL replaced as well.
       await regenerateVerified(otherKey(keyType));
-      return finish({ ...published, action: 'revoked' });
+      return { ...base, reason, keyType, action: 'revoked', ...published };
     }
 
     step = 'listBefore';
@@ -64,28 +70,40 @@ export async function rotateTarget(
     reason = plan.reason;
     keyType = plan.keyType;
 
-    if (plan.kind === 'none') {
-      return finish({
-        action: 'skipped',
-        secretVersion: state?.secretVersion,
-        oldSigFingerprint: undefined,
-        newSigFingerprint: state ? sigFingerprint(state.callbackUrl.sig) : undefined,
-      });
+    switch (plan.kind) {
+      case 'none':
+        return {
+          ...base,
+          reason,
+          keyType,
+          action: 'skipped',
+          secretVersion: state && !('adopted' in state) ? state.secretVersion : undefined,
+          oldSigFingerprint: undefined,
+          newSigFingerprint: undefined,
+        };
+      case 'republish': {
+        if (options.mode === 'dryRun') {
+          return planned();
+        }
+        step = 'verify';
+        verifyTriggerUrl(plan.currentUrl, plan.keyType);
+        const oldSig = state && !('adopted' in state) ? state.callbackUrl.sig : undefined;
+        return { ...base, reason, keyType, action: 'rotated', ...(await publish(plan.keyType, plan.currentUrl, oldSig)) };
+      }
+      case 'regenerate': {
+        if (options.mode === 'dryRun') {
+          return planned();
+        }
+        const { key, before, after } = await regenerateVerified(plan.keyType, plan.urlInUse, plan.ifKeyInUse);
+        keyType = key;
+        return { ...base, reason, keyType, action: 'rotated', ...(await publish(key, after, before.sig)) };
+      }
     }
-    if (options.mode === 'dryRun') {
-      return finish({ action: 'planned', secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined });
-    }
-    if (plan.kind === 'republish') {
-      step = 'verify';
-      verifySignedPath(plan.currentUrl, plan.keyType);
-      const oldSig = state?.callbackUrl.sig;
-      return finish({ ...(await publish(plan.keyType, plan.currentUrl, oldSig)), action: 'rotated' });
-    }
-    return finish({ ...(await regenerateAndPublish(plan.keyType, plan.reason)), action: 'rotated' });
   } catch (thrown) {
     const failure = describeFailure(step, thrown);
     telemetry.trackTargetFailed({
-      ...base,
+      workflowId: target.workflowId,
+      trigger: target.trigger,
       keyType,
       step: failure.step,
       statusCode: failure.statusCode,
@@ -99,33 +117,40 @@ export async function rotateTarget(
       action: 'failed',
       reason,
       keyType,
-      secretVersion: undefined,
-      oldSigFingerprint: undefined,
-      newSigFingerprint: undefined,
+      secretVersion: published?.secretVersion,
+      oldSigFingerprint: published?.oldSigFingerprint,
+      newSigFingerprint: published?.newSigFingerprint,
       error: failure,
     };
   }
 
-  interface Publication {
-    secretVersion: string;
-    oldSigFingerprint: string | undefined;
-    newSigFingerprint: string;
+  function planned(): TargetResult {
+    return { ...base, reason, keyType, action: 'planned', secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined };
   }
 
-  function finish(outcome: Pick<TargetResult, 'action' | 'secretVersion' | 'oldSigFingerprint' | 'newSigFingerprint'>): TargetResult {
-    return { ...base, reason, keyType, ...outcome };
-  }
-
-  async function regenerateAndPublish(key: KeyType, why: DueReason): Promise<Publication> {
-    reason = why;
-    const { before, after } = await regenerateVerified(key);
-    return publish(key, after, before.sig);
-  }
-
-  /** Steps 2–4: note the sig, regenerate, list again, and insist that sig changed. */
-  async function regenerateVerified(key: KeyType): Promise<{ before: CallbackUrl; after: CallbackUrl }> {
+  /**
+   * Steps 2–4: note the sig, regenerate, list again, and insist that sig changed. Refuses to
+   * regenerate the key that signs `urlInUse`, whatever the tags claim.
+   */
+  async function regenerateVerified(
+    requestedKey: KeyType,
+    urlInUse?: CallbackUrl,
+    ifKeyInUse: 'refuse' | 'regenerateOtherKey' = 'refuse',
+  ): Promise<{ key: KeyType; before: CallbackUrl; after: CallbackUrl }> {
+    let key = requestedKey;
     step = 'listBefore';
-    const before = await currentCallbackUrl(target, key, gateway, io);
+    let before = await currentCallbackUrl(target, key, gateway, io);
+    if (urlInUse && before.sig === urlInUse.sig) {
+      if (ifKeyInUse === 'refuse') {
+        throw new TargetRotationError({
+          step: 'listBefore',
+          code: 'KeyInUse',
+          message: `the published URL in secret '${target.secretName}' is signed with the ${key} key although its keyType tag says ${otherKey(key)}; regenerating ${key} would break it, so nothing was regenerated. Fix: set the secret's keyType tag to ${key}.`,
+        });
+      }
+      key = otherKey(key);
+      before = await currentCallbackUrl(target, key, gateway, io);
+    }
     step = 'regenerate';
     let regenerateError: unknown;
     try {
@@ -143,7 +168,11 @@ export async function rotateTarget(
       step = 'listAfter';
       after = await currentCallbackUrl(target, key, gateway, io);
     } catch (thrown) {
-      throw regenerateError ?? thrown;
+      if (regenerateError !== undefined) {
+        step = 'regenerate';
+        throw regenerateError;
+      }
+      throw thrown;
     }
     if (after.sig === before.sig) {
       if (regenerateError !== undefined) {
@@ -158,25 +187,23 @@ export async function rotateTarget(
       });
     }
     step = 'verify';
-    verifySignedPath(after, key);
-    return { before, after };
+    verifyTriggerUrl(after, key);
+    return { key, before, after };
   }
 
-  function verifySignedPath(url: CallbackUrl, key: KeyType): void {
-    const expected = triggerSignedPath(target.trigger);
-    if (url.signedPath.toLowerCase() !== expected.toLowerCase()) {
+  function verifyTriggerUrl(url: CallbackUrl, key: KeyType): void {
+    if (!isTriggerUrl(url, target)) {
       throw new TargetRotationError({
         step: 'verify',
         code: 'UnexpectedSignedPath',
-        message: `the ${key} callback URL of ${target.workflowId} is signed for '${url.signedPath}', not '${expected}'; nothing was published.`,
+        message: `the ${key} callback URL of ${target.workflowId} is signed for '${url.signedPath}', not '/triggers/${target.trigger}/run'; nothing was published.`,
       });
     }
   }
 
   async function publish(key: KeyType, url: CallbackUrl, oldSig: string | undefined): Promise<Publication> {
     step = 'publish';
-    const now = dependencies.now();
-    const { version } = await store.publish(target.secretName, buildPublication(target, key, url, now), io);
+    const { version } = await store.publish(target.secretName, buildPublication(target, key, url, dependencies.now()), io);
     const oldSigFingerprint = oldSig === undefined ? undefined : sigFingerprint(oldSig);
     const newSigFingerprint = sigFingerprint(url.sig);
     telemetry.trackTargetRotated({
@@ -186,7 +213,6 @@ export async function rotateTarget(
       oldSigFingerprint: oldSigFingerprint ?? '',
       newSigFingerprint,
       sigChanged: oldSig !== url.sig,
-      reason,
       invocationId: options.invocationId,
       durationMs: elapsedMs(startedAt),
     });

@@ -49,8 +49,7 @@ export async function runRotation(
       options.onTargetDone?.(result, ++done, targets.length);
       return result;
     },
-    (target) => notStartedBeforeDeadline(target),
-    options.abortSignal,
+    { abortSignal: options.abortSignal, notStarted: notStartedBeforeDeadline },
   );
   const durationMs = Math.round(performance.now() - startedAt);
   const outcome = runOutcome(results);
@@ -61,16 +60,20 @@ export async function runRotation(
       isPastDue: options.isPastDue ?? false,
       targets: results.length,
       rotated: results.filter(isRotation).length,
-      skipped: results.filter((r) => r.action === 'skipped').length,
-      failed: results.filter((r) => r.action === 'failed').length,
+      skipped: results.filter((r) => r.action === 'skipped' && r.error === undefined).length,
+      failed: results.filter((r) => r.action === 'failed' || r.error !== undefined).length,
       durationMs,
     });
   }
   return { outcome, invocationId: options.invocationId, targets: results, durationMs };
 }
 
+/**
+ * A target left unstarted at the deadline counts against the run like a failure: it was not
+ * rotated, and the run must not look complete to dashboards or to the CLI's exit status.
+ */
 export function runOutcome(results: readonly TargetResult[]): RunOutcome {
-  const failed = results.filter((r) => r.action === 'failed').length;
+  const failed = results.filter((r) => r.action === 'failed' || r.error !== undefined).length;
   const acted = results.filter((r) => isRotation(r) || r.action === 'planned').length;
   if (failed > 0) {
     return acted > 0 ? 'PartiallyFailed' : 'Failed';
@@ -88,7 +91,7 @@ function notStartedBeforeDeadline(target: RotationTarget): TargetResult {
     trigger: target.trigger,
     secretName: target.secretName,
     action: 'skipped',
-    reason: 'notDue',
+    reason: null,
     keyType: undefined,
     secretVersion: undefined,
     oldSigFingerprint: undefined,

@@ -27,7 +27,10 @@ export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
         expiresOn: secret.properties.expiresOn,
       };
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) {
+      // Only Key Vault's own "no such secret" means "never published": any other 404 (a wrong
+      // vault URI behind a proxy, say) must not start a first rotation.
+      const { statusCode, code } = error as { statusCode?: number; code?: string };
+      if (statusCode === 404 && code === 'SecretNotFound') {
         return undefined;
       }
       throw error;

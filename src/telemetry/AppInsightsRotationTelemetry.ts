@@ -35,37 +35,53 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
 
   trackTargetRotated(event: TargetRotatedEvent): void {
     this.used = true;
-    const { durationMs, sigChanged, ...properties } = event;
     this.client.trackEvent({
       name: telemetryEventNames.targetRotated,
-      properties: { ...properties, sigChanged: String(sigChanged) },
-      measurements: { durationMs },
+      properties: {
+        workflowId: event.workflowId,
+        trigger: event.trigger,
+        keyType: event.keyType,
+        secretName: event.secretName,
+        secretVersion: event.secretVersion,
+        oldSigFingerprint: event.oldSigFingerprint,
+        newSigFingerprint: event.newSigFingerprint,
+        sigChanged: String(event.sigChanged),
+        invocationId: event.invocationId,
+      },
+      measurements: { durationMs: event.durationMs },
     });
   }
 
   trackTargetFailed(event: TargetFailedEvent): void {
     this.used = true;
-    const { durationMs, statusCode, errorCode, keyType, message, ...properties } = event;
     this.client.trackEvent({
       name: telemetryEventNames.targetFailed,
       properties: {
-        ...properties,
-        keyType: keyType ?? '',
-        statusCode: statusCode === undefined ? '' : String(statusCode),
-        errorCode: errorCode ?? '',
-        message: scrubSecrets(message),
+        workflowId: event.workflowId,
+        trigger: event.trigger,
+        keyType: event.keyType ?? '',
+        step: event.step,
+        statusCode: event.statusCode === undefined ? '' : String(event.statusCode),
+        errorCode: event.errorCode ?? '',
+        message: scrubSecrets(event.message),
+        invocationId: event.invocationId,
       },
-      measurements: { durationMs },
+      measurements: { durationMs: event.durationMs },
     });
   }
 
   trackRun(event: RotationRunEvent): void {
     this.used = true;
-    const { outcome, invocationId, isPastDue, ...measurements } = event;
     this.client.trackEvent({
       name: telemetryEventNames.run,
-      properties: { outcome, invocationId, isPastDue: String(isPastDue) },
-      measurements,
+      properties: { outcome: event.outcome, invocationId: event.invocationId, isPastDue: String(event.isPastDue) },
+      measurements: {
+        targets: event.targets,
+        rotated: event.rotated,
+        skipped: event.skipped,
+        failed: event.failed,
+        durationMs: event.durationMs,
+      },
     });
   }
 

@@ -2,7 +2,9 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureEmulator } from '../../emulator/index';
 import { createRotationServices as createRealRotationServices, type RotationServices } from '../../src/createRotationServices';
+import { describeTargetResult } from '../../src/describeTargetResult';
 import { runRotation } from '../../src/rotation/runRotation';
+import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
 import { sigFingerprint } from '../../src/rotation/sigFingerprint';
 import type { RotatorSettings } from '../../src/config';
 import { addRequestWorkflow, settingsFor, sigOf, startEmulatorEnvironment } from '../support/emulatorEnvironment';
@@ -37,9 +39,13 @@ function servicesWithClock(settings: RotatorSettings, start = Date.now()): { ser
   };
 }
 
+/** Every report this file produced, checked for secrets at the end. */
+const reports: string[] = [];
+
 async function rotate(settings: RotatorSettings, services: RotationServices, invocationId = 'test-run') {
   const result = await runRotation(settings.targets, services, { mode: 'rotate', invocationId, concurrency: settings.concurrency });
   await services.telemetry.flush();
+  reports.push(JSON.stringify(result), ...result.targets.map(describeTargetResult));
   return result;
 }
 
@@ -129,6 +135,16 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     expect(failed?.properties).toMatchObject({ workflowId: recurrence, trigger: 'Recurrence', step: 'listBefore', statusCode: '400', errorCode: 'ApiNotSupported' });
     expect(failed?.properties.message).toMatch(/not supported by triggers of type 'Recurrence'/);
     expect(run?.properties).toMatchObject({ outcome: 'PartiallyFailed', isPastDue: 'false' });
+    // Exactly the contract's properties (DESIGN §6): dashboards break on renames, and extras are contract changes.
+    expect(Object.keys(rotated?.properties ?? {}).sort()).toEqual(
+      ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'invocationId'].sort(),
+    );
+    expect(Object.keys(failed?.properties ?? {}).sort()).toEqual(
+      ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'].sort(),
+    );
+    expect(Object.keys(run?.properties ?? {}).sort()).toEqual(['outcome', 'invocationId', 'isPastDue'].sort());
+    expect(Object.keys(run?.measurements ?? {}).sort()).toEqual(['targets', 'rotated', 'skipped', 'failed', 'durationMs'].sort());
+    expect(failed?.properties.keyType).toBe('Secondary');
     expect(run?.measurements).toMatchObject({ targets: 2, rotated: 1, skipped: 0, failed: 1 });
   });
 
@@ -209,5 +225,10 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     expect(result.targets[0]?.error?.message).toMatch(/not created by sas-rotator.*adopt/);
     expect(emulator.keyVault.versions('foreign-url')).toHaveLength(1);
     expect(emulator.logic.keyVersionOf(workflowId, 'Secondary')).toBe(0);
+  });
+
+  it('leaked no sig or token into any report or telemetry envelope of the runs above', async () => {
+    await Promise.all(opened.map((services) => services.telemetry.flush()));
+    expectNoIssuedSecrets(reports, emulator);
   });
 });

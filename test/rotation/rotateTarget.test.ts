@@ -156,6 +156,81 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
   });
 
+  it('refuses to regenerate the key that signs the published URL when the keyType tag lies', async () => {
+    const { host, rotate, store, advanceDays, publishedUrl } = setup();
+    await rotate();
+    const published = store.latest(target.secretName);
+    store.seed(target.secretName, published?.value as string, { ...published?.tags, keyType: 'Primary' });
+    advanceDays(31);
+    host.calls.length = 0;
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'failed', error: { step: 'listBefore', code: 'KeyInUse' } });
+    expect(result.error?.message).toMatch(/signed with the Secondary key although its keyType tag says Primary.*Fix: set the secret's keyType tag to Secondary/);
+    expect(host.calls).toEqual(['list Secondary']);
+    expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
+  });
+
+  it('adopting a secret that holds the Secondary URL regenerates Primary instead, so the adopted URL keeps working', async () => {
+    const { host, store } = setup();
+    const adoptedUrl = host.urlFor(workflowId, 'manual', 'Secondary');
+    store.seed(target.secretName, adoptedUrl, { owner: 'team-a' });
+    const telemetry = new RecordingTelemetry();
+
+    const result = await rotateTarget({ ...target, adopt: true }, { gateway: host, store, telemetry, now: () => new Date() }, { mode: 'rotate', invocationId: 'adopt' });
+
+    expect(result).toMatchObject({ action: 'rotated', reason: 'first', keyType: 'Primary' });
+    expect(host.works(workflowId, 'manual', adoptedUrl)).toBe(true);
+    expect(store.latest(target.secretName)?.tags).toMatchObject({ managedBy: 'sas-rotator', keyType: 'Primary' });
+  });
+
+  it('repairs a published URL pinned to a workflow version by publishing the unversioned trigger URL', async () => {
+    const { host, rotate, store, advanceDays } = setup();
+    await rotate();
+    const published = store.latest(target.secretName);
+    const pinned = (published?.value as string).replace('sp=%2Ftriggers%2Fmanual%2Frun', 'sp=%2Fversions%2F0858%2Ftriggers%2Fmanual%2Frun');
+    store.seed(target.secretName, pinned, { ...published?.tags });
+    advanceDays(1);
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'rotated', reason: 'repair', keyType: 'Secondary' });
+    expect(store.latest(target.secretName)?.value).toBe(host.urlFor(workflowId, 'manual', 'Secondary'));
+  });
+
+  it('a revoke that fails on the second key still reports the fresh URL it already published', async () => {
+    const { host, rotate } = setup();
+    await rotate();
+    const regenerate = host.regenerateAccessKey.bind(host);
+    let calls = 0;
+    host.regenerateAccessKey = async (t, key, o) => {
+      if (++calls === 2) throw Object.assign(new Error('Conflict'), { statusCode: 409, code: 'Conflict' });
+      return regenerate(t, key, o);
+    };
+
+    const result = await rotate({ mode: 'revoke' });
+
+    expect(result).toMatchObject({ action: 'failed', reason: 'revoke', keyType: 'Primary', error: { step: 'regenerate', statusCode: 409 } });
+    expect(result.secretVersion).toBe('v2');
+    expect(result.newSigFingerprint).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('reports the regenerate error, not the follow-up list error, when both fail', async () => {
+    const { host, rotate } = setup();
+    host.regenerateBehaviour = 'fail';
+    const list = host.listCallbackUrl.bind(host);
+    let lists = 0;
+    host.listCallbackUrl = async (t, key, o) => {
+      if (++lists === 2) throw Object.assign(new Error('Service unavailable'), { statusCode: 503 });
+      return list(t, key, o);
+    };
+
+    const result = await rotate();
+
+    expect(result.error).toMatchObject({ step: 'regenerate', statusCode: 500, code: 'InternalServerError' });
+  });
+
   it('records fingerprints, never sigs, in telemetry', async () => {
     const { rotate, telemetry, publishedUrl } = setup();
     await rotate();

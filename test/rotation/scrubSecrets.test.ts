@@ -13,6 +13,10 @@ describe('scrubSecrets', () => {
     ['a bearer token', `Authorization: Bearer ${jwt}`],
     ['a JWT', `token ${jwt} expired`],
     ['an access_token field', `{"access_token":"${jwt}","expires_on":"1"}`],
+    ['a JSON-escaped query', `{"value":"https://x/invoke?sp=%2Ftriggers\\u0026sig=${sig}"}`],
+    ['a URL encoded inside another URL', `https://portal/?next=https%3A%2F%2Fprod%2Finvoke%3Fsp%3D1%26sig%3D${sig}`],
+    ['a sig at the very start', `sig=${sig}&sv=1.0`],
+    ['a callback URL with sig before sp', `/subscriptions/${'x'}?sig=${sig}&sp=%2Ftriggers`],
   ])('removes %s', (_label, text) => {
     const scrubbed = scrubSecrets(text);
     expect(scrubbed).not.toContain(sig);

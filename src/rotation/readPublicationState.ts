@@ -1,14 +1,10 @@
 import { parseCallbackUrl, type CallbackUrl } from './CallbackUrl';
 import { isKeyType, type KeyType } from './KeyType';
-import type { CallbackUrlPublication, PublishedSecret } from './ports';
+import type { PublishedSecret } from './ports';
+import { managedByTagValue } from './buildPublication';
 import type { RotationTarget } from './RotationTarget';
 import { scrubSecrets } from './scrubSecrets';
-import { sigFingerprint } from './sigFingerprint';
 import { TargetRotationError } from './TargetRotationError';
-
-export const managedByTagValue = 'sas-rotator';
-export const callbackUrlContentType = 'text/uri-list';
-const dayInMs = 24 * 60 * 60 * 1000;
 /** Clock skew we tolerate between this host and whoever wrote `rotatedAt`. */
 const allowedClockSkewMs = 5 * 60 * 1000;
 
@@ -22,16 +18,22 @@ export interface PublicationState {
   readonly callbackUrl: CallbackUrl;
 }
 
+/** A secret sas-rotator did not create, taken over because the target says `adopt: true`. */
+export interface AdoptedSecret {
+  readonly adopted: true;
+  /** The URL it holds, if it is one: its key must not be the one regenerated first. */
+  readonly callbackUrl: CallbackUrl | undefined;
+}
+
 /**
- * Reads the state of a target from its secret. Undefined means "never rotated by sas-rotator":
- * no secret, or an adopted one. A secret we cannot trust stops the target before anything is
- * regenerated or overwritten.
+ * Reads the state of a target from its secret. Undefined means no secret yet. A secret we cannot
+ * trust stops the target before anything is regenerated or overwritten.
  */
 export function readPublicationState(
   target: RotationTarget,
   secret: PublishedSecret | undefined,
   now: Date,
-): PublicationState | undefined {
+): PublicationState | AdoptedSecret | undefined {
   if (!secret) {
     return undefined;
   }
@@ -44,7 +46,7 @@ export function readPublicationState(
 
   if (secret.tags.managedBy !== managedByTagValue) {
     if (target.adopt) {
-      return undefined;
+      return { adopted: true, callbackUrl: secret.value === undefined ? undefined : parseCallbackUrl(secret.value) };
     }
     throw problem(
       `the secret exists but was not created by sas-rotator (tag managedBy is ${describeTag(secret.tags.managedBy)})`,
@@ -82,41 +84,6 @@ export function readPublicationState(
     throw problem('the secret value is not a callback URL with a sig', 'delete the secret version or set adopt: true');
   }
   return { secretVersion: secret.version, keyType, rotatedAt, expiresOn: secret.expiresOn, callbackUrl };
-}
-
-/** True when the last rotation is at least `intervalDays` old. */
-export function isIntervalElapsed(state: PublicationState, intervalDays: number, now: Date): boolean {
-  return now.getTime() - state.rotatedAt.getTime() >= intervalDays * dayInMs;
-}
-
-/** The moment a rotation of `intervalDays` makes the target due again. */
-export function nextDueAt(state: PublicationState, intervalDays: number): Date {
-  return new Date(state.rotatedAt.getTime() + intervalDays * dayInMs);
-}
-
-/**
- * The new secret version for a freshly signed URL. It expires when its key is due to be
- * regenerated: two intervals later, because alternation leaves it valid for one extra interval.
- */
-export function buildPublication(
-  target: RotationTarget,
-  keyType: KeyType,
-  callbackUrl: CallbackUrl,
-  rotatedAt: Date,
-): CallbackUrlPublication {
-  return {
-    value: callbackUrl.value,
-    contentType: callbackUrlContentType,
-    tags: {
-      keyType,
-      workflowId: target.workflowId,
-      trigger: target.trigger,
-      rotatedAt: rotatedAt.toISOString(),
-      sigFingerprint: sigFingerprint(callbackUrl.sig),
-      managedBy: managedByTagValue,
-    },
-    expiresOn: new Date(rotatedAt.getTime() + 2 * target.intervalDays * dayInMs),
-  };
 }
 
 function parseIsoTimestamp(text: string): Date | undefined {

@@ -1,4 +1,4 @@
-import { readPublicationState } from '../../src/rotation/publicationState';
+import { readPublicationState } from '../../src/rotation/readPublicationState';
 import type { PublishedSecret } from '../../src/rotation/ports';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { TargetRotationError } from '../../src/rotation/TargetRotationError';
@@ -52,12 +52,13 @@ describe('readPublicationState: what the secret says about a target', () => {
     expect(problemWith(goodTags, 'not a url')).toMatch(/not a callback URL/);
   });
 
-  it('adopts a foreign secret only when the target opts in', () => {
-    expect(readPublicationState({ ...target, adopt: true }, secret({}), now)).toBeUndefined();
+  it('adopts a foreign secret only when the target opts in, remembering the URL it holds', () => {
+    expect(readPublicationState({ ...target, adopt: true }, secret({}), now)).toMatchObject({ adopted: true, callbackUrl: { signedPath: '/triggers/manual/run' } });
   });
 
   it('never echoes a callback URL hidden in a hostile tag', () => {
     const message = problemWith({ ...goodTags, keyType: url });
-    expect(message).not.toContain('sig=AbCd');
+    expect(message).not.toContain('AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde');
+    expect(message).not.toContain('AbCdEfGhIj');
   });
 });
