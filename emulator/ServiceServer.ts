@@ -108,6 +108,9 @@ export class ServiceServer {
     if (this.options.latencyMs > 0) await delay(this.options.latencyMs);
     const fault = faults.take({ service: handler.service, operationId: classification.operationId, method, path: url.pathname });
 
+    if (fault?.hold) {
+      await faults.hold({ service: handler.service, operationId: classification.operationId, method, path: url.pathname });
+    }
     let response: EmulatorResponse;
     if (fault && !fault.afterProcessing) {
       if (fault.delayMs) await delay(fault.delayMs);

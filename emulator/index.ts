@@ -59,6 +59,11 @@ export interface AzureEmulator {
   /** Every request received, oldest first. */
   readonly requests: readonly EmulatorRequestRecord[];
   readonly faults: FaultInjector;
+  /**
+   * Calls `listener` after every request has been processed and answered (state already changed):
+   * where tests check invariants such as "the published URL works". Returns the unsubscribe.
+   */
+  onRequest(listener: (record: EmulatorRequestRecord) => void): () => void;
   /** A token as the managed-identity endpoint would issue it; `expiresInSeconds` < 0 gives an expired one. */
   issueAccessToken(resource: string, options?: { expiresInSeconds?: number }): string;
   /** Every `sig` and bearer token the emulator ever handed out: what must never appear in output. */
@@ -74,6 +79,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
   const authority = new AccessTokenAuthority(tenantId);
   const faults = new FaultInjector();
   const requests: EmulatorRequestRecord[] = [];
+  const requestListeners = new Set<(record: EmulatorRequestRecord) => void>();
   const managedIdentity: ManagedIdentity = { clientId: randomUUID(), objectId: randomUUID() };
   const identityHeader = randomBytes(24).toString('base64url');
   const instrumentationKey = randomUUID();
@@ -106,7 +112,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
         port: options.ports?.[handler.service] ?? 0,
         latencyMs: options.latencyMs?.[handler.service] ?? 0,
         faults,
-        record: (record) => requests.push(record),
+        record: (record) => {
+          requests.push(record);
+          for (const listener of [...requestListeners]) listener(record);
+        },
       }));
     }
   } catch (error) {
@@ -150,6 +159,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     faults,
     issueAccessToken: (resource, tokenOptions = {}) =>
       authority.issue({ resource, clientId: managedIdentity.clientId, objectId: managedIdentity.objectId, ...tokenOptions }).token,
+    onRequest: (listener) => {
+      requestListeners.add(listener);
+      return () => requestListeners.delete(listener);
+    },
     issuedSecrets: () => ({ sigs: [...logic.issuedSigs], tokens: [...authority.issuedTokens] }),
     stop: () => {
       stopped ??= Promise.all([...servers.values()].map((server) => server.close())).then(() => undefined);

@@ -1,4 +1,5 @@
 import { DefaultAzureCredential } from '@azure/identity';
+import { defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
 import type { RotatorSettings } from './config';
 import { ConsumptionWorkflowGateway } from './providers/ConsumptionWorkflowGateway';
 import { noTelemetry, type RotationTelemetry } from './rotation/RotationTelemetry';
@@ -17,14 +18,20 @@ export interface RotationServices extends RotationDependencies {
  * AZURE_TOKEN_CREDENTIALS (e.g. `ManagedIdentityCredential` in Azure, `dev` on a laptop) and
  * AZURE_CLIENT_ID (a user-assigned identity), as users of the Azure SDK expect.
  */
-export function createRotationServices(settings: RotatorSettings): RotationServices {
+export interface RotationServicesOptions {
+  /** The app's one retry policy; tests shorten its waits, production keeps the defaults. */
+  readonly retry?: RetrySettings;
+}
+
+export function createRotationServices(settings: RotatorSettings, options: RotationServicesOptions = {}): RotationServices {
+  const retry = options.retry ?? defaultRetrySettings;
   const credential = new DefaultAzureCredential();
   const appInsights = settings.appInsightsConnectionString
-    ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString)
+    ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, retry)
     : undefined;
   return {
-    gateway: new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint),
-    store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri),
+    gateway: new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry),
+    store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry),
     telemetry: appInsights ?? noTelemetry,
     now: () => new Date(),
     close: async () => {

@@ -1,6 +1,7 @@
 import { LogicManagementClient } from '@azure/arm-logic';
 import { createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
+import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import type { KeyType } from '../rotation/KeyType';
 import type { OperationOptions, WorkflowGateway } from '../rotation/ports';
 import type { RotationTarget } from '../rotation/RotationTarget';
@@ -32,6 +33,7 @@ export class ConsumptionWorkflowGateway implements WorkflowGateway {
   constructor(
     private readonly credential: TokenCredential,
     private readonly resourceManagerEndpoint: string,
+    private readonly retry: RetrySettings = defaultRetrySettings,
   ) {}
 
   async regenerateAccessKey(target: RotationTarget, keyType: KeyType, options: OperationOptions = {}): Promise<void> {
@@ -84,7 +86,10 @@ export class ConsumptionWorkflowGateway implements WorkflowGateway {
   private client(subscriptionId: string): LogicManagementClient {
     let client = this.clients.get(subscriptionId);
     if (!client) {
-      client = new LogicManagementClient(this.credential, subscriptionId, { endpoint: this.resourceManagerEndpoint });
+      client = new LogicManagementClient(this.credential, subscriptionId, {
+        endpoint: this.resourceManagerEndpoint,
+        ...azureRetryClientOptions(this.retry),
+      });
       this.clients.set(subscriptionId, client);
     }
     return client;

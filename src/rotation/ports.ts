@@ -44,3 +44,20 @@ export interface CallbackUrlStore {
   /** Writes a new version of the secret and returns its version id. */
   publish(secretName: string, publication: CallbackUrlPublication, options?: OperationOptions): Promise<{ version: string }>;
 }
+
+/** Proof that this process is the only writer of a target right now. */
+export interface TargetLeaseHandle {
+  /** Fires if the lease is lost (renewal failed): stop touching the target at once. */
+  readonly lostSignal: AbortSignal;
+  /** Gives the lease back; safe to call twice. Never throws. */
+  release(): Promise<void>;
+}
+
+/**
+ * Single writer per target across timer overlaps, instances and the CLI. A lease left by a crashed
+ * holder expires on its own, so the next run can take the target.
+ */
+export interface TargetLeases {
+  /** The lease, or undefined when another run holds it (the caller skips the target). */
+  tryAcquire(target: RotationTarget, options?: OperationOptions): Promise<TargetLeaseHandle | undefined>;
+}

@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
+import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import { isLoopbackUrl } from '../isLoopbackUrl';
 import type { CallbackUrlPublication, CallbackUrlStore, OperationOptions, PublishedSecret } from '../rotation/ports';
 
@@ -7,8 +8,9 @@ import type { CallbackUrlPublication, CallbackUrlStore, OperationOptions, Publis
 export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
   private readonly client: SecretClient;
 
-  constructor(credential: TokenCredential, vaultUri: string) {
+  constructor(credential: TokenCredential, vaultUri: string, retry: RetrySettings = defaultRetrySettings) {
     this.client = new SecretClient(vaultUri, credential, {
+      ...azureRetryClientOptions(retry),
       // Quirk: the client checks that the challenge's resource matches the vault's DNS suffix,
       // which a loopback vault (the emulator) cannot satisfy. Never relaxed for a real vault.
       disableChallengeResourceVerification: isLoopbackUrl(vaultUri),

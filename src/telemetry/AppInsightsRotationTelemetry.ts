@@ -1,4 +1,5 @@
 import { TelemetryClient } from 'applicationinsights';
+import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import { isLoopbackUrl } from '../isLoopbackUrl';
 import type { RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../rotation/RotationTelemetry';
 import { scrubSecrets } from '../rotation/scrubSecrets';
@@ -14,9 +15,13 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
   /** The client sets up its exporters on first use; flushing or shutting down before that throws. */
   private used = false;
 
-  constructor(connectionString: string) {
+  constructor(connectionString: string, retry: RetrySettings = defaultRetrySettings) {
     this.client = new TelemetryClient(connectionString, { useGlobalProviders: false });
     const config = this.client.config;
+    // Replaces the shim's exporter options wholesale (a shallow merge), hence the connection string.
+    config.azureMonitorOpenTelemetryOptions = {
+      azureMonitorExporterOptions: { connectionString, ...azureRetryClientOptions(retry) },
+    };
     config.enableAutoCollectRequests = false;
     config.enableAutoCollectDependencies = false;
     config.enableAutoCollectPerformance = false;
