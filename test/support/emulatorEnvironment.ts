@@ -1,5 +1,5 @@
 import { loadSettings, type RotatorSettings } from '../../src/config';
-import { startEmulator, type AzureEmulator } from '../../emulator/index';
+import { startEmulator, type AzureEmulator, type EmulatorOptions } from '../../emulator/index';
 
 export const subscriptionId = '11111111-2222-4333-8444-555555555555';
 
@@ -8,11 +8,11 @@ export const subscriptionId = '11111111-2222-4333-8444-555555555555';
  * a function app at Azure. The suite runs under `withEmulatorCa`, so NODE_EXTRA_CA_CERTS already
  * makes every client trust the emulator's certificate.
  */
-export async function startEmulatorEnvironment(): Promise<AzureEmulator> {
+export async function startEmulatorEnvironment(options: EmulatorOptions = {}): Promise<AzureEmulator> {
   if (!process.env.NODE_EXTRA_CA_CERTS) {
     throw new Error('Run the suite with `npm test` (it sets NODE_EXTRA_CA_CERTS to the emulator CA).');
   }
-  const emulator = await startEmulator();
+  const emulator = await startEmulator(options);
   Object.assign(process.env, emulator.environment());
   return emulator;
 }

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { AzureEmulator } from '../../emulator/index';
+import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+
+const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+let emulator: AzureEmulator;
+const produced: string[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulatorEnvironment();
+});
+afterEach(() => emulator.faults.clear());
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+function startCli(args: string[], targets: string): { child: ChildProcess; done: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string }> } {
+  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string }>((resolve) =>
+    child.on('close', (status, signal) => {
+      produced.push(stdout, stderr);
+      resolve({ status, signal, stdout });
+    }),
+  );
+  return { child, done };
+}
+
+/** Resolves once the emulator has processed (and recorded) a request of this operation. */
+function processed(operationId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = emulator.onRequest((record) => {
+      if (record.operationId === operationId) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}
+
+const protocolRequests = [
+  { request: 'the Key Vault read', operationId: 'GetSecret', skip: 0 },
+  { request: 'the first listCallbackUrl', operationId: 'WorkflowTriggers_ListCallbackUrl', skip: 0 },
+  { request: 'regenerateAccessKey', operationId: 'Workflows_RegenerateAccessKey', skip: 0 },
+  { request: 'the second listCallbackUrl', operationId: 'WorkflowTriggers_ListCallbackUrl', skip: 1 },
+  { request: 'the Key Vault write', operationId: 'SetSecret', skip: 0 },
+  { request: 'the telemetry export', operationId: 'Track', skip: 0 },
+];
+
+describe('crash consistency: the rotation process is SIGKILLed while the emulator holds each request in turn', () => {
+  it.each(protocolRequests)('killed during $request: the published URL works at every moment and the next run completes', async ({ operationId, skip }) => {
+    const workflowId = addRequestWorkflow(emulator, 'crash');
+    const secretName = `crash-${operationId.toLowerCase().replace(/[^a-z0-9]/g, '-')}-${skip}`;
+    const targets = JSON.stringify([{ workflowId, secretName }]);
+    const first = await startCli(['rotate'], targets).done;
+    expect(first.status).toBe(0);
+
+    const violations: string[] = [];
+    const checkInvariant = (when: string) => {
+      const latest = emulator.keyVault.latest(secretName);
+      if (!latest || !emulator.logic.isCallbackUrlValid(latest.value)) violations.push(when);
+    };
+    const stopChecking = emulator.onRequest((record) => checkInvariant(`after ${record.operationId} (${record.status})`));
+    try {
+      emulator.faults.add({ operationId, skip, hold: true });
+      const { child, done } = startCli(['rotate', '--force'], targets);
+      const held = await emulator.faults.nextHeld();
+      checkInvariant(`while ${operationId} is held`);
+      child.kill('SIGKILL');
+      expect((await done).signal).toBe('SIGKILL');
+      // Azure finishes a request it has received even when the caller is gone; so does the emulator.
+      const handled = processed(operationId);
+      held.release();
+      await handled;
+      checkInvariant(`after the killed run's ${operationId} was processed`);
+
+      const next = await startCli(['rotate', '--force', '--json'], targets).done;
+      expect(next.status).toBe(0);
+      expect(JSON.parse(next.stdout).targets[0]).toMatchObject({ action: 'rotated' });
+      checkInvariant('after the next run');
+    } finally {
+      stopChecking();
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('leaked no sig or token into the output of the killed and recovering processes', () => {
+    expectNoIssuedSecrets(produced, emulator);
+  });
+});
