@@ -28,6 +28,8 @@ export const limits = {
   targets: 10_000,
   secretName: /^[0-9a-zA-Z-]{1,127}$/,
   trigger: /^[A-Za-z0-9_.-]{1,80}$/,
+  /** Key Vault's limit on one tag value (service limits). */
+  tagValueLength: 256,
 } as const;
 
 /** Bad settings or targets. Lists every problem at once; nothing has been sent to Azure. */
@@ -174,7 +176,11 @@ function parseTarget(entry: unknown, where: string, defaultIntervalDays: number,
   } else {
     workflowId = workflowIdValue.trim().replace(/\/+$/, '');
     const match = consumptionWorkflowId.exec(workflowId);
-    if (match) {
+    if (match && workflowId.length > limits.tagValueLength) {
+      problems.push(
+        `${label}: workflowId is ${workflowId.length} characters, but it is stored in the secret's workflowId tag and Key Vault tag values hold at most ${limits.tagValueLength}. Fix: shorten the resource group or workflow name.`,
+      );
+    } else if (match) {
       workflowName = match[3] as string;
     } else {
       problems.push(`${label}: workflowId ${describeWorkflowIdProblem(workflowId)}`);

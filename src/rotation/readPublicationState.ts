@@ -94,11 +94,14 @@ function parseIsoTimestamp(text: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/** Long enough for any real resource ID, short enough to keep a hostile tag from flooding logs. */
+const maxShownTagLength = 280;
+
 function describeTag(value: string | undefined): string {
   if (value === undefined) {
     return 'missing';
   }
   const scrubbed = scrubSecrets(value);
-  const shown = scrubbed.length > 80 ? `${scrubbed.slice(0, 80)}…` : scrubbed;
+  const shown = scrubbed.length > maxShownTagLength ? `${scrubbed.slice(0, maxShownTagLength)}…` : scrubbed;
   return `'${shown}'`;
 }
