@@ -176,6 +176,7 @@ function toJsonReport(result: RotationRunResult): object {
       oldSigFingerprint: t.oldSigFingerprint ?? null,
       newSigFingerprint: t.newSigFingerprint ?? null,
       ...(t.error ? { error: t.error } : {}),
+      ...(t.skipped ? { skipped: t.skipped } : {}),
     })),
   };
 }
@@ -195,10 +196,17 @@ export function formatRunReport(result: RotationRunResult): string {
     t.secretVersion ?? '-',
   ]);
   const table = formatTable(['WORKFLOW', 'TRIGGER', 'RESULT', 'REASON', 'KEY', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION'], rows);
+  const notes = result.targets.filter((t) => t.skipped).map((t) => `  ${workflowName(t.workflowId)}: skipped (${t.skipped?.code}): ${t.skipped?.message}`);
   const problems = result.targets
     .filter((t) => t.error)
     .map((t) => `  ${workflowName(t.workflowId)}: ${t.action === 'failed' ? `failed at ${t.error?.step}` : 'skipped'}${t.error?.statusCode ? ` (${t.error.statusCode}${t.error.code ? ` ${t.error.code}` : ''})` : t.error?.code ? ` (${t.error.code})` : ''}: ${t.error?.message}`);
-  return [table, '', `Outcome: ${result.outcome} (invocation ${result.invocationId}, ${result.durationMs} ms)`, ...(problems.length ? ['', 'Problems:', ...problems] : [])].join('\n');
+  return [
+    table,
+    '',
+    `Outcome: ${result.outcome} (invocation ${result.invocationId}, ${result.durationMs} ms)`,
+    ...(notes.length ? ['', 'Skipped:', ...notes] : []),
+    ...(problems.length ? ['', 'Problems:', ...problems] : []),
+  ].join('\n');
 }
 
 function formatStatusReport(statuses: readonly TargetStatus[]): string {

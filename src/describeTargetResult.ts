@@ -10,7 +10,7 @@ export function describeTargetResult(result: TargetResult): string {
     case 'planned':
       return `planned ${where}: would ${result.reason === 'repair' ? 'republish' : 'regenerate'} the ${result.keyType} key (reason ${result.reason})`;
     case 'skipped':
-      return `skipped ${where}: ${result.error ? result.error.message : `not due, the published ${result.keyType} URL works`}`;
+      return `skipped ${where}: ${result.error?.message ?? result.skipped?.message ?? `not due, the published ${result.keyType} URL works`}`;
     case 'failed':
       return `failed ${where} at step ${result.error?.step}: ${[result.error?.statusCode, result.error?.code].filter((x) => x !== undefined).join(' ')} ${result.error?.message}`.replace(/\s+/g, ' ');
   }

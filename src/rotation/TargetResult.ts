@@ -21,4 +21,6 @@ export interface TargetResult {
   readonly oldSigFingerprint: string | undefined;
   readonly newSigFingerprint: string | undefined;
   readonly error?: TargetFailure;
+  /** Why a target was skipped although it may be due: another run holds its lease. */
+  readonly skipped?: { readonly code: 'LeaseHeld'; readonly message: string };
 }

@@ -4,7 +4,7 @@ import { currentCallbackUrl } from './currentCallbackUrl';
 import { describeFailure } from './describeFailure';
 import { otherKey, type KeyType } from './KeyType';
 import { isTriggerUrl, planRotation } from './planRotation';
-import type { CallbackUrlStore, OperationOptions, WorkflowGateway } from './ports';
+import type { CallbackUrlStore, OperationOptions, TargetLeaseHandle, TargetLeases, WorkflowGateway } from './ports';
 import { readPublicationState } from './readPublicationState';
 import type { RotationTarget } from './RotationTarget';
 import type { RotationTelemetry } from './RotationTelemetry';
@@ -18,6 +18,8 @@ export interface RotationDependencies {
   readonly store: CallbackUrlStore;
   readonly telemetry: RotationTelemetry;
   readonly now: () => Date;
+  /** Single writer per target; undefined only where no shared storage exists (the CLI warns). */
+  readonly leases?: TargetLeases;
 }
 
 export type TargetMode = 'rotate' | 'dryRun' | 'revoke';
@@ -41,9 +43,59 @@ export async function rotateTarget(
   dependencies: RotationDependencies,
   options: RotateTargetOptions,
 ): Promise<TargetResult> {
+  const base = { workflowId: target.workflowId, trigger: target.trigger, secretName: target.secretName };
+  if (options.mode === 'dryRun' || !dependencies.leases) {
+    return rotateLeasedTarget(target, dependencies, options, undefined);
+  }
+  let lease: TargetLeaseHandle | undefined;
+  try {
+    lease = await dependencies.leases.tryAcquire(target, { abortSignal: options.abortSignal });
+  } catch (thrown) {
+    const failure = describeFailure('readSecret', thrown);
+    dependencies.telemetry.trackTargetFailed({
+      workflowId: target.workflowId,
+      trigger: target.trigger,
+      keyType: undefined,
+      step: failure.step,
+      statusCode: failure.statusCode,
+      errorCode: failure.code,
+      message: `Could not take the target's lease: ${failure.message}`,
+      invocationId: options.invocationId,
+      durationMs: 0,
+    });
+    return { ...base, action: 'failed', reason: null, keyType: undefined, secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined, error: failure };
+  }
+  if (!lease) {
+    return {
+      ...base,
+      action: 'skipped',
+      reason: null,
+      keyType: undefined,
+      secretVersion: undefined,
+      oldSigFingerprint: undefined,
+      newSigFingerprint: undefined,
+      skipped: { code: 'LeaseHeld', message: 'Another run (timer, instance or CLI) is rotating this target right now; it was left alone.' },
+    };
+  }
+  try {
+    return await rotateLeasedTarget(target, dependencies, options, lease);
+  } finally {
+    await lease.release();
+  }
+}
+
+/** The protocol proper, run while holding the target's lease (if leases are in use). */
+async function rotateLeasedTarget(
+  target: RotationTarget,
+  dependencies: RotationDependencies,
+  options: RotateTargetOptions,
+  lease: TargetLeaseHandle | undefined,
+): Promise<TargetResult> {
   const { gateway, store, telemetry } = dependencies;
   const startedAt = performance.now();
-  const io: OperationOptions = { abortSignal: options.abortSignal };
+  // Losing the lease (renewal failed) stops every call at once, like the run's deadline does.
+  const signals = [options.abortSignal, lease?.lostSignal].filter((signal): signal is AbortSignal => signal !== undefined);
+  const io: OperationOptions = { abortSignal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
   const base = { workflowId: target.workflowId, trigger: target.trigger, secretName: target.secretName };
   let step: RotationStep = 'readSecret';
   let reason: DueReason | null = options.mode === 'revoke' ? 'revoke' : null;
@@ -156,7 +208,7 @@ export async function rotateTarget(
     try {
       await gateway.regenerateAccessKey(target, key, io);
     } catch (thrown) {
-      if (options.abortSignal?.aborted) {
+      if (io.abortSignal?.aborted) {
         throw thrown;
       }
       // The seed's troubleshooting: a call that reports failure may still have replaced the key.

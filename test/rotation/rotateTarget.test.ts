@@ -4,6 +4,7 @@ import { rotateTarget, type RotationDependencies } from '../../src/rotation/rota
 import { sigFingerprint } from '../../src/rotation/sigFingerprint';
 import { InMemoryCallbackUrlStore } from '../support/InMemoryCallbackUrlStore';
 import { InMemoryWorkflowHost } from '../support/InMemoryWorkflowHost';
+import { InMemoryTargetLeases } from '../support/InMemoryTargetLeases';
 import { RecordingTelemetry } from '../support/RecordingTelemetry';
 
 const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
@@ -237,5 +238,58 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const sig = parseCallbackUrl(publishedUrl())?.sig as string;
     expect(telemetry.rotated[0]).toMatchObject({ newSigFingerprint: sigFingerprint(sig), sigChanged: true, invocationId: 'inv-1' });
     expect(JSON.stringify(telemetry.rotated)).not.toContain(sig);
+  });
+
+  describe('single writer per target', () => {
+    it('skips (does not fail) a target whose lease another run holds, touching nothing', async () => {
+      const { host, store, telemetry } = setup();
+      const leases = new InMemoryTargetLeases();
+      const other = await leases.tryAcquire(target);
+
+      const result = await rotateTarget(target, { gateway: host, store, telemetry, now: () => new Date(), leases }, { mode: 'rotate', invocationId: 'overlap' });
+
+      expect(result).toMatchObject({ action: 'skipped', reason: null, skipped: { code: 'LeaseHeld' } });
+      expect(result.error).toBeUndefined();
+      expect(host.calls).toEqual([]);
+      expect(store.latest(target.secretName)).toBeUndefined();
+      await other?.release();
+    });
+
+    it('holds the lease while rotating and gives it back afterwards', async () => {
+      const { host, store, telemetry } = setup();
+      const leases = new InMemoryTargetLeases();
+      let heldDuringRotation = false;
+      const list = host.listCallbackUrl.bind(host);
+      host.listCallbackUrl = async (t, key, o) => {
+        heldDuringRotation = leases.held.has(workflowId.toLowerCase());
+        return list(t, key, o);
+      };
+
+      const result = await rotateTarget(target, { gateway: host, store, telemetry, now: () => new Date(), leases }, { mode: 'rotate', invocationId: 'leased' });
+
+      expect(result.action).toBe('rotated');
+      expect(heldDuringRotation).toBe(true);
+      expect(leases.held.size).toBe(0);
+      expect(leases.released).toEqual([workflowId.toLowerCase()]);
+    });
+
+    it('stops at once when the lease is lost mid-rotation, and the published URL still works', async () => {
+      const { host, store, telemetry, rotate, advanceDays, publishedUrl } = setup();
+      await rotate();
+      advanceDays(31);
+      const leases = new InMemoryTargetLeases();
+      const regenerate = host.regenerateAccessKey.bind(host);
+      host.regenerateAccessKey = async (t, key, o) => {
+        leases.lose(workflowId);
+        o?.abortSignal?.throwIfAborted();
+        return regenerate(t, key, o);
+      };
+
+      const result = await rotateTarget(target, { gateway: host, store, telemetry, now: () => new Date(Date.now() + 31 * day), leases }, { mode: 'rotate', invocationId: 'lost' });
+
+      expect(result).toMatchObject({ action: 'failed', error: { step: 'regenerate' } });
+      expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
+      expect(store.versions.get(target.secretName)?.length).toBe(1);
+    });
   });
 });
