@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The randomized fault schedules run in `npm run test:chaos` (jest.chaos.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
   transform: {
     // Type checking is `npm run typecheck`'s job; isolatedModules (tsconfig) makes ts-jest transpile only.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

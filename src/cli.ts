@@ -96,7 +96,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     throw error;
   }
 
-  const services = createRotationServices(settings);
+  let services: RotationServices;
+  try {
+    services = createRotationServices(settings, { env: io.env });
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      io.stderr(`${error.message}\nNothing was sent to Azure.\n`);
+      return exitStatus.badUsage;
+    }
+    throw error;
+  }
+  if (services.singleWriterWarning && command !== 'status') {
+    io.stderr(`Warning: ${services.singleWriterWarning}\n`);
+  }
   try {
     if (command === 'status') {
       return await runStatus(settings, services, values.json, io);

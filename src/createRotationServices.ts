@@ -1,6 +1,7 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
 import type { RotatorSettings } from './config';
+import { createTargetLeases } from './leases/createTargetLeases';
 import { ConsumptionWorkflowGateway } from './providers/ConsumptionWorkflowGateway';
 import { noTelemetry, type RotationTelemetry } from './rotation/RotationTelemetry';
 import type { RotationDependencies } from './rotation/rotateTarget';
@@ -11,6 +12,8 @@ export interface RotationServices extends RotationDependencies {
   readonly telemetry: RotationTelemetry;
   /** Flushes telemetry and releases its exporters; for short-lived processes such as the CLI. */
   close(): Promise<void>;
+  /** Set when no shared storage is configured, so runs cannot exclude each other: say so. */
+  readonly singleWriterWarning: string | undefined;
 }
 
 /**
@@ -21,11 +24,15 @@ export interface RotationServices extends RotationDependencies {
 export interface RotationServicesOptions {
   /** The app's one retry policy; tests shorten its waits, production keeps the defaults. */
   readonly retry?: RetrySettings;
+  /** Where the Functions host's storage settings (`AzureWebJobsStorage…`) are read; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function createRotationServices(settings: RotatorSettings, options: RotationServicesOptions = {}): RotationServices {
   const retry = options.retry ?? defaultRetrySettings;
   const credential = new DefaultAzureCredential();
+  // Throws ConfigurationError for malformed storage settings, before any client is used.
+  const leases = createTargetLeases(options.env ?? process.env, credential, { retry });
   const appInsights = settings.appInsightsConnectionString
     ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, retry)
     : undefined;
@@ -33,6 +40,10 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
     gateway: new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry),
     store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry),
     telemetry: appInsights ?? noTelemetry,
+    leases,
+    singleWriterWarning: leases
+      ? undefined
+      : 'No AzureWebJobsStorage settings: running without the per-target lease, so a concurrent run (timer, another instance, the CLI) is not excluded.',
     now: () => new Date(),
     close: async () => {
       await appInsights?.flush();

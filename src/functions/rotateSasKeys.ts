@@ -15,8 +15,10 @@ const deadlineMarginMs = 60 * 1000;
  */
 export async function rotateSasKeys(timer: Timer, context: InvocationContext): Promise<RotationRunResult> {
   let settings;
+  let services;
   try {
     settings = loadSettings(process.env);
+    services = servicesFor(settings);
   } catch (error) {
     if (error instanceof ConfigurationError) {
       error.problems.forEach((problem) => context.error(`Configuration: ${problem}`));
@@ -27,7 +29,9 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
   if (timer.isPastDue) {
     context.warn('The rotation timer is past due: the previous run was missed or the app was stopped; rotating now.');
   }
-  const services = servicesFor(settings);
+  if (services.singleWriterWarning) {
+    context.warn(services.singleWriterWarning);
+  }
   try {
     const result = await runRotation(settings.targets, services, {
       mode: 'rotate',
