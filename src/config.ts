@@ -14,6 +14,22 @@ export interface RotatorSettings {
   readonly appInsightsConnectionString: string | undefined;
 }
 
+/** Every app setting sas-rotator reads (DESIGN §4); infra/ and local.settings.sample.json set these. */
+export const settingNames = [
+  'ROTATION_SCHEDULE',
+  'ROTATION_TARGETS',
+  'ROTATION_DISCOVERY',
+  'ROTATION_INTERVAL_DAYS',
+  'ROTATION_CONCURRENCY',
+  'KEY_VAULT_URI',
+  'AZURE_RESOURCE_MANAGER_ENDPOINT',
+  'FLOW_API_ENDPOINT',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  'AZURE_CLIENT_ID',
+  'AZURE_TOKEN_CREDENTIALS',
+] as const;
+
 export const settingDefaults = {
   ROTATION_SCHEDULE: '0 0 3 * * *',
   ROTATION_INTERVAL_DAYS: 30,

@@ -1,9 +1,24 @@
 /**
- * Application Insights custom event names (DESIGN §6). Dashboards, workbooks and alerts query
- * these exact strings: renaming one is a breaking change.
+ * Application Insights custom event names and their fields (DESIGN §6). Dashboards, the workbook
+ * and the alert rules in infra/ query these exact strings, and a test checks every KQL query
+ * against them: renaming one is a breaking change.
  */
 export const telemetryEventNames = {
   targetRotated: 'SasKeyRotated',
   targetFailed: 'SasKeyRotationFailed',
   run: 'SasKeyRotationRun',
+} as const;
+
+/** customDimensions of each event. */
+export const telemetryEventProperties = {
+  SasKeyRotated: ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'invocationId'],
+  SasKeyRotationFailed: ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'],
+  SasKeyRotationRun: ['outcome', 'invocationId', 'isPastDue'],
+} as const;
+
+/** customMeasurements of each event. */
+export const telemetryEventMeasurements = {
+  SasKeyRotated: ['durationMs'],
+  SasKeyRotationFailed: ['durationMs'],
+  SasKeyRotationRun: ['targets', 'rotated', 'skipped', 'failed', 'durationMs'],
 } as const;
