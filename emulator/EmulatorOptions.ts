@@ -15,6 +15,11 @@ export interface EmulatorOptions {
   armReadThrottle?: ThrottleSettings;
   /** Delay added to every request of a service, to make races and timeouts observable. */
   latencyMs?: Partial<Record<EmulatorService, number>>;
+  /**
+   * Application Insights with local authentication disabled: ingestion then accepts only Entra
+   * bearer tokens for https://monitor.azure.com (what infra/ deploys). Default false.
+   */
+  appInsightsLocalAuthDisabled?: boolean;
   /** Fixed ports; 0 (the default) lets the OS choose. */
   ports?: Partial<Record<EmulatorService, number>>;
 }

@@ -88,7 +88,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
 
   const logic = new LogicWorkflowsState(() => baseUrl('logicRuntime'));
   const keyVault = new KeyVaultState();
-  const appInsights = new AppInsightsIngestionService(instrumentationKey);
+  const appInsights = new AppInsightsIngestionService(instrumentationKey, authority, options.appInsightsLocalAuthDisabled ?? false);
   const frontDoor = new ArmFrontDoor(
     authority,
     () => baseUrl('arm'),

@@ -12,6 +12,11 @@ export interface RotatorSettings {
   readonly flowApiEndpoint: string;
   /** Undefined: telemetry off. */
   readonly appInsightsConnectionString: string | undefined;
+  /**
+   * Entra ID ingestion (`APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD[;ClientId=…]`),
+   * required when local authentication is disabled on the Application Insights resource.
+   */
+  readonly appInsightsEntraAuthentication: { readonly clientId: string | undefined } | undefined;
 }
 
 /** Every app setting sas-rotator reads (DESIGN §4); infra/ and local.settings.sample.json set these. */
@@ -78,6 +83,7 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
   const resourceManagerEndpoint = readHttpsUrl(env, 'AZURE_RESOURCE_MANAGER_ENDPOINT', settingDefaults.AZURE_RESOURCE_MANAGER_ENDPOINT, problems, 'use e.g. https://management.azure.com');
   const flowApiEndpoint = readHttpsUrl(env, 'FLOW_API_ENDPOINT', settingDefaults.FLOW_API_ENDPOINT, problems, 'use e.g. https://api.flow.microsoft.com');
   const appInsightsConnectionString = readConnectionString(env, problems);
+  const appInsightsEntraAuthentication = readAuthenticationString(env, problems);
 
   if (nonEmpty(env.ROTATION_DISCOVERY)) {
     problems.push(
@@ -106,6 +112,7 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
     resourceManagerEndpoint: resourceManagerEndpoint as string,
     flowApiEndpoint: flowApiEndpoint as string,
     appInsightsConnectionString,
+    appInsightsEntraAuthentication,
   };
 }
 
@@ -315,6 +322,21 @@ function readConnectionString(env: Environment, problems: string[]): string | un
     return undefined;
   }
   return text.trim();
+}
+
+function readAuthenticationString(env: Environment, problems: string[]): { clientId: string | undefined } | undefined {
+  const text = env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING;
+  if (!nonEmpty(text)) {
+    return undefined;
+  }
+  const match = /^\s*Authorization=AAD\s*(?:;\s*ClientId=([0-9a-fA-F-]{36})\s*)?;?\s*$/i.exec(text);
+  if (!match) {
+    problems.push(
+      "APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD' or 'Authorization=AAD;ClientId=<managed identity client ID>'. Fix: correct it, or unset it when local authentication is enabled.",
+    );
+    return undefined;
+  }
+  return { clientId: match[1] };
 }
 
 function nonEmpty(text: string | undefined): text is string {

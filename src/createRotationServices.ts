@@ -1,4 +1,4 @@
-import { DefaultAzureCredential } from '@azure/identity';
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
 import type { RotatorSettings } from './config';
 import { createTargetLeases } from './leases/createTargetLeases';
@@ -33,8 +33,12 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
   const credential = new DefaultAzureCredential();
   // Throws ConfigurationError for malformed storage settings, before any client is used.
   const leases = createTargetLeases(options.env ?? process.env, credential, { retry });
+  // Entra ingestion: the identity named in the authentication string, as the App Insights agent
+  // does, or else the app's own credential.
+  const entra = settings.appInsightsEntraAuthentication;
+  const telemetryCredential = entra?.clientId ? new ManagedIdentityCredential({ clientId: entra.clientId }) : entra ? credential : undefined;
   const appInsights = settings.appInsightsConnectionString
-    ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, retry)
+    ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, retry, telemetryCredential)
     : undefined;
   return {
     gateway: new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry),

@@ -104,6 +104,14 @@ describe('loadSettings', () => {
     expect(text).not.toContain(sig.slice(0, 10));
   });
 
+  it('reads the Entra ingestion setting and refuses a malformed one', () => {
+    expect(loadSettings({ ...validEnv, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' }).appInsightsEntraAuthentication).toEqual({ clientId: undefined });
+    expect(
+      loadSettings({ ...validEnv, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=00000000-0000-0000-0000-0000000000ab' }).appInsightsEntraAuthentication,
+    ).toEqual({ clientId: '00000000-0000-0000-0000-0000000000ab' });
+    expect(problemsOf({ ...validEnv, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=Key' }).join('\n')).toMatch(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD'/);
+  });
+
   it('refuses ROTATION_DISCOVERY, which this version does not implement, instead of ignoring it', () => {
     expect(problemsOf({ ...validEnv, ROTATION_DISCOVERY: '/subscriptions/x' }).join('\n')).toMatch(/ROTATION_DISCOVERY/);
   });

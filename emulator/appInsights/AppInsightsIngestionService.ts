@@ -1,3 +1,4 @@
+import type { AccessTokenAuthority } from '../AccessTokenAuthority';
 import { defaultErrorCode, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
 import type { TelemetryEnvelope } from './TelemetryEnvelope';
@@ -21,7 +22,11 @@ export class AppInsightsIngestionService implements EmulatorServiceHandler {
   readonly service = 'appInsights' as const;
   private readonly received: TelemetryEnvelope[] = [];
 
-  constructor(private readonly instrumentationKey: string) {}
+  constructor(
+    private readonly instrumentationKey: string,
+    private readonly authority: AccessTokenAuthority,
+    private readonly localAuthDisabled: boolean,
+  ) {}
 
   get envelopes(): readonly TelemetryEnvelope[] {
     return this.received;
@@ -44,6 +49,8 @@ export class AppInsightsIngestionService implements EmulatorServiceHandler {
       return jsonResponse(200, { ETag: '', Metrics: [], DocumentStreams: [] }, { 'x-ms-qps-subscribed': 'false' });
     }
     if (request.operationId !== 'Track') return jsonResponse(404, { itemsReceived: 0, itemsAccepted: 0, errors: [] });
+    const denied = this.authenticationProblem(request);
+    if (denied) return denied;
 
     const items = parseEnvelopes(request.body.toString('utf8'));
     if (!items) {
@@ -69,6 +76,21 @@ export class AppInsightsIngestionService implements EmulatorServiceHandler {
       fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : undefined);
   }
 
+  /**
+   * Ingestion checks a bearer token whenever one is sent, and demands one when local auth is
+   * disabled on the resource; the audience is Azure Monitor's.
+   */
+  private authenticationProblem(request: EmulatorRequest): EmulatorResponse | undefined {
+    const authorization = request.headers.authorization;
+    if (!authorization && !this.localAuthDisabled) return undefined;
+    const verdict = this.authority.verify(authorization, monitorAudiences);
+    if (verdict.outcome === 'valid') return undefined;
+    const count = parseEnvelopes(request.body.toString('utf8'))?.length ?? 0;
+    const status = verdict.outcome === 'wrongAudience' ? 403 : 401;
+    const message = verdict.outcome === 'missing' ? 'Authorization is required: local authentication is disabled on this resource.' : `Authorization failed (${verdict.outcome}).`;
+    return jsonResponse(status, { itemsReceived: count, itemsAccepted: 0, errors: [{ index: 0, statusCode: status, message }] });
+  }
+
   private envelopeProblem(item: unknown): string | undefined {
     if (typeof item !== 'object' || item === null) return 'Invalid item: not an object.';
     const envelope = item as Partial<TelemetryEnvelope>;
@@ -82,6 +104,8 @@ export class AppInsightsIngestionService implements EmulatorServiceHandler {
     return undefined;
   }
 }
+
+const monitorAudiences = ['https://monitor.azure.com', 'https://monitor.azure.com/'];
 
 function parseEnvelopes(text: string): unknown[] | undefined {
   const trimmed = text.trim();

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import { isLoopbackUrl } from '../isLoopbackUrl';
@@ -15,12 +16,13 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
   /** The client sets up its exporters on first use; flushing or shutting down before that throws. */
   private used = false;
 
-  constructor(connectionString: string, retry: RetrySettings = defaultRetrySettings) {
+  /** @param credential Entra ID credential for ingestion when local authentication is disabled. */
+  constructor(connectionString: string, retry: RetrySettings = defaultRetrySettings, credential?: TokenCredential) {
     this.client = new TelemetryClient(connectionString, { useGlobalProviders: false });
     const config = this.client.config;
     // Replaces the shim's exporter options wholesale (a shallow merge), hence the connection string.
     config.azureMonitorOpenTelemetryOptions = {
-      azureMonitorExporterOptions: { connectionString, ...azureRetryClientOptions(retry) },
+      azureMonitorExporterOptions: { connectionString, ...azureRetryClientOptions(retry), ...(credential ? { credential } : {}) },
     };
     config.enableAutoCollectRequests = false;
     config.enableAutoCollectDependencies = false;
