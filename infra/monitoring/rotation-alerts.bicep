@@ -1,0 +1,134 @@
+metadata description = 'Log search alert rules over sas-rotator\'s custom events: any failed target, and no successful run within twice the schedule period.'
+
+@description('Required. Prefix of the alert rule names.')
+param namePrefix string
+
+@description('Required. Region of the alert rules.')
+param location string
+
+@description('Optional. Tags of the alert rules.')
+param tags object = {}
+
+@description('Required. Resource ID of the Application Insights component whose customEvents the rules query.')
+param applicationInsightsResourceId string
+
+@minValue(1)
+@maxValue(24)
+@description('Optional. Hours between two scheduled runs (24 for the daily default schedule). The "no successful run" rule looks back twice this long (at most 48 hours, the longest window of a log search alert).')
+param scheduleIntervalHours int = 24
+
+@description('Optional. Resource ID of an action group to notify. Empty: the rules fire without actions.')
+param actionGroupResourceId string = ''
+
+var actions = empty(actionGroupResourceId) ? {} : {
+  actionGroups: [
+    actionGroupResourceId
+  ]
+}
+
+// Any SasKeyRotationFailed: one alert per workflow (dimension workflowId). The 30-minute window
+// evaluated every 15 minutes overlaps, so an event that is ingested a few minutes late is still
+// seen; the rule is stateful (autoMitigate), so the overlap does not notify twice.
+resource targetFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-target-failed'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'sas-rotator: a workflow failed to rotate'
+    description: 'sas-rotator recorded SasKeyRotationFailed: a target failed at the step in the alert\'s dimensions. Its published callback URL still works (a failure never touches it); the next run retries. See docs for what each step and error code means.'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsightsResourceId
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    autoMitigate: true
+    // The query is checked offline against the telemetry constants; ARM's own check can fail on a
+    // component created seconds earlier.
+    skipQueryValidation: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customEvents
+| where name == "SasKeyRotationFailed"
+| extend workflowId = tostring(customDimensions.workflowId), step = tostring(customDimensions.step), errorCode = tostring(customDimensions.errorCode), statusCode = tostring(customDimensions.statusCode)
+| project timestamp, workflowId, step, errorCode, statusCode
+'''
+          timeAggregation: 'Count'
+          dimensions: [
+            {
+              name: 'workflowId'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: actions
+  }
+}
+
+// No successful SasKeyRotationRun within twice the schedule period: the timer stopped, the app is
+// stopped or broken (a configuration error is thrown before any run event), or every target failed
+// for two periods. Succeeded, NothingDue and PartiallyFailed count as successful: the timer ran and
+// the protocol reached the targets; the failed targets of a PartiallyFailed run already raise the
+// rule above. Failed does not count. Right after the first deployment the rule fires until the
+// first run is recorded (there is no run in the window yet), and resolves itself after it.
+resource noSuccessfulRun 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-no-successful-run'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'sas-rotator: no successful run in ${2 * scheduleIntervalHours} hours'
+    description: 'No SasKeyRotationRun with outcome Succeeded, NothingDue or PartiallyFailed in the last ${2 * scheduleIntervalHours} hours: the rotation timer did not run, or every run failed. Check the function app is running and its configuration errors (function logs), then run the rotation.'
+    severity: 1
+    enabled: true
+    scopes: [
+      applicationInsightsResourceId
+    ]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT${2 * scheduleIntervalHours}H'
+    autoMitigate: true
+    skipQueryValidation: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customEvents
+| where name == "SasKeyRotationRun"
+| extend outcome = tostring(customDimensions.outcome)
+| where outcome in ("Succeeded", "NothingDue", "PartiallyFailed")
+| project timestamp, outcome
+'''
+          timeAggregation: 'Count'
+          operator: 'LessThan'
+          threshold: 1
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: actions
+  }
+}
+
+@description('Resource IDs of the alert rules.')
+output resourceIds array = [
+  targetFailed.id
+  noSuccessfulRun.id
+]

@@ -1,0 +1,155 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { settingNames } from '../../src/config';
+import { consumptionWorkflowActions } from '../../src/providers/consumptionWorkflowActions';
+import { telemetryEventMeasurements, telemetryEventNames, telemetryEventProperties } from '../../src/telemetry/telemetryEventNames';
+import { filesUnder, objectProperties, parseBicep, resourceBody, resourcesOfType, stringValue, syntaxErrors, walk, type BicepFile } from './bicepSyntax';
+
+/**
+ * Offline checks of infra/: nothing here can reach Azure or run the Bicep CLI, so the templates are
+ * parsed with the tree-sitter Bicep grammar and checked against the code they must agree with.
+ */
+const root = join(__dirname, '..', '..');
+const infra = join(root, 'infra');
+let files: BicepFile[];
+
+beforeAll(async () => {
+  files = await Promise.all(filesUnder(infra, '.bicep').map(parseBicep));
+});
+
+const file = (relative: string): BicepFile => {
+  const found = files.find((f) => f.path === join(infra, relative));
+  if (!found) throw new Error(`infra/${relative} is missing`);
+  return found;
+};
+
+describe('infra/ Bicep', () => {
+  it('has the azd layout and every .bicep file parses without a syntax error', () => {
+    expect(files.map((f) => f.path.slice(infra.length + 1))).toEqual(expect.arrayContaining(['main.bicep', 'app/rotator.bicep', 'monitoring/rotation-alerts.bicep', 'monitoring/rotation-workbook.bicep']));
+    expect(JSON.parse(readFileSync(join(infra, 'main.parameters.json'), 'utf8'))).toHaveProperty('parameters');
+    expect(readFileSync(join(root, 'azure.yaml'), 'utf8')).toMatch(/host: function/);
+    expect(files.flatMap(syntaxErrors)).toEqual([]);
+  });
+
+  it('the syntax check can fail: a broken template is reported with its line', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'bicep-')), 'broken.bicep');
+    writeFileSync(path, "param name string\nresource r 'Microsoft.Web/sites@2024-04-01' = {\n  name: name\n  properties: {\n");
+    expect(syntaxErrors(await parseBicep(path)).join('\n')).toMatch(/broken\.bicep:\d+:\d+/);
+  });
+
+  it('describes every parameter as Required. or Optional.', () => {
+    const undescribed = files.flatMap((f) =>
+      [...walk(f.root)]
+        .filter((node) => node.type === 'parameter_declaration')
+        .filter((param) => {
+          const decorators = param.previousSibling?.type === 'decorators' ? param.previousSibling.text : '';
+          return !/@description\(\s*'(Required|Optional)\. /.test(decorators);
+        })
+        .map((param) => `${f.path}: ${param.text.split('\n')[0]}`),
+    );
+    expect(undescribed).toEqual([]);
+  });
+
+  it('names every role assignment guid(scope, principal, role) and sets principalType', () => {
+    const assignments = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleAssignments').map((r) => ({ f, r })));
+    expect(assignments.length).toBeGreaterThanOrEqual(4);
+    for (const { f, r } of assignments) {
+      const body = objectProperties(resourceBody(r));
+      const name = body.get('name');
+      expect({ file: f.path, name: name?.text }).toEqual({ file: f.path, name: expect.stringMatching(/^guid\([^,]+,[^,]+,[^)]+\)$/s) });
+      const properties = objectProperties(body.get('properties'));
+      expect({ file: f.path, principalType: properties.get('principalType')?.text }).toEqual({ file: f.path, principalType: expect.stringMatching(/^'(ServicePrincipal|User|Group)'$|^\w+$/) });
+      expect(properties.has('principalId') && properties.has('roleDefinitionId')).toBe(true);
+    }
+  });
+
+  it('never reads account keys: no listKeys( and no AccountKey= anywhere in infra/', () => {
+    for (const path of [...filesUnder(infra, '.bicep'), ...filesUnder(infra, '.json')]) {
+      const text = readFileSync(path, 'utf8');
+      expect({ path, listKeys: /listKeys\s*\(/i.test(text), accountKey: /AccountKey=/i.test(text) }).toEqual({ path, listKeys: false, accountKey: false });
+    }
+  });
+
+  it('grants the custom role exactly the Logic Apps actions the rotation needs', () => {
+    const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
+    expect(roles).toHaveLength(1);
+    const properties = objectProperties(objectProperties(resourceBody(roles[0] as never)).get('properties'));
+    const permissions = properties.get('permissions');
+    const actionsArray = [...walk(permissions as never)].find((node) => node.type === 'object_property' && node.children[0]?.text === 'actions');
+    const actions = [...walk(actionsArray as never)].filter((node) => node.type === 'string').map(stringValue);
+    expect([...actions].sort()).toEqual([...consumptionWorkflowActions].sort());
+    expect((permissions as { text: string }).text).not.toMatch(/'\*'|Microsoft\.Logic\/\*/);
+  });
+
+  it('sets every app setting of DESIGN §4 that the settings parser reads, and no unknown ones', () => {
+    const rotator = file('app/rotator.bicep');
+    const declaration = [...walk(rotator.root)].find((node) => node.type === 'variable_declaration' && node.children[1]?.text === 'appSettings');
+    expect(declaration).toBeDefined();
+    const names = [...walk(declaration as never)]
+      .filter((node) => node.type === 'object_property' && node.children[0]?.text === 'name')
+      .map((node) => stringValue(node.children[node.children.length - 1]));
+    const hostSettings = names.filter((name) => name?.startsWith('AzureWebJobsStorage__'));
+    expect(hostSettings).toEqual(expect.arrayContaining(['AzureWebJobsStorage__blobServiceUri', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId']));
+    expect(names.filter((name) => !name?.startsWith('AzureWebJobsStorage__')).sort()).toEqual([...settingNames].sort());
+  });
+
+  it('local.settings.sample.json lists every setting the parser reads', () => {
+    const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+    expect(Object.keys(sample.Values)).toEqual(expect.arrayContaining([...settingNames]));
+  });
+});
+
+/** Every KQL query the workbook and the alert rules run. */
+function kqlQueries(): Array<{ source: string; query: string }> {
+  const workbook = JSON.parse(readFileSync(join(infra, 'monitoring', 'rotation-workbook.json'), 'utf8')) as unknown;
+  const fromWorkbook: Array<{ source: string; query: string }> = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === 'query' && typeof child === 'string' && /customEvents/.test(child)) fromWorkbook.push({ source: 'rotation-workbook.json', query: child });
+        else visit(child);
+      }
+    }
+  };
+  visit(workbook);
+  const alerts = file('monitoring/rotation-alerts.bicep');
+  const fromAlerts = [...walk(alerts.root)]
+    .filter((node) => node.type === 'object_property' && node.children[0]?.text === 'query')
+    .map((node) => ({ source: 'rotation-alerts.bicep', query: stringValue(node.children[node.children.length - 1]) ?? '' }));
+  return [...fromWorkbook, ...fromAlerts];
+}
+
+describe('workbook and alerts KQL', () => {
+  const eventNames = Object.values(telemetryEventNames) as string[];
+  const properties = new Set<string>(Object.values(telemetryEventProperties).flat());
+  const measurements = new Set<string>(Object.values(telemetryEventMeasurements).flat());
+
+  it('has queries for each event, and both alert rules', () => {
+    const queries = kqlQueries();
+    expect(queries.filter((q) => q.source === 'rotation-alerts.bicep')).toHaveLength(2);
+    for (const name of eventNames) {
+      expect(queries.some((q) => q.query.includes(`"${name}"`) || q.query.includes(`'${name}'`))).toBe(true);
+    }
+  });
+
+  it('references only the event, customDimensions and customMeasurements names the telemetry module emits', () => {
+    const problems: string[] = [];
+    for (const { source, query } of kqlQueries()) {
+      for (const match of query.matchAll(/\bname\s*(?:==|=~|in~?)\s*\(?\s*((?:["'][^"']+["']\s*,?\s*)+)\)?/g)) {
+        for (const [, name] of (match[1] ?? '').matchAll(/["']([^"']+)["']/g)) {
+          if (!eventNames.includes(name as string)) problems.push(`${source}: unknown event '${name}'`);
+        }
+      }
+      for (const [, dimension] of query.matchAll(/customDimensions(?:\.|\[["'])(\w+)/g)) {
+        if (!properties.has(dimension as string)) problems.push(`${source}: unknown customDimensions.${dimension}`);
+      }
+      for (const [, measurement] of query.matchAll(/customMeasurements(?:\.|\[["'])(\w+)/g)) {
+        if (!measurements.has(measurement as string)) problems.push(`${source}: unknown customMeasurements.${measurement}`);
+      }
+      if (!/\bname\s*(==|=~|in)/.test(query)) problems.push(`${source}: a query that does not filter on an event name`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
