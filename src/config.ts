@@ -1,10 +1,15 @@
+import { parseWorkflowResourceId, workflowDisplayName } from './providers/WorkflowResourceId';
 import type { RotationTarget } from './rotation/RotationTarget';
+import type { WorkflowHost } from './rotation/WorkflowHost';
 import { scrubSecrets } from './rotation/scrubSecrets';
 
 /** Everything sas-rotator reads from app settings / the environment (DESIGN §4), validated. */
 export interface RotatorSettings {
   readonly schedule: string;
+  /** Listed targets (`ROTATION_TARGETS` or `--targets FILE`). */
   readonly targets: readonly RotationTarget[];
+  /** ARM scopes whose tagged workflows are targets too (`ROTATION_DISCOVERY`); empty: off. */
+  readonly discoveryScopes: readonly DiscoveryScope[];
   readonly intervalDays: number;
   readonly concurrency: number;
   readonly keyVaultUri: string;
@@ -34,6 +39,12 @@ export const settingNames = [
   'AZURE_CLIENT_ID',
   'AZURE_TOKEN_CREDENTIALS',
 ] as const;
+
+/** A subscription, or a resource group in one, to scan for workflows tagged `sas-rotation: enabled`. */
+export interface DiscoveryScope {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string | undefined;
+}
 
 export const settingDefaults = {
   ROTATION_SCHEDULE: '0 0 3 * * *',
@@ -85,19 +96,15 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
   const appInsightsConnectionString = readConnectionString(env, problems);
   const appInsightsEntraAuthentication = readAuthenticationString(env, problems);
 
-  if (nonEmpty(env.ROTATION_DISCOVERY)) {
-    problems.push(
-      'ROTATION_DISCOVERY: discovery by tag is not available in this version. Fix: remove ROTATION_DISCOVERY and list the workflows in ROTATION_TARGETS.',
-    );
-  }
+  const discoveryScopes = readDiscoveryScopes(env, problems);
 
   let targets: RotationTarget[] = [];
   const targetsSource = options.targetsJson?.source ?? 'ROTATION_TARGETS';
   const targetsText = options.targetsJson?.text ?? env.ROTATION_TARGETS;
-  if (!nonEmpty(targetsText)) {
-    problems.push('ROTATION_TARGETS is not set. Fix: set it to a JSON array such as [{"workflowId":"/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>"}], or pass --targets FILE.');
-  } else {
+  if (nonEmpty(targetsText)) {
     targets = parseTargets(targetsText, targetsSource, intervalDays ?? settingDefaults.ROTATION_INTERVAL_DAYS, problems);
+  } else if (discoveryScopes.length === 0) {
+    problems.push('ROTATION_TARGETS is not set. Fix: set it to a JSON array such as [{"workflowId":"/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>"}], pass --targets FILE, or set ROTATION_DISCOVERY to scan for tagged workflows.');
   }
 
   if (problems.length > 0) {
@@ -106,6 +113,7 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
   return {
     schedule,
     targets,
+    discoveryScopes,
     intervalDays: intervalDays as number,
     concurrency: concurrency as number,
     keyVaultUri: keyVaultUri as string,
@@ -117,9 +125,6 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
 }
 
 const targetFields = ['workflowId', 'trigger', 'secretName', 'intervalDays', 'adopt'] as const;
-const consumptionWorkflowId =
-  /^\/subscriptions\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/resourceGroups\/([-\w.()]{1,90})\/providers\/Microsoft\.Logic\/workflows\/([-\w.()]{1,80})$/i;
-
 /** Parses the targets JSON (DESIGN §4), pushing one problem per bad field. */
 export function parseTargets(text: string, source: string, defaultIntervalDays: number, problems: string[]): RotationTarget[] {
   let parsed: unknown;
@@ -194,17 +199,19 @@ function parseTarget(entry: unknown, where: string, defaultIntervalDays: number,
 
   let workflowId = '';
   let workflowName = '';
+  let host: WorkflowHost = 'consumption';
   if (typeof workflowIdValue !== 'string' || workflowIdValue.trim() === '') {
     problems.push(`${label}: workflowId is missing. Fix: set it to the workflow's resource ID, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>.`);
   } else {
     workflowId = workflowIdValue.trim().replace(/\/+$/, '');
-    const match = consumptionWorkflowId.exec(workflowId);
-    if (match && workflowId.length > limits.tagValueLength) {
+    const id = parseWorkflowResourceId(workflowId);
+    if (id && workflowId.length > limits.tagValueLength) {
       problems.push(
         `${label}: workflowId is ${workflowId.length} characters, but it is stored in the secret's workflowId tag and Key Vault tag values hold at most ${limits.tagValueLength}. Fix: shorten the resource group or workflow name.`,
       );
-    } else if (match) {
-      workflowName = match[3] as string;
+    } else if (id) {
+      workflowName = workflowDisplayName(id);
+      host = id.host;
     } else {
       problems.push(`${label}: workflowId ${describeWorkflowIdProblem(workflowId)}`);
     }
@@ -239,6 +246,7 @@ function parseTarget(entry: unknown, where: string, defaultIntervalDays: number,
   }
   return {
     workflowId,
+    host,
     trigger: trigger as string,
     secretName: secretName as string,
     intervalDays: intervalDays as number,
@@ -253,16 +261,33 @@ export function defaultSecretName(workflowName: string, trigger: string): string
 
 function describeWorkflowIdProblem(workflowId: string): string {
   const shown = `'${truncate(scrubSecrets(workflowId))}'`;
-  if (/\/providers\/Microsoft\.Web\/sites\/[^/]+\/workflows\//i.test(workflowId)) {
-    return `${shown} is a Logic Apps Standard workflow, which this version cannot rotate yet. Fix: remove it, or list a Consumption workflow (/providers/Microsoft.Logic/workflows/<name>).`;
-  }
-  if (/\/providers\/Microsoft\.ProcessSimple\/environments\//i.test(workflowId)) {
-    return `${shown} is a Power Automate flow, which this version cannot rotate yet. Fix: remove it, or list a Logic Apps workflow.`;
+  if (/^\/providers\/Microsoft\.ProcessSimple\//i.test(workflowId)) {
+    return `${shown} is not a Power Automate flow ID. Fix: use /providers/Microsoft.ProcessSimple/environments/<environment>/flows/<flow ID>.`;
   }
   if (!/^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\//i.test(workflowId)) {
     return `${shown} does not start with /subscriptions/<subscription GUID>/. Fix: copy the resource ID from the workflow's Properties page in the portal.`;
   }
-  return `${shown} is not a Logic Apps workflow resource ID. Fix: use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>.`;
+  if (/\/providers\/Microsoft\.Web\//i.test(workflowId)) {
+    return `${shown} is not a Logic Apps Standard workflow ID. Fix: use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Web/sites/<logic app>/workflows/<workflow>.`;
+  }
+  return `${shown} is not a Logic Apps workflow resource ID. Fix: use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name> (Consumption), …/providers/Microsoft.Web/sites/<app>/workflows/<name> (Standard) or /providers/Microsoft.ProcessSimple/environments/<env>/flows/<flow> (Power Automate).`;
+}
+
+function readDiscoveryScopes(env: Environment, problems: string[]): DiscoveryScope[] {
+  const text = env.ROTATION_DISCOVERY;
+  if (!nonEmpty(text)) {
+    return [];
+  }
+  const scopes: DiscoveryScope[] = [];
+  for (const raw of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const match = /^\/subscriptions\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?:\/resourceGroups\/([-\w.()]{1,90}))?\/?$/i.exec(raw);
+    if (!match) {
+      problems.push(`ROTATION_DISCOVERY: '${truncate(scrubSecrets(raw))}' is not a scope. Fix: use /subscriptions/<subscription GUID> or /subscriptions/<subscription GUID>/resourceGroups/<name>, separated by commas.`);
+      continue;
+    }
+    scopes.push({ subscriptionId: match[1] as string, resourceGroupName: match[2] });
+  }
+  return scopes;
 }
 
 function readInteger(

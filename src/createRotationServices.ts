@@ -3,6 +3,8 @@ import { defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
 import type { RotatorSettings } from './config';
 import { createTargetLeases } from './leases/createTargetLeases';
 import { ConsumptionWorkflowGateway } from './providers/ConsumptionWorkflowGateway';
+import { HostRoutingWorkflowGateway } from './providers/HostRoutingWorkflowGateway';
+import { PowerAutomateFlowGateway } from './providers/PowerAutomateFlowGateway';
 import { noTelemetry, type RotationTelemetry } from './rotation/RotationTelemetry';
 import type { RotationDependencies } from './rotation/rotateTarget';
 import { KeyVaultCallbackUrlStore } from './secrets/KeyVaultCallbackUrlStore';
@@ -41,7 +43,20 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
     ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, retry, telemetryCredential)
     : undefined;
   return {
-    gateway: new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry),
+    gateway: new HostRoutingWorkflowGateway((host) => {
+      switch (host) {
+        case 'consumption':
+          return new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry);
+        case 'standard': {
+          // Loaded on demand: @azure/arm-appservice is large and most estates are Consumption only.
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { StandardWorkflowGateway } = require('./providers/StandardWorkflowGateway') as typeof import('./providers/StandardWorkflowGateway');
+          return new StandardWorkflowGateway(credential, settings.resourceManagerEndpoint, retry);
+        }
+        case 'powerAutomate':
+          return new PowerAutomateFlowGateway(credential, settings.flowApiEndpoint, retry);
+      }
+    }),
     store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry),
     telemetry: appInsights ?? noTelemetry,
     leases,

@@ -29,8 +29,9 @@ describe('loadSettings', () => {
       appInsightsConnectionString: undefined,
     });
     expect(settings.targets).toEqual([
-      { workflowId, trigger: 'manual', secretName: 'orders-intake-manual-url', intervalDays: 30, adopt: false },
+      { workflowId, host: 'consumption', trigger: 'manual', secretName: 'orders-intake-manual-url', intervalDays: 30, adopt: false },
     ]);
+    expect(settings.discoveryScopes).toEqual([]);
   });
 
   it('uses the interval setting as the default of every target, and a target value over it', () => {
@@ -80,8 +81,8 @@ describe('loadSettings', () => {
     ['an empty list', '[]', /is an empty list/],
     ['a string entry', '["/subscriptions/x"]', /must be an object/],
     ['a missing workflowId', '[{"trigger":"manual"}]', /workflowId is missing/],
-    ['a Standard workflow', JSON.stringify([{ workflowId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Web/sites/app/workflows/wf' }]), /Logic Apps Standard/],
-    ['a Power Automate flow', JSON.stringify([{ workflowId: '/providers/Microsoft.ProcessSimple/environments/e/flows/f' }]), /Power Automate flow/],
+    ['a Standard ID without the workflow', JSON.stringify([{ workflowId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Web/sites/app' }]), /not a Logic Apps Standard workflow ID/],
+    ['a Power Automate ID without the flow', JSON.stringify([{ workflowId: '/providers/Microsoft.ProcessSimple/environments/e' }]), /not a Power Automate flow ID/],
     ['a truncated ID', JSON.stringify([{ workflowId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic' }]), /not a Logic Apps workflow resource ID/],
     ['the same workflow twice', JSON.stringify([{ workflowId }, { workflowId: workflowId.toUpperCase(), secretName: 'other' }]), /is listed twice/],
     ['two targets on one secret', JSON.stringify([{ workflowId, secretName: 'shared' }, { workflowId: `${workflowId}-2`, secretName: 'SHARED' }]), /both publish to secret/],
@@ -112,7 +113,27 @@ describe('loadSettings', () => {
     expect(problemsOf({ ...validEnv, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=Key' }).join('\n')).toMatch(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD'/);
   });
 
-  it('refuses ROTATION_DISCOVERY, which this version does not implement, instead of ignoring it', () => {
-    expect(problemsOf({ ...validEnv, ROTATION_DISCOVERY: '/subscriptions/x' }).join('\n')).toMatch(/ROTATION_DISCOVERY/);
+  it('tells the three hosts apart by resource ID and derives a default secret name for each', () => {
+    const standard = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Web/sites/la-orders/workflows/intake';
+    const flow = '/providers/Microsoft.ProcessSimple/environments/Default-7c1d/flows/3f2a9c1e-0b1d-4e2f-9a8b-7c6d5e4f3a2b';
+    const settings = loadSettings({ ...validEnv, ROTATION_TARGETS: JSON.stringify([{ workflowId }, { workflowId: standard }, { workflowId: flow }]) });
+    expect(settings.targets.map((t) => [t.host, t.secretName])).toEqual([
+      ['consumption', 'orders-intake-manual-url'],
+      ['standard', 'la-orders-intake-manual-url'],
+      ['powerAutomate', '3f2a9c1e-0b1d-4e2f-9a8b-7c6d5e4f3a2b-manual-url'],
+    ]);
+  });
+
+  it('reads ROTATION_DISCOVERY scopes, which make ROTATION_TARGETS optional, and refuses a malformed scope', () => {
+    const settings = loadSettings({
+      KEY_VAULT_URI: validEnv.KEY_VAULT_URI,
+      ROTATION_DISCOVERY: '/subscriptions/00000000-0000-0000-0000-000000000001, /subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg-flows',
+    });
+    expect(settings.targets).toEqual([]);
+    expect(settings.discoveryScopes).toEqual([
+      { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroupName: undefined },
+      { subscriptionId: '00000000-0000-0000-0000-000000000002', resourceGroupName: 'rg-flows' },
+    ]);
+    expect(problemsOf({ ...validEnv, ROTATION_DISCOVERY: '/subscriptions/prod' }).join('\n')).toMatch(/ROTATION_DISCOVERY: '\/subscriptions\/prod' is not a scope/);
   });
 });

@@ -1,27 +1,13 @@
 import { LogicManagementClient } from '@azure/arm-logic';
-import { createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import type { KeyType } from '../rotation/KeyType';
 import type { OperationOptions, WorkflowGateway } from '../rotation/ports';
 import type { RotationTarget } from '../rotation/RotationTarget';
+import { callbackUrlValue, postJsonAction } from './postJsonAction';
+import { requireWorkflowResourceId } from './WorkflowResourceId';
 
 const apiVersion = '2019-05-01';
-
-/** The parts of a Consumption workflow's resource ID. */
-export interface ConsumptionWorkflowId {
-  readonly subscriptionId: string;
-  readonly resourceGroupName: string;
-  readonly workflowName: string;
-}
-
-export function parseConsumptionWorkflowId(workflowId: string): ConsumptionWorkflowId {
-  const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Logic\/workflows\/([^/]+)$/i.exec(workflowId);
-  if (!match) {
-    throw new Error(`Not a Consumption Logic Apps workflow ID: ${workflowId}`);
-  }
-  return { subscriptionId: match[1] as string, resourceGroupName: match[2] as string, workflowName: match[3] as string };
-}
 
 /**
  * Consumption Logic Apps (`Microsoft.Logic/workflows`) through @azure/arm-logic, which brings
@@ -37,7 +23,7 @@ export class ConsumptionWorkflowGateway implements WorkflowGateway {
   ) {}
 
   async regenerateAccessKey(target: RotationTarget, keyType: KeyType, options: OperationOptions = {}): Promise<void> {
-    const id = parseConsumptionWorkflowId(target.workflowId);
+    const id = requireWorkflowResourceId(target.workflowId, 'consumption');
     await this.client(id.subscriptionId).workflows.regenerateAccessKey(
       id.resourceGroupName,
       id.workflowName,
@@ -56,31 +42,11 @@ export class ConsumptionWorkflowGateway implements WorkflowGateway {
    * retries) with the body added; the protocol then checks `sp` and `sig` of whatever comes back.
    */
   async listCallbackUrl(target: RotationTarget, keyType: KeyType, options: OperationOptions = {}): Promise<string> {
-    const id = parseConsumptionWorkflowId(target.workflowId);
+    const id = requireWorkflowResourceId(target.workflowId, 'consumption');
     const client = this.client(id.subscriptionId);
     const path = `/subscriptions/${encodeURIComponent(id.subscriptionId)}/resourceGroups/${encodeURIComponent(id.resourceGroupName)}/providers/Microsoft.Logic/workflows/${encodeURIComponent(id.workflowName)}/triggers/${encodeURIComponent(target.trigger)}/listCallbackUrl`;
-    const request = createPipelineRequest({
-      url: `${this.resourceManagerEndpoint}${path}?api-version=${apiVersion}`,
-      method: 'POST',
-      body: JSON.stringify({ keyType }),
-      abortSignal: options.abortSignal,
-    });
-    request.headers.set('Content-Type', 'application/json; charset=utf-8');
-    request.headers.set('Accept', 'application/json');
-    const response = await client.sendRequest(request);
-    const body = parseJson(response.bodyAsText);
-    if (response.status !== 200) {
-      const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-      throw new RestError(typeof error?.message === 'string' ? error.message : `listCallbackUrl answered ${response.status}`, {
-        statusCode: response.status,
-        code: typeof error?.code === 'string' ? error.code : undefined,
-      });
-    }
-    const value = (body as { value?: unknown } | undefined)?.value;
-    if (typeof value !== 'string') {
-      throw new RestError('listCallbackUrl answered without a callback URL', { statusCode: response.status, code: 'InvalidResponse' });
-    }
-    return value;
+    const answer = await postJsonAction((request) => client.sendRequest(request), `${this.resourceManagerEndpoint}${path}?api-version=${apiVersion}`, { keyType }, options.abortSignal);
+    return callbackUrlValue(answer);
   }
 
   private client(subscriptionId: string): LogicManagementClient {
@@ -93,16 +59,5 @@ export class ConsumptionWorkflowGateway implements WorkflowGateway {
       this.clients.set(subscriptionId, client);
     }
     return client;
-  }
-}
-
-function parseJson(text: string | undefined | null): unknown {
-  if (!text) {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

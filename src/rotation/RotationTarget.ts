@@ -1,7 +1,11 @@
+import type { WorkflowHost } from './WorkflowHost';
+
 /** One HTTP trigger whose callback URL sas-rotator keeps fresh in one Key Vault secret. */
 export interface RotationTarget {
-  /** ARM resource ID of the workflow, as configured. */
+  /** Resource ID of the workflow or flow, as configured. */
   readonly workflowId: string;
+  /** Which service hosts it: decides the API and whether keys alternate. */
+  readonly host: WorkflowHost;
   /** Name of the Request trigger, `manual` unless configured. */
   readonly trigger: string;
   /** Key Vault secret that holds the published callback URL. */
@@ -10,4 +14,9 @@ export interface RotationTarget {
   readonly intervalDays: number;
   /** Allow taking over an existing secret that sas-rotator did not create. */
   readonly adopt: boolean;
+  /**
+   * Found by tag discovery as one of a tagged Standard site's workflows rather than named by the
+   * user: a workflow there without the Request trigger is skipped, not failed.
+   */
+  readonly discoveredFromSite?: boolean;
 }

@@ -11,6 +11,8 @@ export interface TargetRotatedEvent {
   readonly oldSigFingerprint: string;
   readonly newSigFingerprint: string;
   readonly sigChanged: boolean;
+  /** A single-key host (Power Automate): the previously published URL died at once. */
+  readonly hardCut: boolean;
   readonly invocationId: string;
   readonly durationMs: number;
 }

@@ -21,6 +21,9 @@ export interface TargetResult {
   readonly oldSigFingerprint: string | undefined;
   readonly newSigFingerprint: string | undefined;
   readonly error?: TargetFailure;
-  /** Why a target was skipped although it may be due: another run holds its lease. */
-  readonly skipped?: { readonly code: 'LeaseHeld'; readonly message: string };
+  /**
+   * Why a target was skipped although it may be due: another run holds its lease, its trigger
+   * accepts OAuth callers only (no sig), or a discovered site workflow has no Request trigger.
+   */
+  readonly skipped?: { readonly code: 'LeaseHeld' | 'NoSharedAccessSignature' | 'NoRequestTrigger'; readonly message: string };
 }

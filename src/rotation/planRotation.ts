@@ -5,6 +5,7 @@ import { otherKey, type KeyType } from './KeyType';
 import type { OperationOptions, WorkflowGateway } from './ports';
 import type { AdoptedSecret, PublicationState } from './readPublicationState';
 import type { RotationTarget } from './RotationTarget';
+import { hasSingleKey } from './WorkflowHost';
 
 /** What a run will do with a target, decided before any key is touched. */
 export type RotationPlan =
@@ -17,9 +18,10 @@ export type RotationPlan =
       readonly urlInUse: CallbackUrl | undefined;
       /**
        * What to do if `keyType` turns out to sign `urlInUse`: for our own secret the tags lie, so
-       * stop and say so; for an adopted secret we never knew the key, so regenerate the other one.
+       * stop and say so; for an adopted secret we never knew the key, so regenerate the other one;
+       * a single-key host (Power Automate) always regenerates the key in use: a hard cut.
        */
-      readonly ifKeyInUse: 'refuse' | 'regenerateOtherKey';
+      readonly ifKeyInUse: KeyInUsePolicy;
     }
   /**
    * The published URL no longer works or is not the unversioned trigger URL (its key was
@@ -29,6 +31,8 @@ export type RotationPlan =
    */
   | { readonly kind: 'republish'; readonly reason: 'repair'; readonly keyType: KeyType; readonly currentUrl: CallbackUrl }
   | { readonly kind: 'none'; readonly reason: 'notDue'; readonly keyType: KeyType };
+
+export type KeyInUsePolicy = 'refuse' | 'regenerateOtherKey' | 'hardCut';
 
 export interface PlanOptions extends OperationOptions {
   readonly force?: boolean;
@@ -46,20 +50,25 @@ export async function planRotation(
   now: Date,
   options: PlanOptions = {},
 ): Promise<RotationPlan> {
+  const singleKey = hasSingleKey(target.host);
   if (!state) {
-    return { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: undefined, ifKeyInUse: 'refuse' };
+    return singleKey
+      ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: undefined, ifKeyInUse: 'hardCut' }
+      : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: undefined, ifKeyInUse: 'refuse' };
   }
   if ('adopted' in state) {
-    return { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: state.callbackUrl, ifKeyInUse: 'regenerateOtherKey' };
+    return singleKey
+      ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: state.callbackUrl, ifKeyInUse: 'hardCut' }
+      : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: state.callbackUrl, ifKeyInUse: 'regenerateOtherKey' };
   }
-  const keyToRegenerate = otherKey(state.keyType);
+  const keyToRegenerate = singleKey ? 'Primary' : otherKey(state.keyType);
   if (options.force || isIntervalElapsed(state, target.intervalDays, now)) {
     return {
       kind: 'regenerate',
       reason: options.force ? 'forced' : 'interval',
       keyType: keyToRegenerate,
       urlInUse: state.callbackUrl,
-      ifKeyInUse: 'refuse',
+      ifKeyInUse: singleKey ? 'hardCut' : 'refuse',
     };
   }
   const currentUrl = await currentCallbackUrl(target, state.keyType, gateway, options);

@@ -3,7 +3,7 @@ import type { CallbackUrl } from './CallbackUrl';
 import { currentCallbackUrl } from './currentCallbackUrl';
 import { describeFailure } from './describeFailure';
 import { otherKey, type KeyType } from './KeyType';
-import { isTriggerUrl, planRotation } from './planRotation';
+import { isTriggerUrl, planRotation, type KeyInUsePolicy } from './planRotation';
 import type { CallbackUrlStore, OperationOptions, TargetLeaseHandle, TargetLeases, WorkflowGateway } from './ports';
 import { readPublicationState } from './readPublicationState';
 import type { RotationTarget } from './RotationTarget';
@@ -12,6 +12,7 @@ import type { RotationStep } from './RotationStep';
 import { sigFingerprint } from './sigFingerprint';
 import type { DueReason, TargetResult } from './TargetResult';
 import { TargetRotationError } from './TargetRotationError';
+import { hasSingleKey } from './WorkflowHost';
 
 export interface RotationDependencies {
   readonly gateway: WorkflowGateway;
@@ -108,6 +109,11 @@ async function rotateLeasedTarget(
     const state = readPublicationState(target, await store.readLatest(target.secretName, io), now);
 
     if (options.mode === 'revoke') {
+      if (hasSingleKey(target.host)) {
+        keyType = 'Primary';
+        const { after, before } = await regenerateVerified(keyType, undefined, 'hardCut');
+        return { ...base, reason, keyType, action: 'revoked', ...(await publish(keyType, after, before.sig)) };
+      }
       keyType = state && !('adopted' in state) ? otherKey(state.keyType) : 'Secondary';
       const { after, before } = await regenerateVerified(keyType);
       published = await publish(keyType, after, before.sig);
@@ -153,6 +159,10 @@ async function rotateLeasedTarget(
     }
   } catch (thrown) {
     const failure = describeFailure(step, thrown);
+    const skipped = skipInsteadOfFailing(target, failure);
+    if (skipped) {
+      return { ...base, action: 'skipped', reason, keyType, secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined, skipped };
+    }
     telemetry.trackTargetFailed({
       workflowId: target.workflowId,
       trigger: target.trigger,
@@ -187,12 +197,12 @@ async function rotateLeasedTarget(
   async function regenerateVerified(
     requestedKey: KeyType,
     urlInUse?: CallbackUrl,
-    ifKeyInUse: 'refuse' | 'regenerateOtherKey' = 'refuse',
+    ifKeyInUse: KeyInUsePolicy = 'refuse',
   ): Promise<{ key: KeyType; before: CallbackUrl; after: CallbackUrl }> {
     let key = requestedKey;
     step = 'listBefore';
     let before = await currentCallbackUrl(target, key, gateway, io);
-    if (urlInUse && before.sig === urlInUse.sig) {
+    if (urlInUse && before.sig === urlInUse.sig && ifKeyInUse !== 'hardCut') {
       if (ifKeyInUse === 'refuse') {
         throw new TargetRotationError({
           step: 'listBefore',
@@ -265,11 +275,26 @@ async function rotateLeasedTarget(
       oldSigFingerprint: oldSigFingerprint ?? '',
       newSigFingerprint,
       sigChanged: oldSig !== url.sig,
+      hardCut: hasSingleKey(target.host),
       invocationId: options.invocationId,
       durationMs: elapsedMs(startedAt),
     });
     return { secretVersion: version, oldSigFingerprint, newSigFingerprint };
   }
+}
+
+/**
+ * Situations that are not failures of the target: a trigger restricted to OAuth callers has no SAS
+ * to rotate, and a workflow found through a tagged Standard site may simply have no Request trigger.
+ */
+function skipInsteadOfFailing(target: RotationTarget, failure: { step: string; statusCode?: number; code?: string }): TargetResult['skipped'] {
+  if (failure.code === 'UnsignedCallbackUrl') {
+    return { code: 'NoSharedAccessSignature', message: "The trigger's callback URL carries no sig (it accepts OAuth callers only): there is no SAS key to rotate." };
+  }
+  if (target.discoveredFromSite && failure.step === 'listBefore' && (failure.code === 'ApiNotSupported' || failure.statusCode === 404)) {
+    return { code: 'NoRequestTrigger', message: `Workflow of a tagged Standard site without a Request trigger named '${target.trigger}'.` };
+  }
+  return undefined;
 }
 
 function elapsedMs(startedAt: number): number {

@@ -53,6 +53,7 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
         oldSigFingerprint: event.oldSigFingerprint,
         newSigFingerprint: event.newSigFingerprint,
         sigChanged: String(event.sigChanged),
+        hardCut: String(event.hardCut),
         invocationId: event.invocationId,
       },
       measurements: { durationMs: event.durationMs },

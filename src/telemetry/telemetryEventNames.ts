@@ -11,7 +11,7 @@ export const telemetryEventNames = {
 
 /** customDimensions of each event. */
 export const telemetryEventProperties = {
-  SasKeyRotated: ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'invocationId'],
+  SasKeyRotated: ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'hardCut', 'invocationId'],
   SasKeyRotationFailed: ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'],
   SasKeyRotationRun: ['outcome', 'invocationId', 'isPastDue'],
 } as const;

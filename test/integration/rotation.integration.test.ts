@@ -137,7 +137,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     expect(run?.properties).toMatchObject({ outcome: 'PartiallyFailed', isPastDue: 'false' });
     // Exactly the contract's properties (DESIGN §6): dashboards break on renames, and extras are contract changes.
     expect(Object.keys(rotated?.properties ?? {}).sort()).toEqual(
-      ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'invocationId'].sort(),
+      ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'hardCut', 'invocationId'].sort(),
     );
     expect(Object.keys(failed?.properties ?? {}).sort()).toEqual(
       ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'].sort(),

@@ -33,6 +33,7 @@ function target(name: string): RotationTarget {
     secretName: `${workflow}-manual-url`,
     intervalDays: 30,
     adopt: false,
+    host: 'consumption',
   };
 }
 

@@ -4,7 +4,7 @@ import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { TargetRotationError } from '../../src/rotation/TargetRotationError';
 
 const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
-const target: RotationTarget = { workflowId, trigger: 'manual', secretName: 'orders-url', intervalDays: 30, adopt: false };
+const target: RotationTarget = { workflowId, trigger: 'manual', secretName: 'orders-url', intervalDays: 30, adopt: false, host: 'consumption' as const };
 const now = new Date('2026-03-01T00:00:00Z');
 const url = 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
 const goodTags = { keyType: 'Secondary', workflowId, trigger: 'manual', rotatedAt: '2026-02-01T03:00:00.000Z', sigFingerprint: '0123456789abcdef', managedBy: 'sas-rotator' };

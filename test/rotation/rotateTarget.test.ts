@@ -8,7 +8,7 @@ import { InMemoryTargetLeases } from '../support/InMemoryTargetLeases';
 import { RecordingTelemetry } from '../support/RecordingTelemetry';
 
 const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
-const target: RotationTarget = { workflowId, trigger: 'manual', secretName: 'orders-manual-url', intervalDays: 30, adopt: false };
+const target: RotationTarget = { workflowId, trigger: 'manual', secretName: 'orders-manual-url', intervalDays: 30, adopt: false, host: 'consumption' as const };
 const day = 24 * 60 * 60 * 1000;
 
 function setup(start = new Date('2026-01-01T03:00:00Z')) {
@@ -290,6 +290,46 @@ describe('rotateTarget: the rotation protocol for one target', () => {
       expect(result).toMatchObject({ action: 'failed', error: { step: 'regenerate' } });
       expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
       expect(store.versions.get(target.secretName)?.length).toBe(1);
+    });
+  });
+
+  describe('single-key hosts (Power Automate): a hard cut', () => {
+    const flowId = '/providers/Microsoft.ProcessSimple/environments/Default-1/flows/3f2a9c1e-0b1d-4e2f-9a8b-7c6d5e4f3a2b';
+    const flow: RotationTarget = { workflowId: flowId, host: 'powerAutomate', trigger: 'manual', secretName: 'flow-url', intervalDays: 30, adopt: false };
+
+    it('regenerates the one key and publishes the fresh URL at once, every rotation, recorded as a hard cut', async () => {
+      const host = new InMemoryWorkflowHost();
+      host.addWorkflow(flowId);
+      const store = new InMemoryCallbackUrlStore();
+      const telemetry = new RecordingTelemetry();
+      let now = Date.parse('2026-01-01T00:00:00Z');
+      const dependencies = { gateway: host, store, telemetry, now: () => new Date(now) };
+
+      const first = await rotateTarget(flow, dependencies, { mode: 'rotate', invocationId: 'f1' });
+      const firstUrl = store.latest('flow-url')?.value as string;
+      now += 31 * day;
+      const second = await rotateTarget(flow, dependencies, { mode: 'rotate', invocationId: 'f2' });
+
+      expect([first.keyType, second.keyType]).toEqual(['Primary', 'Primary']);
+      expect(host.calls.filter((c) => c.startsWith('regenerate'))).toEqual(['regenerate Primary', 'regenerate Primary']);
+      expect(host.works(flowId, 'manual', firstUrl)).toBe(false);
+      expect(host.works(flowId, 'manual', store.latest('flow-url')?.value as string)).toBe(true);
+      expect(telemetry.rotated.map((e) => e.hardCut)).toEqual([true, true]);
+    });
+
+    it('skips, and does not fail, a trigger restricted to OAuth callers (no sig to rotate)', async () => {
+      const host = new InMemoryWorkflowHost();
+      host.addWorkflow(flowId);
+      host.listCallbackUrl = async () => 'https://default1.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke?api-version=1';
+      const store = new InMemoryCallbackUrlStore();
+      const telemetry = new RecordingTelemetry();
+
+      const result = await rotateTarget(flow, { gateway: host, store, telemetry, now: () => new Date() }, { mode: 'rotate', invocationId: 'oauth' });
+
+      expect(result).toMatchObject({ action: 'skipped', skipped: { code: 'NoSharedAccessSignature' } });
+      expect(result.error).toBeUndefined();
+      expect(telemetry.failed).toEqual([]);
+      expect(host.calls.filter((c) => c.startsWith('regenerate'))).toEqual([]);
     });
   });
 });

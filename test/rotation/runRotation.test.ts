@@ -11,7 +11,7 @@ function estate(count: number) {
   const targets: RotationTarget[] = Array.from({ length: count }, (_, i) => {
     const workflowId = `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/wf-${i}`;
     host.addWorkflow(workflowId);
-    return { workflowId, trigger: 'manual', secretName: `wf-${i}-manual-url`, intervalDays: 30, adopt: false };
+    return { workflowId, trigger: 'manual', secretName: `wf-${i}-manual-url`, intervalDays: 30, adopt: false, host: 'consumption' as const };
   });
   return { host, targets, store: new InMemoryCallbackUrlStore(), telemetry: new RecordingTelemetry() };
 }
