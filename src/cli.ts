@@ -10,6 +10,7 @@ import { formatTable } from './formatTable';
 import { inspectTarget, type TargetStatus } from './rotation/inspectTarget';
 import { mapWithConcurrency } from './rotation/mapWithConcurrency';
 import { runRotation, type RotationRunResult } from './rotation/runRotation';
+import { resolveTargets } from './resolveTargets';
 import { scrubSecrets } from './rotation/scrubSecrets';
 
 /** Exit statuses (DESIGN §7). */
@@ -110,10 +111,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`Warning: ${services.singleWriterWarning}\n`);
   }
   try {
-    if (command === 'status') {
-      return await runStatus(settings, services, values.json, io);
+    const resolved = await resolveTargets(settings, services);
+    resolved.notes.forEach((note) => io.stderr(`Discovery: ${note}\n`));
+    resolved.problems.forEach((problem) => io.stderr(`Discovery problem: ${problem}\n`));
+    const selected = values.only === undefined ? resolved.targets : resolved.targets.filter((t) => t.workflowId.toLowerCase() === normalizeWorkflowId(values.only as string));
+    if (selected.length === 0 && values.only !== undefined) {
+      io.stderr(`--only ${scrubSecrets(values.only)}: no listed or discovered target has this workflowId.\n`);
+      return exitStatus.badUsage;
     }
-    const result = await runRotation(settings.targets, services, {
+    const incomplete = resolved.problems.length > 0 ? exitStatus.targetFailed : exitStatus.ok;
+    if (command === 'status') {
+      return Math.max(incomplete, await runStatus({ ...settings, targets: selected }, services, values.json, io));
+    }
+    const result = await runRotation(selected, services, {
       mode: command === 'revoke' ? 'revoke' : values['dry-run'] ? 'dryRun' : 'rotate',
       force: values.force,
       invocationId: randomUUID(),
@@ -121,7 +131,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       onTargetDone: io.isTerminal && !values.json ? progressReporter(io) : undefined,
     });
     io.stdout(values.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : `${formatRunReport(result)}\n`);
-    return result.outcome === 'Failed' || result.outcome === 'PartiallyFailed' ? exitStatus.targetFailed : exitStatus.ok;
+    return result.outcome === 'Failed' || result.outcome === 'PartiallyFailed' ? exitStatus.targetFailed : incomplete;
   } finally {
     await services.close();
   }
@@ -152,14 +162,14 @@ function loadCliSettings(env: CliIo['env'], targetsFile: string | undefined, onl
     targetsJson = { text, source: targetsFile };
   }
   const settings = loadSettings(env, { targetsJson });
-  if (only === undefined) {
-    return settings;
-  }
-  const selected = settings.targets.filter((t) => t.workflowId.toLowerCase() === only.trim().replace(/\/+$/, '').toLowerCase());
-  if (selected.length === 0) {
+  if (only !== undefined && settings.discoveryScopes.length === 0 && !settings.targets.some((t) => t.workflowId.toLowerCase() === normalizeWorkflowId(only))) {
     throw new ConfigurationError([`--only ${scrubSecrets(only)}: no configured target has this workflowId. Fix: copy the workflowId from your targets.`]);
   }
-  return { ...settings, targets: selected };
+  return settings;
+}
+
+function normalizeWorkflowId(workflowId: string): string {
+  return workflowId.trim().replace(/\/+$/, '').toLowerCase();
 }
 
 async function runStatus(settings: RotatorSettings, services: RotationServices, json: boolean, io: CliIo): Promise<number> {

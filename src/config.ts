@@ -180,7 +180,7 @@ export function parseTargets(text: string, source: string, defaultIntervalDays: 
   return targets;
 }
 
-function parseTarget(entry: unknown, where: string, defaultIntervalDays: number, problems: string[]): RotationTarget | undefined {
+export function parseTarget(entry: unknown, where: string, defaultIntervalDays: number, problems: string[]): RotationTarget | undefined {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
     problems.push(`${where} must be an object with a workflowId, not ${describeJsonType(entry)}.`);
     return undefined;

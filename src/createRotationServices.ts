@@ -1,6 +1,7 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
 import type { RotatorSettings } from './config';
+import { ArmTargetDiscovery } from './discovery/ArmTargetDiscovery';
 import { createTargetLeases } from './leases/createTargetLeases';
 import { ConsumptionWorkflowGateway } from './providers/ConsumptionWorkflowGateway';
 import { HostRoutingWorkflowGateway } from './providers/HostRoutingWorkflowGateway';
@@ -16,6 +17,8 @@ export interface RotationServices extends RotationDependencies {
   close(): Promise<void>;
   /** Set when no shared storage is configured, so runs cannot exclude each other: say so. */
   readonly singleWriterWarning: string | undefined;
+  /** Finds tagged workflows in the ROTATION_DISCOVERY scopes. */
+  readonly discovery: ArmTargetDiscovery;
 }
 
 /**
@@ -60,6 +63,7 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
     store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry),
     telemetry: appInsights ?? noTelemetry,
     leases,
+    discovery: new ArmTargetDiscovery(credential, settings.resourceManagerEndpoint, settings.intervalDays, retry),
     singleWriterWarning: leases
       ? undefined
       : 'No AzureWebJobsStorage settings: running without the per-target lease, so a concurrent run (timer, another instance, the CLI) is not excluded.',

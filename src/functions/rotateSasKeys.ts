@@ -2,6 +2,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { ConfigurationError, loadSettings, settingDefaults } from '../config';
 import { describeTargetResult } from '../describeTargetResult';
 import { servicesFor } from '../processServices';
+import { resolveTargets } from '../resolveTargets';
 import { runRotation, type RotationRunResult } from '../rotation/runRotation';
 
 /** Keep in step with `functionTimeout` in host.json (a test checks both). */
@@ -33,12 +34,16 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
     context.warn(services.singleWriterWarning);
   }
   try {
-    const result = await runRotation(settings.targets, services, {
+    const deadline = AbortSignal.timeout(functionTimeoutMs - deadlineMarginMs);
+    const { targets, notes, problems } = await resolveTargets(settings, services, deadline);
+    notes.forEach((note) => context.warn(`Discovery: ${note}`));
+    problems.forEach((problem) => context.error(`Discovery: ${problem}`));
+    const result = await runRotation(targets, services, {
       mode: 'rotate',
       invocationId: context.invocationId,
       isPastDue: timer.isPastDue,
       concurrency: settings.concurrency,
-      abortSignal: AbortSignal.timeout(functionTimeoutMs - deadlineMarginMs),
+      abortSignal: deadline,
       onTargetDone: (target) => {
         const line = describeTargetResult(target);
         if (target.action === 'failed') {
