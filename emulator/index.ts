@@ -7,12 +7,16 @@ import type { EmulatorRequestRecord } from './EmulatorRequestRecord';
 import type { EmulatorServiceHandler } from './EmulatorExchange';
 import type { EmulatorService } from './EmulatorService';
 import { FaultInjector } from './FaultInjector';
+import { FlowApiService } from './flow/FlowApiService';
+import { FlowsState } from './flow/FlowsState';
 import { ManagedIdentityEndpoint, type ManagedIdentity } from './identity/ManagedIdentityEndpoint';
 import { KeyVaultState } from './keyVault/KeyVaultState';
 import { KeyVaultService } from './keyVault/KeyVaultService';
 import { ensureLocalCertificateAuthority } from './localCertificateAuthority';
 import { ArmFrontDoor } from './logic/ArmFrontDoor';
 import { ArmLogicService } from './logic/ArmLogicService';
+import { ArmRouter } from './logic/ArmRouter';
+import { ArmWebService } from './logic/ArmWebService';
 import { LogicRuntimeService } from './logic/LogicRuntimeService';
 import { LogicWorkflowsState } from './logic/LogicWorkflowsState';
 import { issueLoopbackServerCertificate } from './loopbackServerCertificate';
@@ -24,6 +28,16 @@ export type { EmulatorRequestRecord } from './EmulatorRequestRecord';
 export { FaultInjector, type FaultRule } from './FaultInjector';
 export { LogicWorkflowsState, type AddWorkflowOptions, type StoredWorkflow, type WorkflowTrigger, type WorkflowTriggerKind, type WorkflowState } from './logic/LogicWorkflowsState';
 export type { WorkflowKeyType } from './logic/WorkflowKeyType';
+export {
+  StandardWorkflowsState,
+  type AddSiteOptions,
+  type AddStandardWorkflowOptions,
+  type StandardWorkflowKind,
+  type StoredSite,
+  type StoredStandardWorkflow,
+} from './logic/StandardWorkflowsState';
+export { FlowsState, type AddFlowOptions, type FlowCallbackUrl, type FlowTriggerAuthentication, type FlowUrlStyle, type StoredFlow } from './flow/FlowsState';
+export type { CallbackUrlCheck, InvocationTarget, WorkflowHost } from './logic/CallbackUrlCheck';
 export { KeyVaultState, type StoredSecretVersion } from './keyVault/KeyVaultState';
 export type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
 export type { ManagedIdentity } from './identity/ManagedIdentityEndpoint';
@@ -44,6 +58,8 @@ export interface AzureEmulator {
   readonly identityHeader: string;
   /** Where callback URLs point: `https://127.0.0.1:PORT`. */
   readonly logicRuntimeEndpoint: string;
+  /** The Power Automate Flow API, like `https://api.flow.microsoft.com`: `https://127.0.0.1:PORT` (no trailing slash). */
+  readonly flowApiEndpoint: string;
   readonly caCertificatePath: string;
   readonly tenantId: string;
   /** The system-assigned identity the managed-identity endpoint issues tokens for. */
@@ -53,7 +69,13 @@ export interface AzureEmulator {
    * effect in a process started with it.
    */
   environment(): Record<string, string>;
+  /**
+   * Consumption and Logic Apps Standard workflows; its generic methods (`regenerateAccessKey`, `keyVersionOf`,
+   * `currentCallbackUrl`, `isCallbackUrlValid`) also answer for flows.
+   */
   readonly logic: LogicWorkflowsState;
+  /** Power Automate flows behind the Flow API (one key each). */
+  readonly flows: FlowsState;
   readonly keyVault: KeyVaultState;
   readonly appInsights: { readonly envelopes: readonly TelemetryEnvelope[]; clear(): void };
   /** Every request received, oldest first. */
@@ -86,7 +108,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
   const servers = new Map<EmulatorService, ServiceServer>();
   const baseUrl = (service: EmulatorService): string => servers.get(service)?.baseUrl ?? '';
 
-  const logic = new LogicWorkflowsState(() => baseUrl('logicRuntime'));
+  const flows = new FlowsState(() => baseUrl('logicRuntime'));
+  const logic = new LogicWorkflowsState(() => baseUrl('logicRuntime'), flows);
   const keyVault = new KeyVaultState();
   const appInsights = new AppInsightsIngestionService(instrumentationKey, authority, options.appInsightsLocalAuthDisabled ?? false);
   const frontDoor = new ArmFrontDoor(
@@ -97,8 +120,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
   );
   const handlers: EmulatorServiceHandler[] = [
     new ManagedIdentityEndpoint(authority, identityHeader, managedIdentity),
-    new ArmLogicService(logic, frontDoor, () => baseUrl('arm')),
-    new LogicRuntimeService(logic),
+    new ArmRouter(new ArmLogicService(logic, frontDoor, () => baseUrl('arm')), new ArmWebService(logic, frontDoor, () => baseUrl('arm'))),
+    new LogicRuntimeService(logic, authority),
+    new FlowApiService(flows, authority),
     new KeyVaultService(keyVault, authority, () => `${baseUrl('keyVault')}/`),
     appInsights,
   ];
@@ -136,12 +160,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     identityEndpoint,
     identityHeader,
     logicRuntimeEndpoint: baseUrl('logicRuntime'),
+    flowApiEndpoint: baseUrl('flow'),
     caCertificatePath: ca.certPath,
     tenantId,
     managedIdentity,
     environment: () => ({
       AZURE_RESOURCE_MANAGER_ENDPOINT: baseUrl('arm'),
       KEY_VAULT_URI: keyVaultUri,
+      FLOW_API_ENDPOINT: baseUrl('flow'),
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString,
       IDENTITY_ENDPOINT: identityEndpoint,
       IDENTITY_HEADER: identityHeader,
@@ -153,6 +179,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
       APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
     }),
     logic,
+    flows,
     keyVault,
     appInsights: { get envelopes() { return appInsights.envelopes; }, clear: () => appInsights.clear() },
     requests,

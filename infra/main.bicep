@@ -3,8 +3,8 @@
 // Subscription scope, as azd templates do: the deployment creates its own resource group, and two
 // things this template needs live above any one resource group anyway: the custom role definition
 // (a subscription-level resource whose assignable scopes cover every target subscription) and the
-// role assignments on the target workflows' resource groups, which may be anywhere (each one is a
-// module scoped to its resource group).
+// list of target workflows' resource groups the role must be assignable in (the assignments
+// themselves are infra/access/workflow-access.bicep, kept out of azd's reach).
 targetScope = 'subscription'
 
 // ---------------------------------------------------------------------------------------------
@@ -201,16 +201,9 @@ module workflowKeyRole 'core/security/workflow-key-role.bicep' = {
   }
 }
 
-// One module per target resource group: a role assignment at another resource group (possibly in
-// another subscription) must be deployed at that scope.
-module workflowKeyRoleAssignments 'core/security/resource-group-role-assignment.bicep' = [for resourceGroupId in workflowResourceGroupIds: {
-  name: 'workflow-key-role-${resourceToken}-${uniqueString(resourceGroupId)}'
-  scope: resourceGroup(split(resourceGroupId, '/')[2], split(resourceGroupId, '/')[4])
-  params: {
-    principalId: identity.outputs.principalId
-    roleDefinitionGuid: workflowKeyRole.outputs.roleDefinitionGuid
-  }
-}]
+// The role is granted on the target resource groups by infra/access/workflow-access.bicep, deployed
+// separately: role assignments made here would sit in those resource groups, and `azd down`
+// deletes every resource group an azd deployment put resources in (Azure/azure-dev#2916).
 
 module rotator 'app/rotator.bicep' = {
   name: 'rotator'
@@ -303,6 +296,7 @@ output ROTATOR_IDENTITY_RESOURCE_ID string = identity.outputs.resourceId
 
 @description('Resource ID of the custom workflow key role, for assigning it on more resource groups.')
 output WORKFLOW_KEY_ROLE_DEFINITION_ID string = workflowKeyRole.outputs.roleDefinitionId
+output WORKFLOW_KEY_ROLE_GUID string = workflowKeyRole.outputs.roleDefinitionGuid
 
 @description('Resource groups on which the identity holds the workflow key role.')
 output WORKFLOW_KEY_ROLE_RESOURCE_GROUP_IDS array = workflowResourceGroupIds

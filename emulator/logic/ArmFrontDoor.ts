@@ -16,6 +16,15 @@ interface ThrottleOutcome {
 }
 
 /**
+ * The api-versions a resource provider registered for the resource type a request names, and how ARM
+ * refuses another one. Default: Microsoft.Logic's 2019-05-01, refused with InvalidApiVersionParameter.
+ */
+export interface ArmApiVersionPolicy {
+  readonly supported: readonly string[];
+  readonly unsupported?: (apiVersion: string) => EmulatorResponse;
+}
+
+/**
  * What ARM does before a request reaches the resource provider: authenticate the bearer token, require a
  * supported api-version, and throttle per subscription with separate read and write buckets.
  */
@@ -31,7 +40,7 @@ export class ArmFrontDoor {
   ) {}
 
   /** An error answer when the request must not reach the provider; `undefined` lets it through. */
-  admit(request: EmulatorRequest): EmulatorResponse | undefined {
+  admit(request: EmulatorRequest, apiVersions?: ArmApiVersionPolicy): EmulatorResponse | undefined {
     const allowedAudiences = [this.armEndpoint(), ...publicArmAudiences];
     const verdict = this.authority.verify(header(request, 'authorization'), allowedAudiences);
     if (verdict.outcome !== 'valid') return this.authenticationFailure(verdict, allowedAudiences);
@@ -40,7 +49,14 @@ export class ArmFrontDoor {
     if (apiVersion === null || apiVersion === '') {
       return armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     }
-    if (apiVersion !== supportedArmApiVersion) {
+    if (apiVersions && !apiVersions.supported.includes(apiVersion)) {
+      return apiVersions.unsupported?.(apiVersion) ?? armError(
+        400,
+        'InvalidApiVersionParameter',
+        `The api-version '${apiVersion}' is invalid. The supported versions are '${apiVersions.supported.join(',')}'.`,
+      );
+    }
+    if (!apiVersions && apiVersion !== supportedArmApiVersion) {
       return armError(
         400,
         'InvalidApiVersionParameter',

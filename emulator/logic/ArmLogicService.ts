@@ -190,7 +190,7 @@ export class ArmLogicService implements EmulatorServiceHandler {
  * `{keyType?, notAfter?}`, optional for every listCallbackUrl variant: Microsoft Learn documents the trigger
  * action with `{"keyType": ...}`, the SDK sends it without a body. No key type (or NotSpecified) means Primary.
  */
-function callbackUrlParameters(request: EmulatorRequest): { keyType: WorkflowKeyType; notAfter?: Date } | Rejection {
+export function callbackUrlParameters(request: EmulatorRequest): { keyType: WorkflowKeyType; notAfter?: Date } | Rejection {
   let body: unknown;
   try {
     body = parseJsonBody(request);
@@ -217,17 +217,17 @@ function callbackUrlParameters(request: EmulatorRequest): { keyType: WorkflowKey
   return { keyType, notAfter };
 }
 
-function requireRequestTrigger(trigger: WorkflowTrigger): EmulatorResponse | undefined {
+export function requireRequestTrigger(trigger: WorkflowTrigger): EmulatorResponse | undefined {
   if (trigger.kind === 'Request') return undefined;
   return armError(400, 'ApiNotSupported', `The 'ListCallbackUrl' API is not supported by triggers of type '${trigger.kind}'.`);
 }
 
-function invalidRequestContent(error: unknown): EmulatorResponse {
+export function invalidRequestContent(error: unknown): EmulatorResponse {
   const detail = error instanceof Error ? error.message : String(error);
   return armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${detail}'.`);
 }
 
-function faultMessage(status: number): string {
+export function faultMessage(status: number): string {
   if (status === 429) return 'Number of requests exceeded the limit. Please try again later. Please see https://aka.ms/ARMThrottling for default limits.';
   if (status === 503) return 'The service is temporarily unavailable. Please try again later.';
   if (status >= 500) return 'The server encountered an internal error. Please retry the request.';

@@ -1,19 +1,32 @@
 import { randomUUID } from 'crypto';
-import { defaultErrorCode, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import { defaultErrorCode, header, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import type { AccessTokenAuthority } from '../AccessTokenAuthority';
 import type { FaultRule } from '../FaultInjector';
+import type { InvocationTarget } from './CallbackUrlCheck';
 import type { LogicWorkflowsState } from './LogicWorkflowsState';
 
+/** The invoke paths of every host: Consumption and classic flows, newer flows, Standard (behind its `/sites/{app}` prefix). */
+const invokePaths = [
+  /^\/workflows\/[^/]+(?:\/versions\/[^/]+)?\/triggers\/[^/]+\/paths\/invoke$/i,
+  /^\/powerautomate\/automations\/direct\/workflows\/[^/]+\/triggers\/[^/]+\/paths\/invoke$/i,
+  /^\/sites\/[^/]+\/api\/[^/]+\/triggers\/[^/]+\/invoke$/i,
+];
+/** Who may call an OAuth-only flow trigger: bearer tokens for the Flow service. */
+const flowAudiences = ['https://service.flow.microsoft.com/'];
+
 /**
- * The Logic Apps runtime endpoint that callback URLs point at. It authenticates only by the URL's SAS
- * (no bearer token), and a Request trigger without a Response action answers 202 Accepted.
+ * The Logic Apps runtime endpoint that callback URLs point at (Consumption, Standard and Power Automate alike).
+ * It authenticates only by the URL's SAS (no bearer token), except for a flow trigger restricted to OAuth
+ * callers, which takes only a bearer token; a Request trigger without a Response action answers 202 Accepted.
  */
 export class LogicRuntimeService implements EmulatorServiceHandler {
   readonly service = 'logicRuntime' as const;
 
-  constructor(private readonly state: LogicWorkflowsState) {}
+  /** @param authority checks bearer tokens sent to OAuth-only flow triggers (refused without it). */
+  constructor(private readonly state: LogicWorkflowsState, private readonly authority?: AccessTokenAuthority) {}
 
   classify(method: string, url: URL): RequestClassification {
-    const invoke = /^\/workflows\/[^/]+(?:\/versions\/[^/]+)?\/triggers\/[^/]+\/paths\/invoke$/i.test(url.pathname);
+    const invoke = invokePaths.some((pattern) => pattern.test(url.pathname));
     return { operationId: invoke && method === 'POST' ? 'InvokeTrigger' : 'Unknown' };
   }
 
@@ -21,19 +34,28 @@ export class LogicRuntimeService implements EmulatorServiceHandler {
     if (request.operationId !== 'InvokeTrigger') {
       return runtimeError(404, 'InvalidRequestPath', `The request path '${request.url.pathname}' is not valid.`);
     }
-    const query = request.url.searchParams;
-    if (!query.get('sig')) {
+    const verdict = this.state.checkCallbackUrl(request.url);
+    if (!verdict.valid && verdict.reason === 'oauthRequired') return this.invokeWithBearer(request, verdict.target);
+    if (!request.url.searchParams.get('sig')) {
       return runtimeError(401, 'DirectApiAuthorizationRequired', 'The request must be authenticated only by Shared Access scheme.');
     }
-    const verdict = this.state.verifyCallbackUrl(request.url);
     if (!verdict.valid) {
       if (verdict.reason === 'expired') return runtimeError(401, 'DirectApiRequestExpired', 'The request has expired.');
       return runtimeError(401, 'DirectApiInvalidAuthorizationSignature', 'The provided authorization signature is not valid.');
     }
-    if (verdict.workflow.state !== 'Enabled') {
-      return runtimeError(409, 'WorkflowDisabled', `The workflow '${verdict.workflow.name}' cannot be triggered because it is disabled.`);
+    return started(verdict.target);
+  }
+
+  /** An OAuth-only flow trigger: a bearer token for the Flow service, and never a SAS. */
+  private invokeWithBearer(request: EmulatorRequest, target: InvocationTarget): EmulatorResponse {
+    if (request.url.searchParams.get('sig')) {
+      return runtimeError(401, 'DirectApiAuthorizationRequired', 'The request must be authenticated only by OAuth: this trigger does not accept a Shared Access signature.');
     }
-    return { status: 202, headers: { 'x-ms-workflow-run-id': randomUUID().replace(/-/g, ''), 'x-ms-workflow-name': verdict.workflow.name } };
+    const verdict = this.authority?.verify(header(request, 'authorization'), flowAudiences);
+    if (verdict?.outcome !== 'valid') {
+      return runtimeError(401, 'DirectApiAuthorizationRequired', 'The request must be authenticated by OAuth with a bearer token for https://service.flow.microsoft.com/.');
+    }
+    return started(target);
   }
 
   faultResponse(_request: EmulatorRequest, fault: FaultRule): EmulatorResponse {
@@ -42,6 +64,13 @@ export class LogicRuntimeService implements EmulatorServiceHandler {
     if (fault.retryAfterSeconds !== undefined) response.headers = { 'retry-after': String(fault.retryAfterSeconds) };
     return response;
   }
+}
+
+function started(target: InvocationTarget): EmulatorResponse {
+  if (!target.enabled) {
+    return runtimeError(409, 'WorkflowDisabled', `The workflow '${target.name}' cannot be triggered because it is disabled.`);
+  }
+  return { status: 202, headers: { 'x-ms-workflow-run-id': randomUUID().replace(/-/g, ''), 'x-ms-workflow-name': target.name } };
 }
 
 function runtimeError(status: number, code: string, message: string): EmulatorResponse {

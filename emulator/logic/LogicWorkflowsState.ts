@@ -1,6 +1,9 @@
 import { randomBytes, randomInt, timingSafeEqual } from 'crypto';
 import { decodePathSegment } from '../EmulatorExchange';
+import { isFlowId, type FlowsState } from '../flow/FlowsState';
+import type { CallbackUrlCheck } from './CallbackUrlCheck';
 import { signCallbackUrl } from './callbackUrlSignature';
+import { isStandardWorkflowId, StandardWorkflowsState, type AddSiteOptions, type AddStandardWorkflowOptions, type StoredStandardWorkflow } from './StandardWorkflowsState';
 import { workflowKeyTypes, type WorkflowKeyType } from './WorkflowKeyType';
 
 export type WorkflowTriggerKind = 'Request' | 'Recurrence';
@@ -73,19 +76,49 @@ const invokePath = /^\/workflows\/([0-9a-f]{32})(?:\/versions\/([^/]+))?\/trigge
 /**
  * Logic Apps (Consumption) workflows: what ARM serves and what the runtime checks signatures against.
  * Also the oracle for tests: `isCallbackUrlValid` says whether a URL would start the workflow right now.
+ *
+ * It also holds the Logic Apps Standard workflows (`standard`, seeded with `addStandardWorkflow`) and, when
+ * given the flows, answers for them too: `regenerateAccessKey`, `keyVersionOf`, `currentCallbackUrl` accept a
+ * Consumption, Standard or Power Automate ID (a flow has only the Primary key), and `isCallbackUrlValid` checks
+ * every kind of callback URL the emulator hands out.
  */
 export class LogicWorkflowsState {
   private readonly workflows = new Map<string, WorkflowRecord>();
   private readonly signatures = new Set<string>();
 
-  /** Every `sig` this emulator ever handed out, so tests can prove none of them leaked. */
+  /** Every `sig` this emulator ever handed out (flows' included, when given), so tests can prove none of them leaked. */
   get issuedSigs(): ReadonlySet<string> {
-    return this.signatures;
+    return this.flows ? new Set([...this.signatures, ...this.flows.issuedSigs]) : this.signatures;
   }
   private readonly resourceGroups = new Set<string>();
 
-  /** @param runtimeOrigin where callback URLs point (the emulated `prod-NN.<region>.logic.azure.com`), known once it listens. */
-  constructor(private readonly runtimeOrigin: () => string) {}
+  /** Logic Apps Standard sites and workflows (Microsoft.Web), served by ARM under `…/providers/Microsoft.Web/sites`. */
+  readonly standard: StandardWorkflowsState;
+
+  /**
+   * @param runtimeOrigin where callback URLs point (the emulated `prod-NN.<region>.logic.azure.com`), known once it listens.
+   * @param flows the Power Automate flows the generic methods and the oracle also answer for.
+   */
+  constructor(private readonly runtimeOrigin: () => string, private readonly flows?: FlowsState) {
+    this.standard = new StandardWorkflowsState(runtimeOrigin, (sig) => this.signatures.add(sig), (subscriptionId, resourceGroup) => this.addResourceGroup(subscriptionId, resourceGroup));
+  }
+
+  /** An App Service site (default kind `functionapp,workflowapp`, a Logic Apps Standard app); returns its ARM ID. */
+  addSite(options: AddSiteOptions): string {
+    return this.standard.addSite(options);
+  }
+
+  /**
+   * Creates a Logic Apps Standard workflow with fresh keys (and its site, if new); returns its ID,
+   * `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{site}/workflows/{wf}`.
+   */
+  addStandardWorkflow(options: AddStandardWorkflowOptions): string {
+    return this.standard.addWorkflow(options);
+  }
+
+  findStandardWorkflow(workflowId: string): StoredStandardWorkflow | undefined {
+    return this.standard.find(workflowId);
+  }
 
   private get runtimeBaseUrl(): string {
     return this.runtimeOrigin();
@@ -124,6 +157,8 @@ export class LogicWorkflowsState {
 
   /** What ARM's regenerateAccessKey does; also callable directly to simulate an out-of-band change. */
   regenerateAccessKey(workflowId: string, keyType: WorkflowKeyType): void {
+    if (isStandardWorkflowId(workflowId)) return this.standard.regenerateAccessKey(workflowId, keyType);
+    if (isFlowId(workflowId)) return this.requireFlows(workflowId, keyType).regenerateAccessKey(workflowId);
     const workflow = this.require(workflowId);
     workflow.accessKeys[keyType] = randomBytes(32);
     workflow.keyVersions[keyType] += 1;
@@ -131,18 +166,26 @@ export class LogicWorkflowsState {
 
   /** How many times a key was regenerated since the workflow was added. */
   keyVersionOf(workflowId: string, keyType: WorkflowKeyType): number {
+    if (isStandardWorkflowId(workflowId)) return this.standard.keyVersionOf(workflowId, keyType);
+    if (isFlowId(workflowId)) return this.requireFlows(workflowId, keyType).keyVersionOf(workflowId);
     return this.require(workflowId).keyVersions[keyType];
   }
 
   /** The unversioned callback URL of a trigger, signed with the current key: what a consumer should hold. */
   currentCallbackUrl(workflowId: string, trigger: string, keyType: WorkflowKeyType): string {
+    if (isStandardWorkflowId(workflowId)) return this.standard.currentCallbackUrl(workflowId, trigger, keyType);
+    if (isFlowId(workflowId)) return this.requireFlows(workflowId, keyType).currentCallbackUrl(workflowId, trigger);
     const workflow = this.require(workflowId);
     const found = findTrigger(workflow, trigger);
     if (!found) throw new Error(`Workflow ${workflowId} has no trigger '${trigger}'`);
     return this.callbackUrl(workflow, found, keyType).value;
   }
 
-  /** The oracle: would the runtime accept this URL now? */
+  /**
+   * The oracle: would the runtime accept this URL now, by itself? Any kind the emulator hands out:
+   * Consumption, Standard and (when the flows were given) Power Automate in both URL styles. An OAuth-only
+   * flow's URL (no `sig`) is never valid by itself.
+   */
   isCallbackUrlValid(url: string): boolean {
     let parsed: URL;
     try {
@@ -150,7 +193,18 @@ export class LogicWorkflowsState {
     } catch {
       return false;
     }
-    return this.verifyCallbackUrl(parsed).valid;
+    return this.checkCallbackUrl(parsed).valid;
+  }
+
+  /** The oracle with its reason and the trigger the URL starts, for every kind of callback URL. */
+  checkCallbackUrl(url: URL): CallbackUrlCheck {
+    const consumption = this.verifyCallbackUrl(url);
+    if (consumption.valid) {
+      const { workflow, trigger } = consumption;
+      return { valid: true, target: { host: 'consumption', workflowId: workflow.id, name: workflow.name, trigger: trigger.name, enabled: workflow.state === 'Enabled' } };
+    }
+    if (consumption.reason !== 'notFound') return { valid: false, reason: consumption.reason };
+    return this.standard.checkCallbackUrl(url) ?? this.flows?.checkCallbackUrl(url) ?? { valid: false, reason: 'notFound' };
   }
 
   verifyCallbackUrl(url: URL): CallbackUrlVerdict {
@@ -233,6 +287,12 @@ export class LogicWorkflowsState {
   private findByAccessEndpoint(accessEndpointId: string): WorkflowRecord | undefined {
     const wanted = accessEndpointId.toLowerCase();
     return [...this.workflows.values()].find((workflow) => workflow.accessEndpointId === wanted);
+  }
+
+  private requireFlows(flowId: string, keyType: WorkflowKeyType): FlowsState {
+    if (!this.flows) throw new Error(`Flow ${flowId}: this LogicWorkflowsState was created without flows`);
+    if (keyType !== 'Primary') throw new Error(`Flow ${flowId} has one key only (Primary), not ${keyType}`);
+    return this.flows;
   }
 
   private require(workflowId: string): WorkflowRecord {

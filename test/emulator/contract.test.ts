@@ -97,6 +97,42 @@ describe('the emulator answers like the official Azure examples', () => {
     });
   });
 
+  describe('Microsoft.Web 2024-04-01 (Logic Apps Standard)', () => {
+    const site = 'test-name';
+    let siteUrl: string;
+    const web = (method: string, suffix: string, body?: unknown) =>
+      callEmulator(method, `${siteUrl}${suffix}?api-version=2024-04-01`, { token: armToken, body });
+    const management = '/hostruntime/runtime/webhooks/workflow/api/management/workflows/test-workflow';
+
+    beforeAll(() => {
+      emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup, site, name: 'test-workflow' });
+      emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup, site, name: 'stateless2', kind: 'Stateless' });
+      siteUrl = `${emulator.armEndpoint}/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${site}`;
+    });
+
+    it('WebApps_ListWorkflows', async () => {
+      const answer = await web('GET', '/workflows');
+      expect(answer.status).toBe(200);
+      // The example's second workflow is unhealthy; a healthy one has no health.error.
+      expectSameShape(answer.body, okBody(reference('web/ListWorkflows')));
+      expect((answer.body as { value: Array<{ kind: string }> }).value.map((workflow) => workflow.kind)).toEqual(['Stateful', 'Stateless']);
+    });
+
+    it('WorkflowTriggers_ListCallbackUrl', async () => {
+      const answer = await web('POST', `${management}/triggers/manual/listCallbackUrl`);
+      expect(answer.status).toBe(200);
+      expectSameShape(answer.body, okBody(reference('web/WorkflowTriggers_ListCallbackUrl')));
+    });
+
+    it('Workflows_RegenerateAccessKey: 200 with an empty body', async () => {
+      const example = reference('web/Workflows_RegenerateAccessKey');
+      const answer = await web('POST', `${management}/regenerateAccessKey`, example.parameters['keyType']);
+      expect(answer.status).toBe(200);
+      expect(Object.keys(example.responses['200'] ?? {})).toEqual([]);
+      expect(answer.text).toBe('');
+    });
+  });
+
   describe('Key Vault secrets 7.6', () => {
     const recoveryAttributes = ['$.attributes.recoverableDays'];
     const itemRecoveryAttributes = ['$.value[].attributes.recoveryLevel', '$.value[].attributes.recoverableDays'];

@@ -1,0 +1,246 @@
+import { randomBytes } from 'crypto';
+import { decodePathSegment } from '../EmulatorExchange';
+import type { CallbackUrlCheck, CallbackUrlVerifier } from './CallbackUrlCheck';
+import { checkSas, sasExpiry, signCallbackUrl } from './callbackUrlSignature';
+import type { CallbackUrl, WorkflowState, WorkflowTrigger, WorkflowTriggerKind } from './LogicWorkflowsState';
+import { workflowKeyTypes, type WorkflowKeyType } from './WorkflowKeyType';
+
+/** Logic Apps Standard workflows are stateful (run history kept) or stateless. */
+export type StandardWorkflowKind = 'Stateful' | 'Stateless';
+
+export interface AddSiteOptions {
+  subscriptionId: string;
+  resourceGroup: string;
+  /** Globally unique, like `{name}.azurewebsites.net`. */
+  name: string;
+  /** Default 'westeurope'. */
+  location?: string;
+  /** Default `functionapp,workflowapp` (a Logic Apps Standard app); e.g. `app` for a plain web app. */
+  kind?: string;
+  tags?: Record<string, string>;
+}
+
+export interface AddStandardWorkflowOptions {
+  subscriptionId: string;
+  resourceGroup: string;
+  /** The Logic Apps Standard app; created (kind `functionapp,workflowapp`) when it does not exist yet. */
+  site: string;
+  name: string;
+  /** Trigger name → type. Default `{ manual: 'Request' }`. */
+  triggers?: Record<string, WorkflowTriggerKind>;
+  /** Merged into the site's tags (discovery reads tags on the site: Standard workflows have none of their own). */
+  siteTags?: Record<string, string>;
+  /** Default 'Stateful'. */
+  kind?: StandardWorkflowKind;
+  /** Default 'Enabled'. */
+  flowState?: WorkflowState;
+  /** The site's location when the site is created here. Default 'westeurope'. */
+  location?: string;
+}
+
+/** An App Service site as the emulator stores it. */
+export interface StoredSite {
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly location: string;
+  readonly kind: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A Logic Apps Standard workflow as the emulator stores it. */
+export interface StoredStandardWorkflow {
+  /** `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{site}/workflows/{wf}`. */
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly site: string;
+  readonly name: string;
+  readonly kind: StandardWorkflowKind;
+  readonly flowState: WorkflowState;
+  readonly triggers: readonly WorkflowTrigger[];
+  readonly createdTime: Date;
+  readonly changedTime: Date;
+}
+
+interface StandardWorkflowRecord extends StoredStandardWorkflow {
+  readonly accessKeys: Record<WorkflowKeyType, Buffer>;
+  readonly keyVersions: Record<WorkflowKeyType, number>;
+}
+
+interface SiteRecord extends StoredSite {
+  tags: Record<string, string>;
+}
+
+/** The api-version real Standard callback URLs carry (`https://{app}.azurewebsites.net:443/api/{wf}/triggers/{t}/invoke?api-version=2022-05-01…`). */
+export const standardCallbackUrlApiVersion = '2022-05-01';
+const sasVersion = '1.0';
+/**
+ * On the emulator's runtime origin a Standard URL keeps its real path after a `/sites/{app}` prefix, which
+ * stands for the `{app}.azurewebsites.net` host name that tells sites apart in Azure.
+ */
+const invokePath = /^\/sites\/([^/]+)\/api\/([^/]+)\/triggers\/([^/]+)\/invoke$/i;
+const workflowIdPattern = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/sites\/([^/]+)\/workflows\/([^/]+)$/i;
+
+/** Whether an ID names a Logic Apps Standard workflow (`…/providers/Microsoft.Web/sites/{app}/workflows/{wf}`). */
+export function isStandardWorkflowId(workflowId: string): boolean {
+  return workflowIdPattern.test(workflowId);
+}
+
+/**
+ * Logic Apps Standard: App Service sites of kind `workflowapp` and their workflows, each with its own two
+ * access keys (like Consumption). Part of the callback URL oracle.
+ */
+export class StandardWorkflowsState implements CallbackUrlVerifier {
+  private readonly sites = new Map<string, SiteRecord>();
+  private readonly workflows = new Map<string, StandardWorkflowRecord>();
+
+  /**
+   * @param runtimeOrigin where callback URLs point, known once the runtime listens.
+   * @param issued called with every `sig` handed out.
+   */
+  constructor(
+    private readonly runtimeOrigin: () => string,
+    private readonly issued: (sig: string) => void,
+    private readonly addResourceGroup: (subscriptionId: string, resourceGroup: string) => void,
+  ) {}
+
+  addSite(options: AddSiteOptions): string {
+    const id = siteId(options.subscriptionId, options.resourceGroup, options.name);
+    if (this.sites.has(options.name.toLowerCase())) throw new Error(`Site ${options.name} already exists in the emulator (site names are global)`);
+    this.addResourceGroup(options.subscriptionId, options.resourceGroup);
+    this.sites.set(options.name.toLowerCase(), {
+      id,
+      subscriptionId: options.subscriptionId,
+      resourceGroup: options.resourceGroup,
+      name: options.name,
+      location: options.location ?? 'westeurope',
+      kind: options.kind ?? 'functionapp,workflowapp',
+      tags: { ...(options.tags ?? {}) },
+    });
+    return id;
+  }
+
+  addWorkflow(options: AddStandardWorkflowOptions): string {
+    let site = this.sites.get(options.site.toLowerCase());
+    if (!site) {
+      this.addSite({
+        subscriptionId: options.subscriptionId,
+        resourceGroup: options.resourceGroup,
+        name: options.site,
+        ...(options.location !== undefined ? { location: options.location } : {}),
+      });
+      site = this.sites.get(options.site.toLowerCase()) as SiteRecord;
+    } else if (site.subscriptionId.toLowerCase() !== options.subscriptionId.toLowerCase() || site.resourceGroup.toLowerCase() !== options.resourceGroup.toLowerCase()) {
+      throw new Error(`Site ${options.site} exists in the emulator under ${site.id}`);
+    }
+    Object.assign(site.tags, options.siteTags ?? {});
+    const id = `${site.id}/workflows/${options.name}`;
+    if (this.workflows.has(id.toLowerCase())) throw new Error(`Workflow ${id} already exists in the emulator`);
+    const now = new Date();
+    this.workflows.set(id.toLowerCase(), {
+      id,
+      subscriptionId: site.subscriptionId,
+      resourceGroup: site.resourceGroup,
+      site: site.name,
+      name: options.name,
+      kind: options.kind ?? 'Stateful',
+      flowState: options.flowState ?? 'Enabled',
+      triggers: Object.entries(options.triggers ?? { manual: 'Request' as const }).map(([name, kind]) => ({ name, kind })),
+      createdTime: now,
+      changedTime: now,
+      accessKeys: { Primary: randomBytes(32), Secondary: randomBytes(32) },
+      keyVersions: { Primary: 0, Secondary: 0 },
+    });
+    return id;
+  }
+
+  findSite(name: string): StoredSite | undefined {
+    return this.sites.get(name.toLowerCase());
+  }
+
+  /** Sites of a subscription or one of its resource groups, in the order they were added (every kind). */
+  listSites(subscriptionId: string, resourceGroup?: string): StoredSite[] {
+    return [...this.sites.values()].filter(
+      (site) =>
+        site.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
+        (resourceGroup === undefined || site.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
+    );
+  }
+
+  find(workflowId: string): StoredStandardWorkflow | undefined {
+    return this.workflows.get(workflowId.toLowerCase());
+  }
+
+  workflowsOf(site: StoredSite): StoredStandardWorkflow[] {
+    return [...this.workflows.values()].filter((workflow) => workflow.site.toLowerCase() === site.name.toLowerCase());
+  }
+
+  trigger(workflow: StoredStandardWorkflow, triggerName: string): WorkflowTrigger | undefined {
+    return workflow.triggers.find((trigger) => trigger.name.toLowerCase() === triggerName.toLowerCase());
+  }
+
+  regenerateAccessKey(workflowId: string, keyType: WorkflowKeyType): void {
+    const workflow = this.require(workflowId);
+    workflow.accessKeys[keyType] = randomBytes(32);
+    workflow.keyVersions[keyType] += 1;
+  }
+
+  keyVersionOf(workflowId: string, keyType: WorkflowKeyType): number {
+    return this.require(workflowId).keyVersions[keyType];
+  }
+
+  currentCallbackUrl(workflowId: string, triggerName: string, keyType: WorkflowKeyType): string {
+    const workflow = this.require(workflowId);
+    const trigger = this.trigger(workflow, triggerName);
+    if (!trigger) throw new Error(`Workflow ${workflowId} has no trigger '${triggerName}'`);
+    return this.callbackUrl(workflow, trigger, keyType).value;
+  }
+
+  /** Builds and signs the URL the management API's listCallbackUrl reports. */
+  callbackUrl(workflow: StoredStandardWorkflow, trigger: WorkflowTrigger, keyType: WorkflowKeyType, options: { notAfter?: Date } = {}): CallbackUrl {
+    const record = this.require(workflow.id);
+    const path = `/sites/${encodeURIComponent(record.site)}/api/${encodeURIComponent(record.name)}/triggers/${encodeURIComponent(trigger.name)}/invoke`;
+    const sp = `/triggers/${trigger.name}/run`;
+    const se = options.notAfter ? sasExpiry(options.notAfter) : undefined;
+    const sig = signCallbackUrl(record.accessKeys[keyType], { path, sp, sv: sasVersion, ...(se !== undefined ? { se } : {}) });
+    this.issued(sig);
+    const query = new URLSearchParams();
+    query.set('api-version', standardCallbackUrlApiVersion);
+    if (se !== undefined) query.set('se', se);
+    query.set('sp', sp);
+    query.set('sv', sasVersion);
+    query.set('sig', sig);
+    const basePath = `${this.runtimeOrigin()}${path}`;
+    return {
+      value: `${basePath}?${query.toString()}`,
+      basePath,
+      queries: { 'api-version': standardCallbackUrlApiVersion, ...(se !== undefined ? { se } : {}), sp, sv: sasVersion, sig },
+    };
+  }
+
+  checkCallbackUrl(url: URL): CallbackUrlCheck | undefined {
+    if (url.origin.toLowerCase() !== new URL(this.runtimeOrigin()).origin.toLowerCase()) return undefined;
+    const match = invokePath.exec(url.pathname);
+    if (!match) return undefined;
+    const [, rawSite = '', rawWorkflow = '', rawTrigger = ''] = match;
+    const site = this.sites.get(decodePathSegment(rawSite).toLowerCase());
+    const workflow = site ? this.workflows.get(`${site.id}/workflows/${decodePathSegment(rawWorkflow)}`.toLowerCase()) : undefined;
+    const trigger = workflow ? this.trigger(workflow, decodePathSegment(rawTrigger)) : undefined;
+    if (!workflow || !trigger || trigger.kind !== 'Request') return { valid: false, reason: 'notFound' };
+    const target = { host: 'standard' as const, workflowId: workflow.id, name: workflow.name, trigger: trigger.name, enabled: workflow.flowState === 'Enabled' };
+    const outcome = checkSas(url, workflowKeyTypes.map((keyType) => workflow.accessKeys[keyType]), `/triggers/${trigger.name}/run`);
+    return outcome === 'valid' ? { valid: true, target } : { valid: false, reason: outcome, target };
+  }
+
+  private require(workflowId: string): StandardWorkflowRecord {
+    const workflow = this.workflows.get(workflowId.toLowerCase());
+    if (!workflow) throw new Error(`Standard workflow ${workflowId} does not exist in the emulator`);
+    return workflow;
+  }
+}
+
+function siteId(subscriptionId: string, resourceGroup: string, name: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${name}`;
+}
