@@ -9,9 +9,10 @@ export interface DemoTarget {
 }
 
 /**
- * Three workflows like a real estate has them: two HTTP-triggered ones, and one whose only trigger
- * is a Recurrence — a common configuration mistake, which shows a clear per-target failure while
- * the others rotate.
+ * A mixed estate like real ones: two HTTP-triggered Consumption workflows, a Logic Apps Standard
+ * workflow, a Power Automate flow (one key: hard cut), and one Consumption workflow whose only
+ * trigger is a Recurrence — a common configuration mistake, which shows a clear per-target failure
+ * while the others rotate.
  */
 export function seedDemoEstate(emulator: AzureEmulator): DemoTarget[] {
   const orders = emulator.logic.addWorkflow({ subscriptionId: demoSubscriptionId, resourceGroup: 'rg-integration', name: 'orders-intake' });
@@ -21,6 +22,13 @@ export function seedDemoEstate(emulator: AzureEmulator): DemoTarget[] {
     name: 'invoice-webhook',
     triggers: { When_a_HTTP_request_is_received: 'Request' },
   });
+  const standard = emulator.logic.addStandardWorkflow({
+    subscriptionId: demoSubscriptionId,
+    resourceGroup: 'rg-integration',
+    site: 'la-partners',
+    name: 'partner-events',
+  });
+  const flow = emulator.flows.addFlow({ environment: 'Default-contoso', urlStyle: 'environment' });
   const report = emulator.logic.addWorkflow({
     subscriptionId: demoSubscriptionId,
     resourceGroup: 'rg-reporting',
@@ -30,6 +38,8 @@ export function seedDemoEstate(emulator: AzureEmulator): DemoTarget[] {
   return [
     { workflowId: orders, trigger: 'manual' },
     { workflowId: invoices, trigger: 'When_a_HTTP_request_is_received', secretName: 'invoice-webhook-url' },
+    { workflowId: standard, trigger: 'manual', secretName: 'partner-events-url' },
+    { workflowId: flow, trigger: 'manual', secretName: 'expense-approval-flow-url' },
     { workflowId: report, trigger: 'Recurrence' },
   ];
 }

@@ -32,7 +32,9 @@ async function main(): Promise<number> {
     const targets = seedDemoEstate(emulator);
     Object.assign(process.env, emulator.environment(), { ROTATION_TARGETS: JSON.stringify(targets), ROTATION_INTERVAL_DAYS: '30' });
     console.log('sas-rotator demo: local Azure emulator started (ARM, Key Vault, Application Insights, managed identity).');
-    console.log(`Seeded ${targets.length} workflows; the third one has only a Recurrence trigger, so it has no callback URL to rotate.\n`);
+    console.log(
+      `Seeded ${targets.length} targets: 2 Logic Apps Consumption workflows, 1 Logic Apps Standard workflow, 1 Power Automate flow (one key: a hard cut), and 1 workflow whose only trigger is a Recurrence, so it has no callback URL to rotate.\n`,
+    );
 
     // Loaded only now: the function module reads its settings from the environment set above.
     // Outside the Functions host, @azure/functions warns that it runs in test mode; that is expected here.
@@ -64,8 +66,9 @@ async function main(): Promise<number> {
       const verdict = (value: string): string => (emulator.logic.isCallbackUrlValid(value) ? 'works' : 'BROKEN');
       const newest = versions[versions.length - 1]?.value ?? '';
       const previous = versions.length > 1 ? versions[versions.length - 2]?.value : undefined;
+      const hardCut = target.workflowId.includes('/Microsoft.ProcessSimple/');
       console.log(
-        `  ${workflowName(target.workflowId).padEnd(16)} latest version (pass 2): ${verdict(newest)}${previous ? `; superseded version (pass 1): ${verdict(previous)}` : ''}`,
+        `  ${workflowName(target.workflowId).padEnd(16)} latest version (pass 2): ${verdict(newest)}${previous ? `; superseded version (pass 1): ${verdict(previous)}${hardCut ? ' (expected: one key, hard cut)' : ''}` : ''}`,
       );
     }
     const events = emulator.appInsights.envelopes.map((e) => (e.data as { baseData?: { name?: string } } | undefined)?.baseData?.name);
@@ -85,7 +88,7 @@ function printPass(title: string, result: RotationRunResult): void {
   console.log(`${title}\n`);
   const rows = result.targets.map((t) => [
     workflowName(t.workflowId),
-    t.action === 'failed' ? '-' : (t.keyType ?? '-'),
+    t.action === 'failed' ? '-' : `${t.keyType ?? '-'}${t.workflowId.includes('/Microsoft.ProcessSimple/') ? ' (hard cut)' : ''}`,
     t.newSigFingerprint ? `${t.oldSigFingerprint ?? '-'} -> ${t.newSigFingerprint}` : '-',
     t.secretVersion ? t.secretVersion.slice(0, 12) : '-',
     t.action === 'failed' ? `FAILED at ${t.error?.step}: ${t.error?.code ?? ''} ${t.error?.message ?? ''}`.trim() : t.action,
@@ -108,7 +111,9 @@ async function fastForward(vaultUri: string, result: RotationRunResult, days: nu
 }
 
 function workflowName(workflowId: string): string {
-  return workflowId.split('/').pop() ?? workflowId;
+  const name = workflowId.split('/').pop() ?? workflowId;
+  // Power Automate flows are named by GUID; a short form keeps the table readable.
+  return workflowId.includes('/Microsoft.ProcessSimple/') ? `flow ${name.slice(0, 8)}…` : name;
 }
 
 main().then(

@@ -22,7 +22,8 @@ afterAll(async () => {
 });
 
 function createRotationServices(settings: RotatorSettings): RotationServices {
-  const services = createRealRotationServices(settings);
+  // Short retry waits: persistent-fault tests would otherwise wait out the production backoff.
+  const services = createRealRotationServices(settings, { retry: { maxRetries: 3, initialDelayInMs: 20, maxDelayInMs: 100, maxSingleWaitInMs: 5_000 } });
   opened.push(services);
   return services;
 }
