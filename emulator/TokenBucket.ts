@@ -35,15 +35,19 @@ export class TokenBucket {
     return Math.floor(this.tokens);
   }
 
+  private get refillRate(): number {
+    return this.settings.refillPerSecond * (this.settings.timeScale ?? 1);
+  }
+
   private secondsUntilOneToken(): number {
-    if (this.settings.refillPerSecond <= 0) return 3600;
-    return Math.max(1, Math.ceil((1 - this.tokens) / this.settings.refillPerSecond));
+    if (this.refillRate <= 0) return 3600;
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.refillRate));
   }
 
   private refill(): void {
     const now = this.now();
     const elapsedSeconds = Math.max(0, now - this.refilledAt) / 1000;
-    this.tokens = Math.min(this.settings.capacity, this.tokens + elapsedSeconds * this.settings.refillPerSecond);
+    this.tokens = Math.min(this.settings.capacity, this.tokens + elapsedSeconds * this.refillRate);
     this.refilledAt = now;
   }
 }

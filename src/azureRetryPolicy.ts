@@ -40,11 +40,17 @@ export function azureRetryPolicy(settings: RetrySettings = defaultRetrySettings)
   return { name: 'sasRotatorRetryPolicy', sendRequest: policy.sendRequest };
 }
 
-/** The client options that install the policy: pass them to every Azure SDK client. */
-export function azureRetryClientOptions(settings: RetrySettings = defaultRetrySettings) {
+/**
+ * The client options that install the policy: pass them to every Azure SDK client. `perRetry`
+ * policies (such as the ARM write-budget observer) see every attempt's answer.
+ */
+export function azureRetryClientOptions(settings: RetrySettings = defaultRetrySettings, perRetry: readonly PipelinePolicy[] = []) {
   return {
     retryOptions: { maxRetries: 0 },
-    additionalPolicies: [{ policy: azureRetryPolicy(settings), position: 'perCall' as const }],
+    additionalPolicies: [
+      { policy: azureRetryPolicy(settings), position: 'perCall' as const },
+      ...perRetry.map((policy) => ({ policy, position: 'perRetry' as const })),
+    ],
   };
 }
 

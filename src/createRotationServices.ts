@@ -2,6 +2,9 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import { defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
 import type { RotatorSettings } from './config';
 import { ArmTargetDiscovery } from './discovery/ArmTargetDiscovery';
+import { BudgetedWorkflowGateway } from './rotation/BudgetedWorkflowGateway';
+import { armWriteBudget, SubscriptionWriteBudget, type WriteBudgetSettings } from './rotation/SubscriptionWriteBudget';
+import { writeBudgetObserverPolicy } from './writeBudgetObserverPolicy';
 import { createTargetLeases } from './leases/createTargetLeases';
 import { ConsumptionWorkflowGateway } from './providers/ConsumptionWorkflowGateway';
 import { HostRoutingWorkflowGateway } from './providers/HostRoutingWorkflowGateway';
@@ -27,6 +30,8 @@ export interface RotationServices extends RotationDependencies {
  * AZURE_CLIENT_ID (a user-assigned identity), as users of the Azure SDK expect.
  */
 export interface RotationServicesOptions {
+  /** ARM's write bucket as the runner models it; benchmarks against a time-scaled emulator change it. */
+  readonly writeBudget?: WriteBudgetSettings;
   /** The app's one retry policy; tests shorten its waits, production keeps the defaults. */
   readonly retry?: RetrySettings;
   /** Where the Functions host's storage settings (`AzureWebJobsStorage…`) are read; default process.env. */
@@ -35,6 +40,8 @@ export interface RotationServicesOptions {
 
 export function createRotationServices(settings: RotatorSettings, options: RotationServicesOptions = {}): RotationServices {
   const retry = options.retry ?? defaultRetrySettings;
+  const writeBudget = new SubscriptionWriteBudget(options.writeBudget ?? armWriteBudget);
+  const armPolicies = [writeBudgetObserverPolicy(writeBudget)];
   const credential = new DefaultAzureCredential();
   // Throws ConfigurationError for malformed storage settings, before any client is used.
   const leases = createTargetLeases(options.env ?? process.env, credential, { retry });
@@ -46,20 +53,20 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
     ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, retry, telemetryCredential)
     : undefined;
   return {
-    gateway: new HostRoutingWorkflowGateway((host) => {
+    gateway: new BudgetedWorkflowGateway(new HostRoutingWorkflowGateway((host) => {
       switch (host) {
         case 'consumption':
-          return new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry);
+          return new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry, armPolicies);
         case 'standard': {
           // Loaded on demand: @azure/arm-appservice is large and most estates are Consumption only.
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { StandardWorkflowGateway } = require('./providers/StandardWorkflowGateway') as typeof import('./providers/StandardWorkflowGateway');
-          return new StandardWorkflowGateway(credential, settings.resourceManagerEndpoint, retry);
+          return new StandardWorkflowGateway(credential, settings.resourceManagerEndpoint, retry, armPolicies);
         }
         case 'powerAutomate':
           return new PowerAutomateFlowGateway(credential, settings.flowApiEndpoint, retry);
       }
-    }),
+    }), writeBudget),
     store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry),
     telemetry: appInsights ?? noTelemetry,
     leases,

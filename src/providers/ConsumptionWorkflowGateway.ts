@@ -1,4 +1,5 @@
 import { LogicManagementClient } from '@azure/arm-logic';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import type { KeyType } from '../rotation/KeyType';
@@ -20,6 +21,8 @@ export class ConsumptionWorkflowGateway implements WorkflowGateway {
     private readonly credential: TokenCredential,
     private readonly resourceManagerEndpoint: string,
     private readonly retry: RetrySettings = defaultRetrySettings,
+    /** Extra per-attempt policies, e.g. the write-budget observer. */
+    private readonly perRetryPolicies: readonly PipelinePolicy[] = [],
   ) {}
 
   async regenerateAccessKey(target: RotationTarget, keyType: KeyType, options: OperationOptions = {}): Promise<void> {
@@ -54,7 +57,7 @@ export class ConsumptionWorkflowGateway implements WorkflowGateway {
     if (!client) {
       client = new LogicManagementClient(this.credential, subscriptionId, {
         endpoint: this.resourceManagerEndpoint,
-        ...azureRetryClientOptions(this.retry),
+        ...azureRetryClientOptions(this.retry, this.perRetryPolicies),
       });
       this.clients.set(subscriptionId, client);
     }

@@ -1,5 +1,6 @@
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import type { KeyType } from '../rotation/KeyType';
@@ -23,6 +24,8 @@ export class StandardWorkflowGateway implements WorkflowGateway {
     private readonly credential: TokenCredential,
     private readonly resourceManagerEndpoint: string,
     private readonly retry: RetrySettings = defaultRetrySettings,
+    /** Extra per-attempt policies, e.g. the write-budget observer. */
+    private readonly perRetryPolicies: readonly PipelinePolicy[] = [],
   ) {}
 
   async regenerateAccessKey(target: RotationTarget, keyType: KeyType, options: OperationOptions = {}): Promise<void> {
@@ -58,7 +61,7 @@ export class StandardWorkflowGateway implements WorkflowGateway {
         // The client asks for the public cloud's audience whatever the endpoint; sovereign clouds
         // (and the emulator) need the endpoint's own.
         credentials: { scopes: [`${this.resourceManagerEndpoint}/.default`] },
-        ...azureRetryClientOptions(this.retry),
+        ...azureRetryClientOptions(this.retry, this.perRetryPolicies),
       });
       this.clients.set(subscriptionId, client);
     }

@@ -2,6 +2,7 @@ import { mapWithConcurrency } from './mapWithConcurrency';
 import type { RotationTarget } from './RotationTarget';
 import type { RunOutcome } from './RotationTelemetry';
 import { rotateTarget, type RotationDependencies, type TargetMode } from './rotateTarget';
+import { writeBudgetKey } from './SubscriptionWriteBudget';
 import type { TargetResult } from './TargetResult';
 
 export interface RunRotationOptions {
@@ -36,8 +37,11 @@ export async function runRotation(
 ): Promise<RotationRunResult> {
   const startedAt = performance.now();
   let done = 0;
-  const results = await mapWithConcurrency(
-    targets,
+  // Interleaved by subscription, so a subscription waiting for ARM write budget never holds up the
+  // others; results go back into the configured order.
+  const order = interleaveBySubscription(targets);
+  const interleaved = await mapWithConcurrency(
+    order.map((index) => targets[index] as RotationTarget),
     options.concurrency,
     async (target) => {
       const result = await rotateTarget(target, dependencies, {
@@ -51,6 +55,10 @@ export async function runRotation(
     },
     { abortSignal: options.abortSignal, notStarted: notStartedBeforeDeadline },
   );
+  const results = new Array<TargetResult>(targets.length);
+  order.forEach((targetIndex, position) => {
+    results[targetIndex] = interleaved[position] as TargetResult;
+  });
   const durationMs = Math.round(performance.now() - startedAt);
   const outcome = runOutcome(results);
   if (options.mode !== 'dryRun') {
@@ -72,6 +80,26 @@ export async function runRotation(
  * A target left unstarted at the deadline counts against the run like a failure: it was not
  * rotated, and the run must not look complete to dashboards or to the CLI's exit status.
  */
+/** Target indexes, taking one target of each subscription in turn. */
+export function interleaveBySubscription(targets: readonly RotationTarget[]): number[] {
+  const queues = new Map<string, number[]>();
+  targets.forEach((target, index) => {
+    const key = writeBudgetKey(target.workflowId);
+    const queue = queues.get(key) ?? [];
+    queue.push(index);
+    queues.set(key, queue);
+  });
+  const order: number[] = [];
+  const lanes = [...queues.values()];
+  for (let round = 0; order.length < targets.length; round++) {
+    for (const lane of lanes) {
+      const index = lane[round];
+      if (index !== undefined) order.push(index);
+    }
+  }
+  return order;
+}
+
 export function runOutcome(results: readonly TargetResult[]): RunOutcome {
   const failed = results.filter((r) => r.action === 'failed' || r.error !== undefined).length;
   const acted = results.filter((r) => isRotation(r) || r.action === 'planned').length;
