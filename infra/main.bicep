@@ -54,6 +54,14 @@ param rotationIntervalDays int = 30
 @description('Optional. ROTATION_CONCURRENCY: targets rotated at once.')
 param rotationConcurrency int = 8
 
+@allowed([
+  'inline'
+  'fanout'
+  'auto'
+])
+@description('Optional. ROTATION_MODE: inline, fanout (one queue message per target, for large estates) or auto (fan out above 1,000 targets).')
+param rotationMode string = 'inline'
+
 @description('Optional. ROTATION_DISCOVERY: comma-separated ARM scopes to scan for tagged workflows. Empty: off. This version of sas-rotator refuses a non-empty value (discovery is not available yet).')
 param rotationDiscovery string = ''
 
@@ -216,6 +224,8 @@ module rotator 'app/rotator.bicep' = {
     identityResourceId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
     storageBlobEndpoint: storage.outputs.primaryBlobEndpoint
+    storageQueueEndpoint: storage.outputs.primaryQueueEndpoint
+    rotationMode: rotationMode
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     keyVaultUri: keyVault.outputs.uri

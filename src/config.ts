@@ -6,6 +6,11 @@ import { scrubSecrets } from './rotation/scrubSecrets';
 /** Everything sas-rotator reads from app settings / the environment (DESIGN §4), validated. */
 export interface RotatorSettings {
   readonly schedule: string;
+  /**
+   * `inline`: the timer rotates every target itself. `fanout`: the timer queues one message per
+   * target and a queue-triggered function rotates each. `auto`: fan out above `fanoutThreshold`.
+   */
+  readonly mode: RotationMode;
   /** Listed targets (`ROTATION_TARGETS` or `--targets FILE`). */
   readonly targets: readonly RotationTarget[];
   /** ARM scopes whose tagged workflows are targets too (`ROTATION_DISCOVERY`); empty: off. */
@@ -31,6 +36,7 @@ export const settingNames = [
   'ROTATION_DISCOVERY',
   'ROTATION_INTERVAL_DAYS',
   'ROTATION_CONCURRENCY',
+  'ROTATION_MODE',
   'KEY_VAULT_URI',
   'AZURE_RESOURCE_MANAGER_ENDPOINT',
   'FLOW_API_ENDPOINT',
@@ -39,6 +45,14 @@ export const settingNames = [
   'AZURE_CLIENT_ID',
   'AZURE_TOKEN_CREDENTIALS',
 ] as const;
+
+export type RotationMode = 'inline' | 'fanout' | 'auto';
+
+/**
+ * Above this many targets `auto` fans out: one subscription rotates ~3 targets per second under
+ * ARM's write throttle, so a 9-minute run finishes about 1,600 (docs/performance.md).
+ */
+export const fanoutThreshold = 1000;
 
 /** A subscription, or a resource group in one, to scan for workflows tagged `sas-rotation: enabled`. */
 export interface DiscoveryScope {
@@ -97,6 +111,10 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
   const appInsightsEntraAuthentication = readAuthenticationString(env, problems);
 
   const discoveryScopes = readDiscoveryScopes(env, problems);
+  const modeText = env.ROTATION_MODE?.trim().toLowerCase() || 'inline';
+  if (modeText !== 'inline' && modeText !== 'fanout' && modeText !== 'auto') {
+    problems.push(`ROTATION_MODE is '${truncate(scrubSecrets(env.ROTATION_MODE ?? ''))}'. Fix: use inline (default), fanout or auto.`);
+  }
 
   let targets: RotationTarget[] = [];
   const targetsSource = options.targetsJson?.source ?? 'ROTATION_TARGETS';
@@ -112,6 +130,7 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
   }
   return {
     schedule,
+    mode: modeText as RotationMode,
     targets,
     discoveryScopes,
     intervalDays: intervalDays as number,

@@ -6,6 +6,7 @@ import { BudgetedWorkflowGateway } from './rotation/BudgetedWorkflowGateway';
 import { armWriteBudget, SubscriptionWriteBudget, type WriteBudgetSettings } from './rotation/SubscriptionWriteBudget';
 import { writeBudgetObserverPolicy } from './writeBudgetObserverPolicy';
 import { createTargetLeases } from './leases/createTargetLeases';
+import { createTargetQueue, type TargetQueue } from './queue/TargetQueue';
 import { ConsumptionWorkflowGateway } from './providers/ConsumptionWorkflowGateway';
 import { HostRoutingWorkflowGateway } from './providers/HostRoutingWorkflowGateway';
 import { PowerAutomateFlowGateway } from './providers/PowerAutomateFlowGateway';
@@ -22,6 +23,8 @@ export interface RotationServices extends RotationDependencies {
   readonly singleWriterWarning: string | undefined;
   /** Finds tagged workflows in the ROTATION_DISCOVERY scopes. */
   readonly discovery: ArmTargetDiscovery;
+  /** The fan-out queue (ROTATION_MODE fanout/auto); undefined without storage settings. */
+  readonly targetQueue: TargetQueue | undefined;
 }
 
 /**
@@ -70,6 +73,7 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
     store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry),
     telemetry: appInsights ?? noTelemetry,
     leases,
+    targetQueue: createTargetQueue(options.env ?? process.env, credential, retry),
     discovery: new ArmTargetDiscovery(credential, settings.resourceManagerEndpoint, settings.intervalDays, retry),
     singleWriterWarning: leases
       ? undefined

@@ -46,6 +46,17 @@ param rotationIntervalDays int = 30
 @description('Optional. ROTATION_CONCURRENCY.')
 param rotationConcurrency int = 8
 
+@allowed([
+  'inline'
+  'fanout'
+  'auto'
+])
+@description('Optional. ROTATION_MODE: inline (the timer rotates every target), fanout (one queue message per target) or auto (fan out above 1,000 targets).')
+param rotationMode string = 'inline'
+
+@description('Required. Queue endpoint of the host storage account, e.g. https://<account>.queue.core.windows.net/ (the fan-out queue).')
+param storageQueueEndpoint string
+
 @description('Optional. ROTATION_DISCOVERY. Empty: off.')
 param rotationDiscovery string = ''
 
@@ -74,11 +85,15 @@ var resourceManagerEndpoint = endsWith(armEndpointWithSlash, '/') ? substring(ar
 // functionAppConfig, so FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION and
 // WEBSITE_RUN_FROM_PACKAGE are deliberately absent.
 var appSettings = [
-  // Host storage through the identity: no connection string, no account key. Only the blob
-  // service: the timer trigger's schedule monitor and locks, host keys and the leases are blobs.
+  // Host storage through the identity: no connection string, no account key. Blobs for the timer's
+  // schedule monitor and locks, host keys and the leases; the queue for fan-out mode.
   {
     name: 'AzureWebJobsStorage__blobServiceUri'
     value: storageBlobEndpoint
+  }
+  {
+    name: 'AzureWebJobsStorage__queueServiceUri'
+    value: storageQueueEndpoint
   }
   {
     name: 'AzureWebJobsStorage__credential'
@@ -123,6 +138,10 @@ var appSettings = [
   {
     name: 'ROTATION_INTERVAL_DAYS'
     value: string(rotationIntervalDays)
+  }
+  {
+    name: 'ROTATION_MODE'
+    value: rotationMode
   }
   {
     name: 'ROTATION_CONCURRENCY'

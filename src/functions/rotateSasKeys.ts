@@ -1,5 +1,8 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { ConfigurationError, loadSettings, settingDefaults } from '../config';
+import { ConfigurationError, fanoutThreshold, loadSettings, settingDefaults } from '../config';
+import type { RotationServices } from '../createRotationServices';
+import { targetQueueName } from '../queue/TargetQueue';
+import type { RotationTarget } from '../rotation/RotationTarget';
 import { describeTargetResult } from '../describeTargetResult';
 import { servicesFor } from '../processServices';
 import { resolveTargets } from '../resolveTargets';
@@ -38,6 +41,9 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
     const { targets, notes, problems } = await resolveTargets(settings, services, deadline);
     notes.forEach((note) => context.warn(`Discovery: ${note}`));
     problems.forEach((problem) => context.error(`Discovery: ${problem}`));
+    if (settings.mode === 'fanout' || (settings.mode === 'auto' && targets.length > fanoutThreshold)) {
+      return await fanOut(targets, services, context, timer.isPastDue, deadline);
+    }
     const result = await runRotation(targets, services, {
       mode: 'rotate',
       invocationId: context.invocationId,
@@ -61,6 +67,32 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
   } finally {
     await services.telemetry.flush();
   }
+}
+
+/**
+ * Large estates: one queue message per target, rotated by `rotateSasKeyFromQueue` with the same
+ * protocol and lease, so no single invocation has to fit the whole estate into functionTimeout.
+ */
+async function fanOut(
+  targets: readonly RotationTarget[],
+  services: RotationServices,
+  context: InvocationContext,
+  isPastDue: boolean,
+  deadline: AbortSignal,
+): Promise<RotationRunResult> {
+  const startedAt = performance.now();
+  if (!services.targetQueue) {
+    throw new ConfigurationError(['ROTATION_MODE fans out to a Storage queue, but no AzureWebJobsStorage settings are there. Fix: set AzureWebJobsStorage (or __accountName), or ROTATION_MODE=inline.']);
+  }
+  await services.targetQueue.enqueue(
+    targets.map((target) => ({ target, invocationId: context.invocationId, force: false })),
+    { abortSignal: deadline },
+  );
+  const durationMs = Math.round(performance.now() - startedAt);
+  // The run's own event records the hand-off; each target's rotation reports for itself.
+  services.telemetry.trackRun({ outcome: 'Succeeded', invocationId: context.invocationId, isPastDue, targets: targets.length, rotated: 0, skipped: 0, failed: 0, durationMs });
+  context.log(`Fan-out: queued ${targets.length} targets on '${targetQueueName}' in ${durationMs} ms; rotateSasKeyFromQueue rotates them.`);
+  return { outcome: 'Succeeded', invocationId: context.invocationId, targets: [], durationMs };
 }
 
 app.timer('rotateSasKeys', {

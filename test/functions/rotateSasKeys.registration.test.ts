@@ -5,7 +5,7 @@ import { join } from 'node:path';
  * The Functions host loads the worker module `@azure/functions-core`; outside the host it does not
  * exist, so we provide it and capture what the app registers.
  */
-const registrations: Array<{ name: string; trigger: { type: string; schedule?: string }; bindings: Record<string, unknown> }> = [];
+const registrations: Array<{ name: string; trigger: { type: string; schedule?: string; queueName?: string; connection?: string }; bindings: Record<string, unknown> }> = [];
 jest.mock(
   '@azure/functions-core',
   () => ({
@@ -58,5 +58,17 @@ describe('rotateSasKeys registration', () => {
     const [hours, minutes, seconds] = host.functionTimeout.split(':').map(Number) as [number, number, number];
     expect(((hours * 60 + minutes) * 60 + seconds) * 1000).toBe(functionTimeoutMs);
     expect(host.extensionBundle.version).toBe('[4.*, 5.0.0)');
+  });
+
+  it('registers the fan-out queue function on the sas-rotation-targets queue of AzureWebJobsStorage, with host.json retrying it maxDequeueCount times', () => {
+    registrations.length = 0;
+    let maxDequeueCount = 0;
+    jest.isolateModules(() => {
+      maxDequeueCount = require('../../src/functions/rotateSasKeyFromQueue').maxDequeueCount;
+    });
+    const queue = registrations.find((r) => r.name === 'rotateSasKeyFromQueue');
+    expect(queue?.trigger).toMatchObject({ type: 'queueTrigger', queueName: 'sas-rotation-targets', connection: 'AzureWebJobsStorage' });
+    const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as { extensions: { queues: { maxDequeueCount: number } } };
+    expect(host.extensions.queues.maxDequeueCount).toBe(maxDequeueCount);
   });
 });

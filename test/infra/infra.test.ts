@@ -90,7 +90,7 @@ describe('infra/ Bicep', () => {
       .filter((node) => node.type === 'object_property' && node.children[0]?.text === 'name')
       .map((node) => stringValue(node.children[node.children.length - 1]));
     const hostSettings = names.filter((name) => name?.startsWith('AzureWebJobsStorage__'));
-    expect(hostSettings).toEqual(expect.arrayContaining(['AzureWebJobsStorage__blobServiceUri', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId']));
+    expect(hostSettings).toEqual(expect.arrayContaining(['AzureWebJobsStorage__blobServiceUri', 'AzureWebJobsStorage__queueServiceUri', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId']));
     expect(names.filter((name) => !name?.startsWith('AzureWebJobsStorage__')).sort()).toEqual([...settingNames].sort());
   });
 

@@ -8,6 +8,8 @@ export const azuriteAccountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IF
 export interface Azurite {
   /** e.g. http://127.0.0.1:41234/devstoreaccount1 */
   readonly blobEndpoint: string;
+  /** Set when started with `{ queue: true }`. */
+  readonly queueEndpoint: string | undefined;
   /** The value for `AzureWebJobsStorage`. */
   readonly connectionString: string;
   /** Stops this Azurite (its own process only); safe to call twice. */
@@ -24,20 +26,42 @@ const stopTimeoutInMs = 5_000;
  * stay out of the test process. The child exits when its IPC channel closes, so a jest worker that
  * dies never leaves an Azurite behind.
  */
-export async function startAzurite(): Promise<Azurite> {
-  const azuriteBlobMain = require.resolve('azurite/dist/src/blob/main.js');
+export async function startAzurite(options: { readonly queue?: boolean } = {}): Promise<Azurite> {
+  const children = [startService('blob'), ...(options.queue ? [startService('queue')] : [])];
+  let endpoints: string[];
+  try {
+    endpoints = await Promise.all(children.map(async (child) => `${await listeningAddress(child)}/${azuriteAccountName}`));
+  } catch (error) {
+    await Promise.all(children.map(stopChild));
+    throw error;
+  }
+  const [blobEndpoint, queueEndpoint] = endpoints as [string, string | undefined];
+  let stopping: Promise<void> | undefined;
+  return {
+    blobEndpoint,
+    queueEndpoint,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${azuriteAccountName};AccountKey=${azuriteAccountKey};BlobEndpoint=${blobEndpoint};${queueEndpoint ? `QueueEndpoint=${queueEndpoint};` : ''}`,
+    stop: () => {
+      stopping ??= Promise.all(children.map(stopChild)).then(() => undefined);
+      return stopping;
+    },
+  };
+}
+
+function startService(service: 'blob' | 'queue'): ChildProcess {
+  const main = require.resolve(`azurite/dist/src/${service}/main.js`);
   const exitWithParent = "process.once('disconnect', () => process.exit(0)); require(process.argv[1]);";
-  const child = spawn(
+  return spawn(
     process.execPath,
     [
       '-e',
       exitWithParent,
       '--',
-      azuriteBlobMain,
-      '--blobHost', '127.0.0.1',
-      '--blobPort', '0',
+      main,
+      `--${service}Host`, '127.0.0.1',
+      `--${service}Port`, '0',
       '--inMemoryPersistence',
-      '--extentMemoryLimit', '64',
+      ...(service === 'blob' ? ['--extentMemoryLimit', '64'] : []),
       // The SDK may be newer than the Azurite release (DESIGN §8).
       '--skipApiVersionCheck',
       '--loose',
@@ -47,17 +71,6 @@ export async function startAzurite(): Promise<Azurite> {
     // Azurite has nothing to write to disk in memory, but its working folder must exist.
     { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
   );
-
-  const blobEndpoint = `${await listeningAddress(child)}/${azuriteAccountName}`;
-  let stopping: Promise<void> | undefined;
-  return {
-    blobEndpoint,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${azuriteAccountName};AccountKey=${azuriteAccountKey};BlobEndpoint=${blobEndpoint};`,
-    stop: () => {
-      stopping ??= stopChild(child);
-      return stopping;
-    },
-  };
 }
 
 function listeningAddress(child: ChildProcess): Promise<string> {

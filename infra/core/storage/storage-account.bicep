@@ -19,9 +19,10 @@ param principalId string
 
 // Storage Blob Data Owner: what the Functions host needs for identity-based AzureWebJobsStorage
 // (timer schedule monitor and locks, host keys) and what Flex Consumption needs to read its package.
-// The host uses queues only for blob triggers and Durable Functions, and tables only for Durable
-// Functions: none here, so no Queue or Table role (and only the blob endpoint is configured).
+// Storage Queue Data Contributor: the fan-out queue (ROTATION_MODE fanout/auto) that the timer
+// writes and the queue-triggered function reads. No table role: no Durable Functions.
 var storageBlobDataOwnerRoleId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b')
+var storageQueueDataContributorRoleId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '974c5e8b-45b9-4653-ba55-5f855dd0fb88')
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -72,6 +73,16 @@ resource blobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+resource queueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storageAccount.id, principalId, storageQueueDataContributorRoleId)
+  scope: storageAccount
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: storageQueueDataContributorRoleId
+  }
+}
+
 @description('Resource ID of the storage account.')
 output resourceId string = storageAccount.id
 
@@ -80,3 +91,6 @@ output name string = storageAccount.name
 
 @description('Blob endpoint (https://<account>.blob.<suffix>/), for AzureWebJobsStorage__blobServiceUri and the deployment container.')
 output primaryBlobEndpoint string = storageAccount.properties.primaryEndpoints.blob
+
+@description('Queue endpoint of the account (the fan-out queue).')
+output primaryQueueEndpoint string = storageAccount.properties.primaryEndpoints.queue

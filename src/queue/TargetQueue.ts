@@ -1,0 +1,81 @@
+import type { TokenCredential } from '@azure/identity';
+import { QueueClient, QueueServiceClient, StorageRetryPolicyType, type StoragePipelineOptions } from '@azure/storage-queue';
+import { defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
+import { ConfigurationError } from '../config';
+import type { OperationOptions } from '../rotation/ports';
+import type { RotationTarget } from '../rotation/RotationTarget';
+
+/** The queue the timer fans targets out to, and the queue-triggered function reads. */
+export const targetQueueName = 'sas-rotation-targets';
+
+/** One queued rotation: the target as configured, plus the run that queued it. */
+export interface TargetMessage {
+  readonly target: RotationTarget;
+  readonly invocationId: string;
+  readonly force: boolean;
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The fan-out queue in the function app's own storage account, found the way the Functions host
+ * finds it (`AzureWebJobsStorage` connection string, or identity-based `__queueServiceUri` /
+ * `__accountName`). Messages are base64-encoded JSON: the host's default queue message encoding.
+ */
+export class TargetQueue {
+  private created: Promise<unknown> | undefined;
+  private client: QueueClient | undefined;
+
+  /** The client is built on first use: only fan-out needs the queue, so only fan-out fails without it. */
+  constructor(private readonly createClient: () => QueueClient) {}
+
+  private get queue(): QueueClient {
+    this.client ??= this.createClient();
+    return this.client;
+  }
+
+  async enqueue(messages: readonly TargetMessage[], options: OperationOptions = {}): Promise<void> {
+    this.created ??= this.queue.createIfNotExists({ abortSignal: options.abortSignal });
+    await this.created;
+    const pending = [...messages];
+    // A few sends at a time: Storage queues take one message per request.
+    await Promise.all(
+      Array.from({ length: Math.min(16, pending.length) }, async () => {
+        for (let message = pending.shift(); message; message = pending.shift()) {
+          await this.queue.sendMessage(Buffer.from(JSON.stringify(message), 'utf8').toString('base64'), { abortSignal: options.abortSignal });
+        }
+      }),
+    );
+  }
+}
+
+export function createTargetQueue(env: Environment, credential: TokenCredential, retry: RetrySettings = defaultRetrySettings): TargetQueue | undefined {
+  const pipelineOptions: StoragePipelineOptions = {
+    retryOptions: {
+      retryPolicyType: StorageRetryPolicyType.EXPONENTIAL,
+      maxTries: retry.maxRetries + 1,
+      retryDelayInMs: retry.initialDelayInMs,
+      maxRetryDelayInMs: Math.min(retry.maxDelayInMs, retry.maxSingleWaitInMs),
+    },
+  };
+  const connectionString = env.AzureWebJobsStorage?.trim();
+  if (connectionString) {
+    return new TargetQueue(() => {
+      try {
+        return QueueServiceClient.fromConnectionString(connectionString, pipelineOptions).getQueueClient(targetQueueName);
+      } catch {
+        throw new ConfigurationError(['AzureWebJobsStorage has no usable queue endpoint for the fan-out queue. Fix: use the storage account\'s full connection string, or AzureWebJobsStorage__accountName with a managed identity.']);
+      }
+    });
+  }
+  const serviceUri =
+    env.AzureWebJobsStorage__queueServiceUri?.trim() ??
+    (env.AzureWebJobsStorage__accountName?.trim() ? `https://${env.AzureWebJobsStorage__accountName.trim()}.queue.core.windows.net` : undefined);
+  if (!serviceUri) {
+    return undefined;
+  }
+  if (!serviceUri.startsWith('https://')) {
+    throw new ConfigurationError(['AzureWebJobsStorage__queueServiceUri must be an https URL. Fix: use the account\'s queue endpoint, e.g. https://<account>.queue.core.windows.net.']);
+  }
+  return new TargetQueue(() => new QueueServiceClient(serviceUri.replace(/\/+$/, ''), credential, pipelineOptions).getQueueClient(targetQueueName));
+}

@@ -1,0 +1,134 @@
+import { InvocationContext, type Timer } from '@azure/functions';
+import { QueueClient } from '@azure/storage-queue';
+import type { AzureEmulator } from '../../emulator/index';
+import { targetQueueName } from '../../src/queue/TargetQueue';
+import { startAzurite, type Azurite } from '../support/azurite';
+import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
+
+jest.mock(
+  '@azure/functions-core',
+  () => ({
+    registerFunction: () => ({ dispose: () => undefined }),
+    registerHook: () => ({ dispose: () => undefined }),
+    setProgrammingModel: () => undefined,
+    getProgrammingModel: () => undefined,
+  }),
+  { virtual: true },
+);
+
+/**
+ * Queue fan-out, end to end against Azurite (blob + queue) and the emulator: the timer queues one
+ * message per target, and the queue-triggered function rotates each. The Functions host is not
+ * available here, so the test plays its part: receive, invoke with the dequeue count, delete on
+ * success, let the message come back after its visibility timeout on failure.
+ */
+let emulator: AzureEmulator;
+let azurite: Azurite;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  [emulator, azurite] = await Promise.all([startEmulatorEnvironment(), startAzurite({ queue: true })]);
+  process.env.AzureWebJobsStorage = azurite.connectionString;
+  process.env.ROTATION_MODE = 'fanout';
+});
+afterAll(async () => {
+  const { closeProcessServices } = await import('../../src/processServices');
+  await closeProcessServices();
+  process.env = saved;
+  await Promise.all([emulator?.stop(), azurite?.stop()]);
+});
+
+const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+const context = (invocationId: string, dequeueCount?: number) =>
+  new InvocationContext({ invocationId, functionName: 'test', logHandler: () => undefined, ...(dequeueCount ? { triggerMetadata: { dequeueCount } } : {}) });
+
+/** Plays the Functions host's queue listener until the queue is empty. */
+async function drain(queue: QueueClient): Promise<Map<string, number>> {
+  const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+  const attempts = new Map<string, number>();
+  for (let idle = 0; idle < 20; ) {
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
+    if (receivedMessageItems.length === 0) {
+      const { approximateMessagesCount } = await queue.getProperties();
+      if (!approximateMessagesCount) break;
+      idle += 1;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    for (const item of receivedMessageItems) {
+      const text = Buffer.from(item.messageText, 'base64').toString('utf8');
+      const workflowId = (JSON.parse(text) as { target: { workflowId: string } }).target.workflowId;
+      attempts.set(workflowId, item.dequeueCount);
+      try {
+        await rotateSasKeyFromQueue(JSON.parse(text), context(`queue-${item.messageId}-${item.dequeueCount}`, item.dequeueCount));
+        await queue.deleteMessage(item.messageId, item.popReceipt);
+      } catch {
+        // The host would leave it to reappear after the visibility timeout; so do we.
+      }
+    }
+  }
+  return attempts;
+}
+
+describe('queue fan-out for large estates', () => {
+  it('queues one message per target and rotates each from the queue; a broken target is retried, then recorded once and dropped', async () => {
+    const good = [addRequestWorkflow(emulator, 'fanout'), addRequestWorkflow(emulator, 'fanout')];
+    const broken = addRequestWorkflow(emulator, 'fanout-timer', { Recurrence: 'Recurrence' });
+    process.env.ROTATION_TARGETS = JSON.stringify([
+      { workflowId: good[0], secretName: 'fanout-a' },
+      { workflowId: good[1], secretName: 'fanout-b' },
+      { workflowId: broken, trigger: 'Recurrence', secretName: 'fanout-broken' },
+    ]);
+    const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
+    emulator.appInsights.clear();
+
+    const run = await rotateSasKeys(timer, context('fanout-timer-run'));
+
+    expect(run).toMatchObject({ outcome: 'Succeeded', targets: [] });
+    expect(emulator.requests.filter((r) => r.operationId === 'Workflows_RegenerateAccessKey')).toHaveLength(0);
+    const queue = new QueueClient(azurite.connectionString, targetQueueName);
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(3);
+
+    const attempts = await drain(queue);
+
+    for (const [index, workflowId] of good.entries()) {
+      expect(attempts.get(workflowId)).toBe(1);
+      expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest(index === 0 ? 'fanout-a' : 'fanout-b')?.value as string)).toBe(true);
+    }
+    expect(attempts.get(broken)).toBe(5);
+    const failures = emulator.appInsights.envelopes.filter((e) => JSON.stringify(e).includes('SasKeyRotationFailed') && JSON.stringify(e).includes(broken));
+    expect(failures).toHaveLength(1);
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+  }, 60_000);
+
+  it('keeps the per-target lease: a message for a target another run holds is skipped, not retried', async () => {
+    const workflowId = addRequestWorkflow(emulator, 'fanout-leased');
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-leased' }]);
+    const { servicesFor } = await import('../../src/processServices');
+    const { loadSettings } = await import('../../src/config');
+    const services = servicesFor(loadSettings(process.env));
+    const other = await services.leases?.tryAcquire({ workflowId, host: 'consumption', trigger: 'manual', secretName: 'fanout-leased', intervalDays: 30, adopt: false });
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+
+    const result = await rotateSasKeyFromQueue(
+      { target: { workflowId, secretName: 'fanout-leased' }, invocationId: 'leased', force: false },
+      context('leased-1', 1),
+    );
+
+    expect(other).toBeDefined();
+    expect(result).toMatchObject({ action: 'skipped', skipped: { code: 'LeaseHeld' } });
+    await other?.release();
+  });
+
+  it('drops a malformed message with one recorded failure instead of retrying it', async () => {
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+    emulator.appInsights.clear();
+
+    const result = await rotateSasKeyFromQueue({ target: { workflowId: '/subscriptions/nope' } }, context('malformed', 1));
+    const { closeProcessServices } = await import('../../src/processServices');
+    await closeProcessServices();
+
+    expect(result).toBeUndefined();
+    expect(emulator.appInsights.envelopes.some((e) => JSON.stringify(e).includes('InvalidQueueMessage'))).toBe(true);
+  });
+});
