@@ -145,7 +145,7 @@ function chart(results: readonly ScenarioResult[], growth: readonly ScenarioResu
   const points = growth.map((g, i) => ({ x: 220 + i * 160, y: 330 - (g.wallSeconds / maxTime) * 120, g }));
   const line = points.map((p) => `${p.x.toFixed(0)},${p.y.toFixed(0)}`).join(' ');
   const labels = points.map((p) => `<circle cx="${p.x.toFixed(0)}" cy="${p.y.toFixed(0)}" r="4" fill="#d9534f"/><text x="${(p.x - 30).toFixed(0)}" y="350" font-size="12">${p.g.targets} targets</text><text x="${(p.x - 30).toFixed(0)}" y="${(p.y - 10).toFixed(0)}" font-size="11">${p.g.wallSeconds}s, ${p.g.peakRssMb} MB</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="700" height="370" font-family="sans-serif">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="780" height="370" font-family="sans-serif">
 <text x="10" y="22" font-size="14" font-weight="bold">sas-rotator: rotations per second (npm run bench)</text>
 ${bars.join('\n')}
 <text x="10" y="190" font-size="14" font-weight="bold">Wall time and peak RSS as the estate grows</text>
