@@ -9,5 +9,6 @@ module.exports = {
     // Type checking is `npm run typecheck`'s job; isolatedModules (tsconfig) makes ts-jest transpile only.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
+  setupFiles: ['<rootDir>/test/support/functionsWorkerStub.ts'],
   testTimeout: 60000,
 };

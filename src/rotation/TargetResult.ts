@@ -27,3 +27,23 @@ export interface TargetResult {
    */
   readonly skipped?: { readonly code: 'LeaseHeld' | 'NoSharedAccessSignature' | 'NoRequestTrigger'; readonly message: string };
 }
+
+/** A result for a target that was never acted on: nothing regenerated, nothing published. */
+export function untouchedResult(
+  target: { readonly workflowId: string; readonly trigger: string; readonly secretName: string },
+  action: 'skipped' | 'failed',
+  detail: Pick<TargetResult, 'error' | 'skipped'>,
+): TargetResult {
+  return {
+    workflowId: target.workflowId,
+    trigger: target.trigger,
+    secretName: target.secretName,
+    action,
+    reason: null,
+    keyType: undefined,
+    secretVersion: undefined,
+    oldSigFingerprint: undefined,
+    newSigFingerprint: undefined,
+    ...detail,
+  };
+}

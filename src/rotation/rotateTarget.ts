@@ -10,7 +10,7 @@ import type { RotationTarget } from './RotationTarget';
 import type { RotationTelemetry } from './RotationTelemetry';
 import type { RotationStep } from './RotationStep';
 import { sigFingerprint } from './sigFingerprint';
-import type { DueReason, TargetResult } from './TargetResult';
+import { untouchedResult, type DueReason, type TargetResult } from './TargetResult';
 import { TargetRotationError } from './TargetRotationError';
 import { hasSingleKey } from './WorkflowHost';
 
@@ -44,7 +44,6 @@ export async function rotateTarget(
   dependencies: RotationDependencies,
   options: RotateTargetOptions,
 ): Promise<TargetResult> {
-  const base = { workflowId: target.workflowId, trigger: target.trigger, secretName: target.secretName };
   if (options.mode === 'dryRun' || !dependencies.leases) {
     return rotateLeasedTarget(target, dependencies, options, undefined);
   }
@@ -64,19 +63,12 @@ export async function rotateTarget(
       invocationId: options.invocationId,
       durationMs: 0,
     });
-    return { ...base, action: 'failed', reason: null, keyType: undefined, secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined, error: failure };
+    return untouchedResult(target, 'failed', { error: failure });
   }
   if (!lease) {
-    return {
-      ...base,
-      action: 'skipped',
-      reason: null,
-      keyType: undefined,
-      secretVersion: undefined,
-      oldSigFingerprint: undefined,
-      newSigFingerprint: undefined,
+    return untouchedResult(target, 'skipped', {
       skipped: { code: 'LeaseHeld', message: 'Another run (timer, instance or CLI) is rotating this target right now; it was left alone.' },
-    };
+    });
   }
   try {
     return await rotateLeasedTarget(target, dependencies, options, lease);

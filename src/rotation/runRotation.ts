@@ -3,7 +3,7 @@ import type { RotationTarget } from './RotationTarget';
 import type { RunOutcome } from './RotationTelemetry';
 import { rotateTarget, type RotationDependencies, type TargetMode } from './rotateTarget';
 import { writeBudgetKey } from './SubscriptionWriteBudget';
-import type { TargetResult } from './TargetResult';
+import { untouchedResult, type TargetResult } from './TargetResult';
 
 export interface RunRotationOptions {
   readonly mode: TargetMode;
@@ -114,20 +114,11 @@ function isRotation(result: TargetResult): boolean {
 }
 
 function notStartedBeforeDeadline(target: RotationTarget): TargetResult {
-  return {
-    workflowId: target.workflowId,
-    trigger: target.trigger,
-    secretName: target.secretName,
-    action: 'skipped',
-    reason: null,
-    keyType: undefined,
-    secretVersion: undefined,
-    oldSigFingerprint: undefined,
-    newSigFingerprint: undefined,
+  return untouchedResult(target, 'skipped', {
     error: {
       step: 'readSecret',
       code: 'DeadlineReached',
       message: 'Not started: the run reached its deadline before this target; the next run picks it up.',
     },
-  };
+  });
 }

@@ -8,17 +8,6 @@ import { main, type CliIo } from '../../src/cli';
 import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
 
-// Outside the Functions host there is no worker module; provide it so registration stays quiet.
-jest.mock(
-  '@azure/functions-core',
-  () => ({
-    registerFunction: () => ({ dispose: () => undefined }),
-    registerHook: () => ({ dispose: () => undefined }),
-    setProgrammingModel: () => undefined,
-    getProgrammingModel: () => undefined,
-  }),
-  { virtual: true },
-);
 
 let emulator: AzureEmulator;
 /** Everything this file's entry points printed or logged, checked for secrets at the end. */

@@ -5,16 +5,6 @@ import { targetQueueName } from '../../src/queue/TargetQueue';
 import { startAzurite, type Azurite } from '../support/azurite';
 import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 
-jest.mock(
-  '@azure/functions-core',
-  () => ({
-    registerFunction: () => ({ dispose: () => undefined }),
-    registerHook: () => ({ dispose: () => undefined }),
-    setProgrammingModel: () => undefined,
-    getProgrammingModel: () => undefined,
-  }),
-  { virtual: true },
-);
 
 /**
  * Queue fan-out, end to end against Azurite (blob + queue) and the emulator: the timer queues one

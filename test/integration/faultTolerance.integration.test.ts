@@ -6,9 +6,8 @@ import { describeTargetResult } from '../../src/describeTargetResult';
 import { runRotation, type RotationRunResult } from '../../src/rotation/runRotation';
 import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { fastRetry } from '../support/fastRetry';
 
-/** The production policy with short waits, so the suite stays fast; Retry-After is still honoured. */
-const fastRetry: RetrySettings = { maxRetries: 3, initialDelayInMs: 20, maxDelayInMs: 100, maxSingleWaitInMs: 5_000 };
 const day = 24 * 60 * 60 * 1000;
 
 let emulator: AzureEmulator;

@@ -5,6 +5,7 @@ import { createRotationServices as createRealRotationServices, type RotationServ
 import { describeTargetResult } from '../../src/describeTargetResult';
 import { runRotation } from '../../src/rotation/runRotation';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { fastRetry } from '../support/fastRetry';
 import { sigFingerprint } from '../../src/rotation/sigFingerprint';
 import type { RotatorSettings } from '../../src/config';
 import { addRequestWorkflow, settingsFor, sigOf, startEmulatorEnvironment } from '../support/emulatorEnvironment';
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 function createRotationServices(settings: RotatorSettings): RotationServices {
   // Short retry waits: persistent-fault tests would otherwise wait out the production backoff.
-  const services = createRealRotationServices(settings, { retry: { maxRetries: 3, initialDelayInMs: 20, maxDelayInMs: 100, maxSingleWaitInMs: 5_000 } });
+  const services = createRealRotationServices(settings, { retry: fastRetry });
   opened.push(services);
   return services;
 }

@@ -7,16 +7,6 @@ import { runRotation } from '../../src/rotation/runRotation';
 import { startAzurite, type Azurite } from '../support/azurite';
 import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 
-jest.mock(
-  '@azure/functions-core',
-  () => ({
-    registerFunction: () => ({ dispose: () => undefined }),
-    registerHook: () => ({ dispose: () => undefined }),
-    setProgrammingModel: () => undefined,
-    getProgrammingModel: () => undefined,
-  }),
-  { virtual: true },
-);
 
 /**
  * Single writer per target, end to end: the blob lease in the function app's storage account

@@ -5,6 +5,7 @@ import { resolveTargets } from '../../src/resolveTargets';
 import { runRotation } from '../../src/rotation/runRotation';
 import { settingsFor, startEmulatorEnvironment, subscriptionId } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { fastRetry } from '../support/fastRetry';
 
 /**
  * Every workflow host through the same protocol, Key Vault contract and telemetry: Logic Apps
@@ -24,8 +25,6 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-/** Short retry waits: persistent-fault tests would otherwise wait out the production backoff. */
-const fastRetry = { maxRetries: 3, initialDelayInMs: 20, maxDelayInMs: 100, maxSingleWaitInMs: 5_000 };
 
 function withClock(settings: RotatorSettings) {
   const real = createRotationServices(settings, { retry: fastRetry });
