@@ -155,7 +155,8 @@ async function rotateLeasedTarget(
     if (skipped) {
       return { ...base, action: 'skipped', reason, keyType, secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined, skipped };
     }
-    telemetry.trackTargetFailed({
+    // A dry run changes nothing and records nothing: its failures are reported to the operator only.
+    if (options.mode !== 'dryRun') telemetry.trackTargetFailed({
       workflowId: target.workflowId,
       trigger: target.trigger,
       keyType,

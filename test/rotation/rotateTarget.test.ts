@@ -136,6 +136,16 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     expect(result).toMatchObject({ action: 'rotated', reason: 'forced', keyType: 'Primary' });
   });
 
+  it('a dry run that fails records no telemetry', async () => {
+    const { rotate, store, telemetry } = setup();
+    store.readLatest = async () => {
+      throw Object.assign(new Error('Forbidden'), { statusCode: 403, code: 'Forbidden' });
+    };
+    const result = await rotate({ mode: 'dryRun' });
+    expect(result).toMatchObject({ action: 'failed', error: { step: 'readSecret', statusCode: 403 } });
+    expect(telemetry.failed).toEqual([]);
+  });
+
   it('dry run plans without regenerating or publishing', async () => {
     const { host, rotate, store } = setup();
     const result = await rotate({ mode: 'dryRun' });
