@@ -62,7 +62,7 @@ param rotationConcurrency int = 8
 @description('Optional. ROTATION_MODE: inline, fanout (one queue message per target, for large estates) or auto (fan out above 1,000 targets).')
 param rotationMode string = 'inline'
 
-@description('Optional. ROTATION_DISCOVERY: comma-separated ARM scopes to scan for tagged workflows. Empty: off. This version of sas-rotator refuses a non-empty value (discovery is not available yet).')
+@description('Optional. ROTATION_DISCOVERY: comma-separated ARM scopes (/subscriptions/<id> or …/resourceGroups/<rg>) scanned at each run for workflows and Standard sites tagged sas-rotation: enabled. Empty: off. The identity needs read access there (Reader).')
 param rotationDiscovery string = ''
 
 @description('Optional. FLOW_API_ENDPOINT: Power Automate Flow API endpoint.')

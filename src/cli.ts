@@ -131,9 +131,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       onTargetDone: io.isTerminal && !values.json ? progressReporter(io) : undefined,
     });
     io.stdout(values.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : `${formatRunReport(result)}\n`);
-    if (command === 'revoke' && result.targets.some((t) => t.skipped)) {
+    const skippedRevoke = command === 'revoke' ? result.targets.find((t) => t.skipped) : undefined;
+    if (skippedRevoke?.skipped) {
       // An emergency revoke that did not happen must not look like success.
-      io.stderr('revoke did not run: another run holds the target; nothing was revoked. Retry when it has finished.\n');
+      io.stderr(`revoke did not run (${skippedRevoke.skipped.code}): ${skippedRevoke.skipped.message} Nothing was revoked.\n`);
       return exitStatus.targetFailed;
     }
     return result.outcome === 'Failed' || result.outcome === 'PartiallyFailed' ? exitStatus.targetFailed : incomplete;

@@ -119,7 +119,7 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
   let targets: RotationTarget[] = [];
   const targetsSource = options.targetsJson?.source ?? 'ROTATION_TARGETS';
   const targetsText = options.targetsJson?.text ?? env.ROTATION_TARGETS;
-  if (nonEmpty(targetsText)) {
+  if (nonEmpty(targetsText) && !(discoveryScopes.length > 0 && /^\s*\[\s*\]\s*$/.test(targetsText))) {
     targets = parseTargets(targetsText, targetsSource, intervalDays ?? settingDefaults.ROTATION_INTERVAL_DAYS, problems);
   } else if (discoveryScopes.length === 0) {
     problems.push('ROTATION_TARGETS is not set. Fix: set it to a JSON array such as [{"workflowId":"/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>"}], pass --targets FILE, or set ROTATION_DISCOVERY to scan for tagged workflows.');

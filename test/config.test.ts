@@ -130,6 +130,8 @@ describe('loadSettings', () => {
       ROTATION_DISCOVERY: '/subscriptions/00000000-0000-0000-0000-000000000001, /subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg-flows',
     });
     expect(settings.targets).toEqual([]);
+    // infra/ always sets ROTATION_TARGETS, to [] when only discovery is used.
+    expect(loadSettings({ KEY_VAULT_URI: validEnv.KEY_VAULT_URI, ROTATION_TARGETS: '[]', ROTATION_DISCOVERY: '/subscriptions/00000000-0000-0000-0000-000000000001' }).targets).toEqual([]);
     expect(settings.discoveryScopes).toEqual([
       { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroupName: undefined },
       { subscriptionId: '00000000-0000-0000-0000-000000000002', resourceGroupName: 'rg-flows' },

@@ -1,7 +1,10 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { loadSettings, parseTarget } from '../config';
+import { loadSettings, type RotatorSettings } from '../config';
+import type { RotationServices } from '../createRotationServices';
 import { describeTargetResult } from '../describeTargetResult';
 import { servicesFor } from '../processServices';
+import { resolveTargets } from '../resolveTargets';
+import type { RotationTarget } from '../rotation/RotationTarget';
 import { targetQueueName } from '../queue/TargetQueue';
 import { rotateTarget } from '../rotation/rotateTarget';
 import type { RotationTelemetry } from '../rotation/RotationTelemetry';
@@ -24,13 +27,13 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
   const finalAttempt = dequeueCount >= maxDequeueCount;
 
-  const problems: string[] = [];
-  const body = decode(message) as { target?: Record<string, unknown>; invocationId?: unknown; force?: unknown } | undefined;
-  // Validated like any listed target: a message is input too. The host is derived again from the ID.
-  const fields = body?.target ?? {};
-  const entry = Object.fromEntries(['workflowId', 'trigger', 'secretName', 'intervalDays', 'adopt'].filter((key) => key in fields).map((key) => [key, fields[key]]));
-  const parsed = body?.target ? parseTarget(entry, `queue message ${context.invocationId}`, settings.intervalDays, problems) : undefined;
-  const target = parsed && fields.discoveredFromSite === true ? { ...parsed, discoveredFromSite: true } : parsed;
+  const body = decode(message) as { target?: { workflowId?: unknown }; invocationId?: unknown } | undefined;
+  const workflowId = typeof body?.target?.workflowId === 'string' ? body.target.workflowId : undefined;
+  // A message names a target; it never decides how it is rotated. Secret name, adopt and interval come
+  // from the configuration as it is now, so a forged or stale message cannot point a rotation at
+  // another secret, adopt a foreign one, or force a rotation.
+  const target = workflowId ? await configuredTarget(workflowId, settings, services) : undefined;
+  const problems = target ? [] : [workflowId ? `${workflowId} is not a listed or discovered target (any more)` : 'the message names no workflowId'];
   if (!target) {
     // A malformed message never gets better: record it once and complete it.
     const problem = scrubSecrets(problems.join(' ') || 'the message is not a sas-rotator target message');
@@ -61,7 +64,6 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
   try {
     const result = await rotateTarget(target, { ...services, telemetry }, {
       mode: 'rotate',
-      force: body?.force === true,
       invocationId: typeof body?.invocationId === 'string' ? body.invocationId : context.invocationId,
       abortSignal: AbortSignal.timeout(functionTimeoutMs - 60_000),
     });
@@ -78,6 +80,22 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
   } finally {
     await services.telemetry.flush();
   }
+}
+
+let discovered: { readonly at: number; readonly targets: readonly RotationTarget[] } | undefined;
+/** Discovery lists whole scopes: once per few minutes per worker, not once per message. */
+const discoveryCacheMs = 5 * 60 * 1000;
+
+async function configuredTarget(workflowId: string, settings: RotatorSettings, services: RotationServices): Promise<RotationTarget | undefined> {
+  const matches = (t: RotationTarget) => t.workflowId.toLowerCase() === workflowId.trim().toLowerCase();
+  const listed = settings.targets.find(matches);
+  if (listed || settings.discoveryScopes.length === 0) {
+    return listed;
+  }
+  if (!discovered || Date.now() - discovered.at > discoveryCacheMs) {
+    discovered = { at: Date.now(), targets: (await resolveTargets(settings, services)).targets };
+  }
+  return discovered.targets.find(matches);
 }
 
 function decode(message: unknown): unknown {

@@ -35,7 +35,11 @@ export class TargetQueue {
   }
 
   async enqueue(messages: readonly TargetMessage[], options: OperationOptions = {}): Promise<void> {
-    this.created ??= this.queue.createIfNotExists({ abortSignal: options.abortSignal });
+    // A failed creation is forgotten, so the next run tries again instead of failing for ever.
+    this.created ??= this.queue.createIfNotExists({ abortSignal: options.abortSignal }).catch((error: unknown) => {
+      this.created = undefined;
+      throw error;
+    });
     await this.created;
     const pending = [...messages];
     // A few sends at a time: Storage queues take one message per request.
@@ -69,7 +73,7 @@ export function createTargetQueue(env: Environment, credential: TokenCredential,
     });
   }
   const serviceUri =
-    env.AzureWebJobsStorage__queueServiceUri?.trim() ??
+    env.AzureWebJobsStorage__queueServiceUri?.trim() ||
     (env.AzureWebJobsStorage__accountName?.trim() ? `https://${env.AzureWebJobsStorage__accountName.trim()}.queue.core.windows.net` : undefined);
   if (!serviceUri) {
     return undefined;

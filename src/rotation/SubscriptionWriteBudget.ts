@@ -40,6 +40,11 @@ export class SubscriptionWriteBudget {
     }
   }
 
+  /** Whether a write for this subscription would go out now, without waiting. */
+  available(subscription: string): boolean {
+    return this.refilled(subscription).tokens >= 1;
+  }
+
   /** What ARM says is left for this subscription: ours can only be as full as theirs. */
   observe(subscription: string, remainingWrites: number): void {
     if (!Number.isFinite(remainingWrites) || remainingWrites < 0) return;
@@ -77,6 +82,7 @@ function sleep(ms: number, abortSignal?: AbortSignal): Promise<void> {
 
 /** The bucket a target's writes count against: its ARM subscription (Flow API calls have their own). */
 export function writeBudgetKey(workflowId: string): string {
-  const subscription = /^\/subscriptions\/([^/]+)\//i.exec(workflowId)?.[1];
+  // Anywhere in the path: the observer sees request paths, which an ARM endpoint behind a proxy may prefix.
+  const subscription = /\/subscriptions\/([^/]+)\//i.exec(workflowId)?.[1];
   return subscription ? `arm:${subscription.toLowerCase()}` : `other:${workflowId.split('/').slice(0, 5).join('/').toLowerCase()}`;
 }

@@ -5,6 +5,7 @@ import { otherKey, type KeyType } from './KeyType';
 import type { OperationOptions, WorkflowGateway } from './ports';
 import type { AdoptedSecret, PublicationState } from './readPublicationState';
 import type { RotationTarget } from './RotationTarget';
+import { TargetRotationError } from './TargetRotationError';
 import { hasSingleKey } from './WorkflowHost';
 
 /** What a run will do with a target, decided before any key is touched. */
@@ -55,6 +56,14 @@ export async function planRotation(
     return singleKey
       ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: undefined, ifKeyInUse: 'hardCut' }
       : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: undefined, ifKeyInUse: 'refuse' };
+  }
+  if ('adopted' in state && state.callbackUrl && !isTriggerUrl(state.callbackUrl, target)) {
+    // Its key cannot be identified from the trigger's URLs, so neither key is known to be free.
+    throw new TargetRotationError({
+      step: 'readSecret',
+      code: 'UnusableSecret',
+      message: `Secret '${target.secretName}' to adopt holds a URL signed for '${state.callbackUrl.signedPath}', not '/triggers/${target.trigger}/run': sas-rotator cannot tell which key it uses, so nothing was regenerated. Fix: store the trigger's unversioned callback URL in the secret first, or adopt another secret.`,
+    });
   }
   if ('adopted' in state) {
     return singleKey

@@ -21,6 +21,8 @@ export interface RotationDependencies {
   readonly now: () => Date;
   /** Single writer per target; undefined only where no shared storage exists (the CLI warns). */
   readonly leases?: TargetLeases;
+  /** ARM write budget per subscription, so the runner can start targets that will not have to wait. */
+  readonly writeBudget?: { available(subscription: string): boolean };
 }
 
 export type TargetMode = 'rotate' | 'dryRun' | 'revoke';
@@ -151,7 +153,7 @@ async function rotateLeasedTarget(
     }
   } catch (thrown) {
     const failure = describeFailure(step, thrown);
-    const skipped = skipInsteadOfFailing(target, failure);
+    const skipped = skipInsteadOfFailing(target, failure, step);
     if (skipped) {
       return { ...base, action: 'skipped', reason, keyType, secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined, skipped };
     }
@@ -280,8 +282,9 @@ async function rotateLeasedTarget(
  * Situations that are not failures of the target: a trigger restricted to OAuth callers has no SAS
  * to rotate, and a workflow found through a tagged Standard site may simply have no Request trigger.
  */
-function skipInsteadOfFailing(target: RotationTarget, failure: { step: string; statusCode?: number; code?: string }): TargetResult['skipped'] {
-  if (failure.code === 'UnsignedCallbackUrl') {
+function skipInsteadOfFailing(target: RotationTarget, failure: { step: string; statusCode?: number; code?: string }, protocolStep: RotationStep): TargetResult['skipped'] {
+  // Only before anything was regenerated: a URL without sig after a regeneration is a failure.
+  if (failure.code === 'UnsignedCallbackUrl' && protocolStep === 'listBefore') {
     return { code: 'NoSharedAccessSignature', message: "The trigger's callback URL carries no sig (it accepts OAuth callers only): there is no SAS key to rotate." };
   }
   if (target.discoveredFromSite && failure.step === 'listBefore' && (failure.code === 'ApiNotSupported' || failure.statusCode === 404)) {

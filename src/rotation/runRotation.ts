@@ -37,8 +37,8 @@ export async function runRotation(
 ): Promise<RotationRunResult> {
   const startedAt = performance.now();
   let done = 0;
-  // Interleaved by subscription, so a subscription waiting for ARM write budget never holds up the
-  // others; results go back into the configured order.
+  // Interleaved by subscription, and each free worker starts a target whose subscription has write
+  // budget, so a throttled subscription does not hold up the others; results keep the configured order.
   const order = interleaveBySubscription(targets);
   const interleaved = await mapWithConcurrency(
     order.map((index) => targets[index] as RotationTarget),
@@ -54,6 +54,10 @@ export async function runRotation(
       return result;
     },
     { abortSignal: options.abortSignal, notStarted: notStartedBeforeDeadline },
+    // Start a target whose subscription has write budget now; only when none has, wait in order.
+    dependencies.writeBudget
+      ? (pending) => Math.max(0, pending.findIndex((target) => dependencies.writeBudget?.available(writeBudgetKey(target.workflowId))))
+      : undefined,
   );
   const results = new Array<TargetResult>(targets.length);
   order.forEach((targetIndex, position) => {

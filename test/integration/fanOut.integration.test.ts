@@ -110,6 +110,21 @@ describe('queue fan-out for large estates', () => {
     await other?.release();
   });
 
+  it('takes the secret name and adopt from the configuration, never from the message', async () => {
+    const workflowId = addRequestWorkflow(emulator, 'fanout-forged');
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-configured' }]);
+    emulator.keyVault.seed('someone-elses-secret', 'https://example.com/not-ours', { tags: { owner: 'team-z' } });
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+
+    const result = await rotateSasKeyFromQueue(
+      { target: { workflowId, secretName: 'someone-elses-secret', adopt: true }, invocationId: 'forged', force: true },
+      context('forged-1', 1),
+    );
+
+    expect(result).toMatchObject({ action: 'rotated', secretName: 'fanout-configured', reason: 'first' });
+    expect(emulator.keyVault.versions('someone-elses-secret')).toHaveLength(1);
+  });
+
   it('drops a malformed message with one recorded failure instead of retrying it', async () => {
     const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
     emulator.appInsights.clear();

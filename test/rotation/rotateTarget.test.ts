@@ -136,6 +136,29 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     expect(result).toMatchObject({ action: 'rotated', reason: 'forced', keyType: 'Primary' });
   });
 
+  it('fails, and does not skip, when the URL listed after regenerating carries no sig', async () => {
+    const { host, rotate, telemetry } = setup();
+    const list = host.listCallbackUrl.bind(host);
+    let lists = 0;
+    host.listCallbackUrl = async (t, key, o) => (++lists === 2 ? 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01' : list(t, key, o));
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'failed', error: { code: 'UnsignedCallbackUrl' } });
+    expect(telemetry.failed).toHaveLength(1);
+  });
+
+  it('refuses to adopt a secret whose URL is pinned to a workflow version: its key cannot be identified', async () => {
+    const { host, store } = setup();
+    const pinned = host.urlFor(workflowId, 'manual', 'Secondary').replace('sp=%2Ftriggers%2Fmanual%2Frun', 'sp=%2Fversions%2F0858%2Ftriggers%2Fmanual%2Frun');
+    store.seed(target.secretName, pinned, { owner: 'team-a' });
+
+    const result = await rotateTarget({ ...target, adopt: true }, { gateway: host, store, telemetry: new RecordingTelemetry(), now: () => new Date() }, { mode: 'rotate', invocationId: 'pinned' });
+
+    expect(result).toMatchObject({ action: 'failed', error: { step: 'readSecret', code: 'UnusableSecret' } });
+    expect(host.calls.filter((c) => c.startsWith('regenerate'))).toEqual([]);
+  });
+
   it('a dry run that fails records no telemetry', async () => {
     const { rotate, store, telemetry } = setup();
     store.readLatest = async () => {

@@ -100,4 +100,24 @@ describe('runRotation: a whole run', () => {
     await runRotation(targets, { gateway: host, store, telemetry, now: () => new Date() }, { mode: 'dryRun', invocationId: 'dry', concurrency: 2 });
     expect([telemetry.rotated, telemetry.failed, telemetry.runs]).toEqual([[], [], []]);
   });
+
+  it('starts targets of subscriptions with write budget before those of a throttled one', async () => {
+    const host = new InMemoryWorkflowHost();
+    const target = (sub: string, i: number): RotationTarget => {
+      const workflowId = `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Logic/workflows/wf-${i}`;
+      host.addWorkflow(workflowId);
+      return { workflowId, host: 'consumption', trigger: 'manual', secretName: `${sub}-${i}`, intervalDays: 30, adopt: false };
+    };
+    const targets = [target('a', 1), target('a', 2), target('a', 3), target('b', 1), target('b', 2), target('b', 3)];
+    const started: string[] = [];
+    const list = host.listCallbackUrl.bind(host);
+    host.listCallbackUrl = async (t, key, o) => {
+      if (!started.includes(t.secretName)) started.push(t.secretName);
+      return list(t, key, o);
+    };
+
+    await runRotation(targets, { gateway: host, store: new InMemoryCallbackUrlStore(), telemetry: new RecordingTelemetry(), now: () => new Date(), writeBudget: { available: (key) => key !== 'arm:a' } }, { mode: 'rotate', invocationId: 'budget', concurrency: 1 });
+
+    expect(started).toEqual(['b-1', 'b-2', 'b-3', 'a-1', 'a-2', 'a-3']);
+  });
 });
