@@ -1,13 +1,13 @@
 import { decodePathSegment, defaultErrorCode, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
 import { armError } from './armError';
+import { armPage } from './armPaging';
 import { triggerResource, workflowResource } from './armRepresentations';
 import type { ArmFrontDoor } from './ArmFrontDoor';
 import type { LogicWorkflowsState, StoredWorkflow, WorkflowTrigger } from './LogicWorkflowsState';
 import { parseWorkflowKeyType, type WorkflowKeyType } from './WorkflowKeyType';
 
 /** ARM pages lists at 100 items, like the real provider does for workflows. */
-const pageSize = 100;
 
 interface ArmRoute {
   readonly operationId: string;
@@ -149,41 +149,40 @@ export class ArmLogicService implements EmulatorServiceHandler {
   }
 
   private regenerateAccessKey(request: EmulatorRequest, workflow: StoredWorkflow): EmulatorResponse {
-    let body: unknown;
-    try {
-      body = parseJsonBody(request);
-    } catch (error) {
-      return invalidRequestContent(error);
-    }
-    const requested = isPlainObject(body) ? body['keyType'] : undefined;
-    if (requested === undefined) {
-      return armError(400, 'InvalidRequestContent', "The request content must contain the property 'keyType' with the value 'Primary' or 'Secondary'.");
-    }
-    const keyType = parseWorkflowKeyType(requested);
-    if (!keyType) {
-      return armError(400, 'InvalidKeyType', `The key type '${String(requested)}' is not supported. The supported key types are 'Primary' and 'Secondary'.`);
-    }
+    const keyType = requestedKeyType(request);
+    if (keyType instanceof Rejection) return keyType.response;
     this.state.regenerateAccessKey(workflow.id, keyType);
     return { status: 200 };
   }
 
+
   private list(request: EmulatorRequest, subscriptionId: string, resourceGroup?: string): EmulatorResponse {
-    const all = this.state.list(subscriptionId, resourceGroup);
-    const skipToken = request.url.searchParams.get('$skiptoken');
-    const top = Number(request.url.searchParams.get('$top') ?? pageSize);
-    const size = Number.isInteger(top) && top > 0 ? Math.min(top, pageSize) : pageSize;
-    const offset = skipToken ? Number.parseInt(Buffer.from(skipToken, 'base64url').toString('utf8'), 10) || 0 : 0;
-    const page = all.slice(offset, offset + size);
-    const body: Record<string, unknown> = { value: page.map((workflow) => workflowResource(this.state, workflow)) };
-    if (offset + size < all.length) {
-      const next = new URL(`${this.armEndpoint()}${request.url.pathname}`);
-      next.searchParams.set('api-version', '2019-05-01');
-      if (request.url.searchParams.has('$top')) next.searchParams.set('$top', String(size));
-      next.searchParams.set('$skiptoken', Buffer.from(String(offset + size), 'utf8').toString('base64url'));
-      body['nextLink'] = next.toString();
-    }
-    return jsonResponse(200, body);
+    return armPage(request, this.state.list(subscriptionId, resourceGroup), (workflow) => workflowResource(this.state, workflow), {
+      armEndpoint: this.armEndpoint(),
+      apiVersion: '2019-05-01',
+      nullNextLinkOnLastPage: false,
+    });
   }
+
+}
+
+/** The `{"keyType": "Primary"|"Secondary"}` body of regenerateAccessKey (Consumption and Standard alike). */
+export function requestedKeyType(request: EmulatorRequest): WorkflowKeyType | Rejection {
+  let body: unknown;
+  try {
+    body = parseJsonBody(request);
+  } catch (error) {
+    return new Rejection(invalidRequestContent(error));
+  }
+  const requested = isPlainObject(body) ? body['keyType'] : undefined;
+  if (requested === undefined) {
+    return new Rejection(armError(400, 'InvalidRequestContent', "The request content must contain the property 'keyType' with the value 'Primary' or 'Secondary'."));
+  }
+  const keyType = parseWorkflowKeyType(requested);
+  if (!keyType) {
+    return new Rejection(armError(400, 'InvalidKeyType', `The key type '${String(requested)}' is not supported. The supported key types are 'Primary' and 'Secondary'.`));
+  }
+  return keyType;
 }
 
 /**

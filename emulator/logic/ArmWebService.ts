@@ -1,11 +1,12 @@
-import { decodePathSegment, defaultErrorCode, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import { decodePathSegment, defaultErrorCode, jsonResponse, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
 import { armError } from './armError';
 import type { ArmApiVersionPolicy, ArmFrontDoor } from './ArmFrontDoor';
-import { callbackUrlParameters, faultMessage, invalidRequestContent, requireRequestTrigger } from './ArmLogicService';
+import { callbackUrlParameters, faultMessage, requestedKeyType, requireRequestTrigger } from './ArmLogicService';
+import { armPage } from './armPaging';
+import { armTime } from './armRepresentations';
 import type { LogicWorkflowsState } from './LogicWorkflowsState';
 import type { StandardWorkflowsState, StoredSite, StoredStandardWorkflow } from './StandardWorkflowsState';
-import { parseWorkflowKeyType } from './WorkflowKeyType';
 
 /**
  * Microsoft.Web api-versions that have the workflow paths (sites/{name}/workflows and hostruntime/…/management):
@@ -13,8 +14,6 @@ import { parseWorkflowKeyType } from './WorkflowKeyType';
  */
 export const supportedWebApiVersions: readonly string[] = ['2022-03-01', '2022-09-01', '2023-01-01', '2023-12-01', '2024-04-01', '2024-11-01'];
 
-/** Microsoft.Web pages site lists; the emulator uses the same 100 as for workflows. */
-const pageSize = 100;
 
 interface WebRoute {
   readonly operationId: string;
@@ -159,48 +158,23 @@ export class ArmWebService implements EmulatorServiceHandler {
   }
 
   private regenerateAccessKey(request: EmulatorRequest, workflow: StoredStandardWorkflow): EmulatorResponse {
-    let body: unknown;
-    try {
-      body = parseJsonBody(request);
-    } catch (error) {
-      return invalidRequestContent(error);
-    }
-    const requested = isPlainObject(body) ? body['keyType'] : undefined;
-    if (requested === undefined) {
-      return armError(400, 'InvalidRequestContent', "The request content must contain the property 'keyType' with the value 'Primary' or 'Secondary'.");
-    }
-    const keyType = parseWorkflowKeyType(requested);
-    if (!keyType) {
-      return armError(400, 'InvalidKeyType', `The key type '${String(requested)}' is not supported. The supported key types are 'Primary' and 'Secondary'.`);
-    }
+    const keyType = requestedKeyType(request);
+    if (keyType instanceof Rejection) return keyType.response;
     this.state.regenerateAccessKey(workflow.id, keyType);
     return { status: 200 };
   }
 
+
   private listSites(request: EmulatorRequest, subscriptionId: string, resourceGroup?: string): EmulatorResponse {
-    const all = this.state.listSites(subscriptionId, resourceGroup);
-    const skipToken = request.url.searchParams.get('$skiptoken');
-    const top = Number(request.url.searchParams.get('$top') ?? pageSize);
-    const size = Number.isInteger(top) && top > 0 ? Math.min(top, pageSize) : pageSize;
-    const offset = skipToken ? Number.parseInt(Buffer.from(skipToken, 'base64url').toString('utf8'), 10) || 0 : 0;
-    const body: Record<string, unknown> = { value: all.slice(offset, offset + size).map(siteResource) };
-    if (offset + size < all.length) {
-      const next = new URL(`${this.armEndpoint()}${request.url.pathname}`);
-      next.searchParams.set('api-version', request.url.searchParams.get('api-version') ?? '2024-04-01');
-      if (request.url.searchParams.has('$top')) next.searchParams.set('$top', String(size));
-      next.searchParams.set('$skiptoken', Buffer.from(String(offset + size), 'utf8').toString('base64url'));
-      body['nextLink'] = next.toString();
-    } else {
-      body['nextLink'] = null;
-    }
-    return jsonResponse(200, body);
+    return armPage(request, this.state.listSites(subscriptionId, resourceGroup), siteResource, {
+      armEndpoint: this.armEndpoint(),
+      apiVersion: request.url.searchParams.get('api-version') ?? '2024-04-01',
+      nullNextLinkOnLastPage: true,
+    });
   }
+
 }
 
-/** Logic Apps reports times with seven fractional digits. */
-function armTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, (_match, milliseconds: string) => `.${milliseconds}0000Z`);
-}
 
 /** A Site as WebApps_Get and the site lists report it (the properties discovery and operators look at). */
 export function siteResource(site: StoredSite): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import type { LogicWorkflowsState, StoredWorkflow, WorkflowTrigger } from './LogicWorkflowsState';
 
 /** Logic Apps reports times with seven fractional digits. */
-function armTime(date: Date): string {
+export function armTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, (_match, milliseconds: string) => `.${milliseconds}0000Z`);
 }
 

@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { QueueClient, QueueServiceClient, StorageRetryPolicyType, type StoragePipelineOptions } from '@azure/storage-queue';
 import { defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import { ConfigurationError } from '../config';
+import { hostStorageAccess, storageRetryNumbers } from '../hostStorage';
 import type { OperationOptions } from '../rotation/ports';
 import type { RotationTarget } from '../rotation/RotationTarget';
 
@@ -54,32 +55,19 @@ export class TargetQueue {
 }
 
 export function createTargetQueue(env: Environment, credential: TokenCredential, retry: RetrySettings = defaultRetrySettings): TargetQueue | undefined {
-  const pipelineOptions: StoragePipelineOptions = {
-    retryOptions: {
-      retryPolicyType: StorageRetryPolicyType.EXPONENTIAL,
-      maxTries: retry.maxRetries + 1,
-      retryDelayInMs: retry.initialDelayInMs,
-      maxRetryDelayInMs: Math.min(retry.maxDelayInMs, retry.maxSingleWaitInMs),
-    },
-  };
-  const connectionString = env.AzureWebJobsStorage?.trim();
-  if (connectionString) {
-    return new TargetQueue(() => {
-      try {
-        return QueueServiceClient.fromConnectionString(connectionString, pipelineOptions).getQueueClient(targetQueueName);
-      } catch {
-        throw new ConfigurationError(['AzureWebJobsStorage has no usable queue endpoint for the fan-out queue. Fix: use the storage account\'s full connection string, or AzureWebJobsStorage__accountName with a managed identity.']);
-      }
-    });
-  }
-  const serviceUri =
-    env.AzureWebJobsStorage__queueServiceUri?.trim() ||
-    (env.AzureWebJobsStorage__accountName?.trim() ? `https://${env.AzureWebJobsStorage__accountName.trim()}.queue.core.windows.net` : undefined);
-  if (!serviceUri) {
+  const pipelineOptions: StoragePipelineOptions = { retryOptions: { retryPolicyType: StorageRetryPolicyType.EXPONENTIAL, ...storageRetryNumbers(retry) } };
+  const access = hostStorageAccess(env, 'queue');
+  if (!access) {
     return undefined;
   }
-  if (!serviceUri.startsWith('https://')) {
-    throw new ConfigurationError(['AzureWebJobsStorage__queueServiceUri must be an https URL. Fix: use the account\'s queue endpoint, e.g. https://<account>.queue.core.windows.net.']);
+  if ('serviceUri' in access) {
+    return new TargetQueue(() => new QueueServiceClient(access.serviceUri, credential, pipelineOptions).getQueueClient(targetQueueName));
   }
-  return new TargetQueue(() => new QueueServiceClient(serviceUri.replace(/\/+$/, ''), credential, pipelineOptions).getQueueClient(targetQueueName));
+  return new TargetQueue(() => {
+    try {
+      return QueueServiceClient.fromConnectionString(access.connectionString, pipelineOptions).getQueueClient(targetQueueName);
+    } catch {
+      throw new ConfigurationError(['AzureWebJobsStorage has no usable queue endpoint for the fan-out queue. Fix: use the storage account\'s full connection string, or AzureWebJobsStorage__accountName with a managed identity.']);
+    }
+  });
 }
