@@ -10,7 +10,8 @@ import { formatTable } from './formatTable';
 import { inspectTarget, type TargetStatus } from './rotation/inspectTarget';
 import { mapWithConcurrency } from './rotation/mapWithConcurrency';
 import { runRotation, type RotationRunResult } from './rotation/runRotation';
-import { resolveTargets } from './resolveTargets';
+import { recordDiscoveryProblems, resolveTargets } from './resolveTargets';
+import { describeDiscoveryProblem, type DiscoveryProblem } from './rotation/DiscoveryProblem';
 import { scrubSecrets } from './rotation/scrubSecrets';
 
 /** Exit statuses (DESIGN §7). */
@@ -111,9 +112,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`Warning: ${services.singleWriterWarning}\n`);
   }
   try {
+    // The same discovery bounds as the timer (page cap, loop detection, time budget), so the CLI
+    // always comes back, with the listed targets done.
     const resolved = await resolveTargets(settings, services);
     resolved.notes.forEach((note) => io.stderr(`Discovery: ${note}\n`));
-    resolved.problems.forEach((problem) => io.stderr(`Discovery problem: ${problem}\n`));
+    resolved.problems.forEach((problem) => io.stderr(`Discovery problem: ${describeDiscoveryProblem(problem)}\n`));
     const selected = values.only === undefined ? resolved.targets : resolved.targets.filter((t) => t.workflowId.toLowerCase() === normalizeWorkflowId(values.only as string));
     if (selected.length === 0 && values.only !== undefined) {
       io.stderr(`--only ${scrubSecrets(values.only)}: no listed or discovered target has this workflowId.\n`);
@@ -121,16 +124,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const incomplete = resolved.problems.length > 0 ? exitStatus.targetFailed : exitStatus.ok;
     if (command === 'status') {
-      return Math.max(incomplete, await runStatus({ ...settings, targets: selected }, services, values.json, io));
+      return Math.max(incomplete, await runStatus({ ...settings, targets: selected }, services, values.json, io, resolved.problems));
+    }
+    const mode = command === 'revoke' ? 'revoke' : values['dry-run'] ? 'dryRun' : 'rotate';
+    const invocationId = randomUUID();
+    if (mode !== 'dryRun') {
+      // Like a timer run: what this run could not see is an event the alerts see.
+      recordDiscoveryProblems(resolved.problems, services.telemetry, invocationId);
     }
     const result = await runRotation(selected, services, {
-      mode: command === 'revoke' ? 'revoke' : values['dry-run'] ? 'dryRun' : 'rotate',
+      mode,
       force: values.force,
-      invocationId: randomUUID(),
+      invocationId,
       concurrency: settings.concurrency,
+      discoveryProblems: resolved.problems.length,
       onTargetDone: io.isTerminal && !values.json ? progressReporter(io) : undefined,
     });
-    io.stdout(values.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : `${formatRunReport(result)}\n`);
+    io.stdout(values.json ? `${JSON.stringify(toJsonReport(result, resolved.problems), null, 2)}\n` : `${formatRunReport(result)}\n`);
     const skippedRevoke = command === 'revoke' ? result.targets.find((t) => t.skipped) : undefined;
     if (skippedRevoke?.skipped) {
       // An emergency revoke that did not happen must not look like success.
@@ -178,10 +188,10 @@ function normalizeWorkflowId(workflowId: string): string {
   return workflowId.trim().replace(/\/+$/, '').toLowerCase();
 }
 
-async function runStatus(settings: RotatorSettings, services: RotationServices, json: boolean, io: CliIo): Promise<number> {
+async function runStatus(settings: RotatorSettings, services: RotationServices, json: boolean, io: CliIo, discoveryProblems: readonly DiscoveryProblem[]): Promise<number> {
   const statuses = await mapWithConcurrency(settings.targets, settings.concurrency, (target) => inspectTarget(target, services));
   if (json) {
-    io.stdout(`${JSON.stringify({ targets: statuses }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ targets: statuses, discoveryProblems: discoveryProblems.map(toJsonProblem) }, null, 2)}\n`);
   } else {
     io.stdout(`${formatStatusReport(statuses)}\n`);
   }
@@ -189,10 +199,11 @@ async function runStatus(settings: RotatorSettings, services: RotationServices, 
 }
 
 /** DESIGN §7's shape, every field present: what is not known is null, not missing. */
-function toJsonReport(result: RotationRunResult): object {
+function toJsonReport(result: RotationRunResult, discoveryProblems: readonly DiscoveryProblem[]): object {
   return {
     outcome: result.outcome,
     invocationId: result.invocationId,
+    discoveryProblems: discoveryProblems.map(toJsonProblem),
     targets: result.targets.map((t) => ({
       workflowId: t.workflowId,
       trigger: t.trigger,
@@ -207,6 +218,11 @@ function toJsonReport(result: RotationRunResult): object {
       ...(t.skipped ? { skipped: t.skipped } : {}),
     })),
   };
+}
+
+/** What is not known is null in JSON reports (DESIGN §7). */
+function toJsonProblem(problem: DiscoveryProblem): object {
+  return { ...problem, statusCode: problem.statusCode ?? null };
 }
 
 function workflowName(workflowId: string): string {

@@ -1,4 +1,4 @@
-import { parseWorkflowResourceId, workflowDisplayName } from './providers/WorkflowResourceId';
+import { parseWorkflowResourceId, resourceGroupNamePattern, workflowDisplayName } from './providers/WorkflowResourceId';
 import type { RotationTarget } from './rotation/RotationTarget';
 import type { WorkflowHost } from './rotation/WorkflowHost';
 import { scrubSecrets } from './rotation/scrubSecrets';
@@ -97,6 +97,17 @@ export interface LoadSettingsOptions {
 }
 
 type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Only the telemetry settings, for reporting a run that cannot start because the others are invalid:
+ * undefined when telemetry is off or its own settings are invalid too.
+ */
+export function loadTelemetrySettings(env: Environment): Pick<RotatorSettings, 'appInsightsConnectionString' | 'appInsightsEntraAuthentication'> | undefined {
+  const problems: string[] = [];
+  const appInsightsConnectionString = readConnectionString(env, problems);
+  const appInsightsEntraAuthentication = readAuthenticationString(env, problems);
+  return problems.length === 0 && appInsightsConnectionString ? { appInsightsConnectionString, appInsightsEntraAuthentication } : undefined;
+}
 
 /** Reads and validates all settings; throws one ConfigurationError naming every problem. */
 export function loadSettings(env: Environment, options: LoadSettingsOptions = {}): RotatorSettings {
@@ -292,6 +303,11 @@ function describeWorkflowIdProblem(workflowId: string): string {
   return `${shown} is not a Logic Apps workflow resource ID. Fix: use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name> (Consumption), …/providers/Microsoft.Web/sites/<app>/workflows/<name> (Standard) or /providers/Microsoft.ProcessSimple/environments/<env>/flows/<flow> (Power Automate).`;
 }
 
+const discoveryScopePattern = new RegExp(
+  `^/subscriptions/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?:/resourceGroups/(${resourceGroupNamePattern}))?/?$`,
+  'iu',
+);
+
 function readDiscoveryScopes(env: Environment, problems: string[]): DiscoveryScope[] {
   const text = env.ROTATION_DISCOVERY;
   if (!nonEmpty(text)) {
@@ -299,7 +315,7 @@ function readDiscoveryScopes(env: Environment, problems: string[]): DiscoverySco
   }
   const scopes: DiscoveryScope[] = [];
   for (const raw of text.split(',').map((part) => part.trim()).filter(Boolean)) {
-    const match = /^\/subscriptions\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?:\/resourceGroups\/([-\w.()]{1,90}))?\/?$/i.exec(raw);
+    const match = discoveryScopePattern.exec(raw);
     if (!match) {
       problems.push(`ROTATION_DISCOVERY: '${truncate(scrubSecrets(raw))}' is not a scope. Fix: use /subscriptions/<subscription GUID> or /subscriptions/<subscription GUID>/resourceGroups/<name>, separated by commas.`);
       continue;

@@ -1,7 +1,7 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
 import type { RotatorSettings } from './config';
-import { ArmTargetDiscovery } from './discovery/ArmTargetDiscovery';
+import { ArmTargetDiscovery, defaultDiscoveryLimits, type DiscoveryLimits } from './discovery/ArmTargetDiscovery';
 import { BudgetedWorkflowGateway } from './rotation/BudgetedWorkflowGateway';
 import { armWriteBudget, SubscriptionWriteBudget, type WriteBudgetSettings } from './rotation/SubscriptionWriteBudget';
 import { writeBudgetObserverPolicy } from './writeBudgetObserverPolicy';
@@ -37,6 +37,8 @@ export interface RotationServicesOptions {
   readonly writeBudget?: WriteBudgetSettings;
   /** The app's one retry policy; tests shorten its waits, production keeps the defaults. */
   readonly retry?: RetrySettings;
+  /** Discovery's page cap and time budget; tests shorten them, production keeps the defaults. */
+  readonly discovery?: Partial<DiscoveryLimits>;
   /** Where the Functions host's storage settings (`AzureWebJobsStorage…`) are read; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -74,7 +76,7 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
     telemetry: appInsights ?? noTelemetry,
     leases,
     targetQueue: createTargetQueue(options.env ?? process.env, credential, retry),
-    discovery: new ArmTargetDiscovery(credential, settings.resourceManagerEndpoint, settings.intervalDays, retry),
+    discovery: new ArmTargetDiscovery(credential, settings.resourceManagerEndpoint, settings.intervalDays, retry, { ...defaultDiscoveryLimits, ...options.discovery }),
     singleWriterWarning: leases
       ? undefined
       : 'No AzureWebJobsStorage settings: running without the per-target lease, so a concurrent run (timer, another instance, the CLI) is not excluded.',

@@ -1,22 +1,35 @@
 import type { RotatorSettings } from './config';
 import type { RotationServices } from './createRotationServices';
+import type { DiscoveryProblem } from './rotation/DiscoveryProblem';
 import { mergeTargets } from './rotation/mergeTargets';
 import type { RotationTarget } from './rotation/RotationTarget';
+import type { RotationTelemetry } from './rotation/RotationTelemetry';
 
 export interface ResolvedTargets {
   readonly targets: readonly RotationTarget[];
-  /** Discovered targets left out in favour of listed ones, and why. */
+  /** Discovered targets that are listed too (the listed settings are used). */
   readonly notes: readonly string[];
-  /** Scopes that could not be listed and tagged resources with bad tags: the run is incomplete. */
-  readonly problems: readonly string[];
+  /** What discovery could not see or left out (scopes, sites, bad tags, secret name collisions): the run is incomplete. */
+  readonly problems: readonly DiscoveryProblem[];
 }
 
-/** The targets of this run: the listed ones, plus what ROTATION_DISCOVERY finds right now. */
-export async function resolveTargets(settings: RotatorSettings, services: RotationServices, abortSignal?: AbortSignal): Promise<ResolvedTargets> {
+/**
+ * The targets of this run: the listed ones, plus what ROTATION_DISCOVERY finds right now, within
+ * discovery's own bounds (page cap, loop detection, time budget), so the listed targets always get
+ * the rest of the run.
+ */
+export async function resolveTargets(settings: RotatorSettings, services: Pick<RotationServices, 'discovery'>, abortSignal?: AbortSignal): Promise<ResolvedTargets> {
   if (settings.discoveryScopes.length === 0) {
     return { targets: settings.targets, notes: [], problems: [] };
   }
   const discovered = await services.discovery.discover(settings.discoveryScopes, { abortSignal });
   const merged = mergeTargets(settings.targets, discovered.targets);
-  return { targets: merged.targets, notes: merged.notes, problems: discovered.problems };
+  return { targets: merged.targets, notes: merged.notes, problems: [...discovered.problems, ...merged.problems] };
+}
+
+/** One `SasKeyDiscoveryFailed` per problem, so that the alerts see every part of the estate a run could not see. */
+export function recordDiscoveryProblems(problems: readonly DiscoveryProblem[], telemetry: RotationTelemetry, invocationId: string): void {
+  for (const problem of problems) {
+    telemetry.trackDiscoveryFailed({ ...problem, invocationId });
+  }
 }

@@ -161,6 +161,7 @@ export class ArmLogicService implements EmulatorServiceHandler {
       armEndpoint: this.armEndpoint(),
       apiVersion: '2019-05-01',
       nullNextLinkOnLastPage: false,
+      fault: this.state.pagingFaults.find(resourceGroup === undefined ? 'Workflows_ListBySubscription' : 'Workflows_ListByResourceGroup'),
     });
   }
 

@@ -170,6 +170,7 @@ export class ArmWebService implements EmulatorServiceHandler {
       armEndpoint: this.armEndpoint(),
       apiVersion: request.url.searchParams.get('api-version') ?? '2024-04-01',
       nullNextLinkOnLastPage: true,
+      fault: this.logic.pagingFaults.find(resourceGroup === undefined ? 'WebApps_List' : 'WebApps_ListByResourceGroup'),
     });
   }
 

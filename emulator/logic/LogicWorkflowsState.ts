@@ -1,3 +1,4 @@
+import { PagingFaults } from './armPaging';
 import { randomBytes, randomInt, timingSafeEqual } from 'crypto';
 import { decodePathSegment } from '../EmulatorExchange';
 import { isFlowId, type FlowsState } from '../flow/FlowsState';
@@ -85,6 +86,8 @@ const invokePath = /^\/workflows\/([0-9a-f]{32})(?:\/versions\/([^/]+))?\/trigge
 export class LogicWorkflowsState {
   private readonly workflows = new Map<string, WorkflowRecord>();
   private readonly signatures = new Set<string>();
+  /** Broken nextLinks for the resource lists (Microsoft.Logic and Microsoft.Web alike). */
+  readonly pagingFaults = new PagingFaults();
 
   /** Every `sig` this emulator ever handed out (flows' included, when given), so tests can prove none of them leaked. */
   get issuedSigs(): ReadonlySet<string> {

@@ -1,4 +1,4 @@
-metadata description = 'Log search alert rules over sas-rotator\'s custom events: any failed target, and no successful run within twice the schedule period.'
+metadata description = 'Log search alert rules over sas-rotator\'s custom events: any failed target, any part of the estate discovery could not see, and no successful run within twice the schedule period.'
 
 @description('Required. Prefix of the alert rule names.')
 param namePrefix string
@@ -36,7 +36,7 @@ resource targetFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     displayName: 'sas-rotator: a workflow failed to rotate'
-    description: 'sas-rotator recorded SasKeyRotationFailed: a target failed at the step in the alert\'s dimensions. Its published callback URL still works (a failure never touches it); the next run retries. See docs for what each step and error code means.'
+    description: 'sas-rotator recorded SasKeyRotationFailed: a target that was due was not rotated (failed at the step in the alert\'s dimensions, not started before the deadline, or not queued). For a two-key workflow its published callback URL still works; for a Power Automate hard cut the error message says whether it does. The next run retries. docs/operations.md says what each step and error code means.'
     severity: 2
     enabled: true
     scopes: [
@@ -80,8 +80,70 @@ customEvents
   }
 }
 
+// Any SasKeyDiscoveryFailed: a scope, a site or a listing that discovery could not read, a tagged
+// workflow with bad tags, or one whose secret name another target uses. Workflows in such a part of
+// the estate are not rotated, and no SasKeyRotationFailed names them (nobody knows them), so this
+// rule is the only one that sees them. One alert per scope and resource (dimension subject).
+resource discoveryFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-discovery-failed'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'sas-rotator: part of the estate was not discovered'
+    description: 'sas-rotator recorded SasKeyDiscoveryFailed: a ROTATION_DISCOVERY scope, a Logic Apps Standard site or a listing could not be read (permissions, throttling, a listing that loops or never ends, the discovery time budget), or a tagged workflow was left out (bad tag, secret name collision). Workflows there are not rotated until it is fixed. The dimensions name the scope or resource, the operation and the error code; docs/operations.md says what to do for each.'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsightsResourceId
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    autoMitigate: true
+    skipQueryValidation: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customEvents
+| where name == "SasKeyDiscoveryFailed"
+| extend scope = tostring(customDimensions.scope), resourceId = tostring(customDimensions.resourceId), operation = tostring(customDimensions.operation), errorCode = tostring(customDimensions.errorCode)
+| extend subject = iff(isempty(resourceId), scope, resourceId)
+| project timestamp, subject, operation, errorCode
+'''
+          timeAggregation: 'Count'
+          dimensions: [
+            {
+              name: 'subject'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+            {
+              name: 'errorCode'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: actions
+  }
+}
+
 // No successful SasKeyRotationRun within twice the schedule period: the timer stopped, the app is
-// stopped or broken (a configuration error is thrown before any run event), or every target failed
+// stopped or broken (a configuration error records a Failed run, or none when the telemetry settings
+// themselves are broken), or every target failed
 // for two periods. Succeeded, NothingDue and PartiallyFailed count as successful: the timer ran and
 // the protocol reached the targets; the failed targets of a PartiallyFailed run already raise the
 // rule above. Failed does not count. Right after the first deployment the rule fires until the
@@ -130,5 +192,6 @@ customEvents
 @description('Resource IDs of the alert rules.')
 output resourceIds array = [
   targetFailed.id
+  discoveryFailed.id
   noSuccessfulRun.id
 ]

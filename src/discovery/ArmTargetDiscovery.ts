@@ -1,10 +1,13 @@
-import { LogicManagementClient } from '@azure/arm-logic';
+import { getContinuationToken, LogicManagementClient } from '@azure/arm-logic';
+import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import type { TokenCredential } from '@azure/identity';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import { parseTarget, type DiscoveryScope } from '../config';
+import type { DiscoveryProblem } from '../rotation/DiscoveryProblem';
 import type { OperationOptions } from '../rotation/ports';
 import type { RotationTarget } from '../rotation/RotationTarget';
 import { scrubSecrets } from '../rotation/scrubSecrets';
+import { boundedPages, ListingStoppedError } from './boundedPages';
 
 /** DESIGN §4: the tags that put a workflow (or a whole Standard site) under rotation. */
 export const discoveryTags = {
@@ -14,18 +17,57 @@ export const discoveryTags = {
   intervalDays: 'sas-rotation-interval-days',
 } as const;
 
+/**
+ * The bounds of one discovery (DESIGN §4), the same for the timer, the queue workers and the CLI.
+ * The budget leaves the listed targets most of the run: discovery of a scope that answers slowly,
+ * throttles or pages for ever ends as a problem, never as a run that rotates nothing.
+ */
+export interface DiscoveryLimits {
+  /** Pages of one listing (workflows or sites of one scope, workflows of one site). */
+  readonly maxPages: number;
+  /** Time for the whole discovery, all scopes together. */
+  readonly budgetMs: number;
+}
+
+export const defaultDiscoveryLimits: DiscoveryLimits = { maxPages: 1_000, budgetMs: 2 * 60 * 1000 };
+
 export interface DiscoveryResult {
+  /** Each workflow once, in the order listed. */
   readonly targets: readonly RotationTarget[];
-  /** Tagged resources that could not become targets, and scopes that could not be listed. */
-  readonly problems: readonly string[];
+  /** Scopes, sites and listings that could not be read, and tagged resources with bad tags: the run is incomplete. */
+  readonly problems: readonly DiscoveryProblem[];
 }
 
 type Tags = Readonly<Record<string, string>> | undefined;
 
+interface TaggedSite {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly tags: Tags;
+}
+
+/** What one discovery collects while it walks the scopes. */
+class DiscoveryFindings {
+  private readonly byId = new Map<string, RotationTarget>();
+  readonly problems: DiscoveryProblem[] = [];
+
+  add(target: RotationTarget): void {
+    // A listing that repeats itself, or two scopes that overlap, name a workflow twice: keep it once.
+    const key = target.workflowId.toLowerCase();
+    if (!this.byId.has(key)) this.byId.set(key, target);
+  }
+
+  get targets(): RotationTarget[] {
+    return [...this.byId.values()];
+  }
+}
+
 /**
  * Finds targets by tag in ARM scopes: Consumption workflows tagged `sas-rotation: enabled`, and
  * Logic Apps Standard sites so tagged (each of their workflows is a target). The policy lives on
- * the workflow; tag values go through the same validation as listed targets.
+ * the workflow; tag values go through the same validation as listed targets. Every listing that
+ * fails is a problem of its own (one scope, one site), so one failure hides nothing else.
  */
 export class ArmTargetDiscovery {
   constructor(
@@ -33,66 +75,126 @@ export class ArmTargetDiscovery {
     private readonly resourceManagerEndpoint: string,
     private readonly defaultIntervalDays: number,
     private readonly retry: RetrySettings = defaultRetrySettings,
+    private readonly limits: DiscoveryLimits = defaultDiscoveryLimits,
   ) {}
 
   async discover(scopes: readonly DiscoveryScope[], options: OperationOptions = {}): Promise<DiscoveryResult> {
-    const targets: RotationTarget[] = [];
-    const problems: string[] = [];
+    const budget = AbortSignal.timeout(this.limits.budgetMs);
+    const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, budget]) : budget;
+    const findings = new DiscoveryFindings();
     for (const scope of scopes) {
-      const where = `/subscriptions/${scope.subscriptionId}${scope.resourceGroupName ? `/resourceGroups/${scope.resourceGroupName}` : ''}`;
-      try {
-        await this.discoverConsumption(scope, targets, problems, options);
-      } catch (error) {
-        problems.push(`ROTATION_DISCOVERY ${where}: listing Logic Apps workflows failed (${describe(error)}).`);
-      }
-      try {
-        await this.discoverStandard(scope, targets, problems, options);
-      } catch (error) {
-        problems.push(`ROTATION_DISCOVERY ${where}: listing Logic Apps Standard sites failed (${describe(error)}).`);
+      const where = scopeId(scope);
+      const consumption = scope.resourceGroupName ? 'Workflows_ListByResourceGroup' : 'Workflows_ListBySubscription';
+      await this.guard(findings, where, '', consumption, signal, options.abortSignal, () => this.discoverConsumption(scope, where, findings, signal));
+      const client = this.webClient(scope.subscriptionId);
+      const sites: TaggedSite[] = [];
+      const standard = scope.resourceGroupName ? 'WebApps_ListByResourceGroup' : 'WebApps_List';
+      await this.guard(findings, where, '', standard, signal, options.abortSignal, () => this.listTaggedSites(client, scope, signal, sites));
+      // Each site on its own (even those listed before the site list failed): one site whose
+      // workflows cannot be listed hides no other.
+      for (const site of sites) {
+        await this.guard(findings, where, site.id, 'WebApps_ListWorkflows', signal, options.abortSignal, () => this.discoverSiteWorkflows(client, site, where, findings, signal));
       }
     }
-    return { targets, problems };
+    return { targets: findings.targets, problems: findings.problems };
   }
 
-  private async discoverConsumption(scope: DiscoveryScope, targets: RotationTarget[], problems: string[], options: OperationOptions): Promise<void> {
+  /** Runs one listing; its failure becomes a problem of that listing only. */
+  private async guard(
+    findings: DiscoveryFindings,
+    scope: string,
+    resourceId: string,
+    operation: string,
+    signal: AbortSignal,
+    runDeadline: AbortSignal | undefined,
+    listing: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      if (signal.aborted) throw signal.reason;
+      await listing();
+    } catch (error) {
+      findings.problems.push(this.problemOf(error, scope, resourceId, operation, signal, runDeadline));
+    }
+  }
+
+  private problemOf(error: unknown, scope: string, resourceId: string, operation: string, signal: AbortSignal, runDeadline: AbortSignal | undefined): DiscoveryProblem {
+    const what = resourceId ? `the workflows of ${resourceId}` : scope;
+    if (error instanceof ListingStoppedError) {
+      return { scope, resourceId, operation, statusCode: undefined, errorCode: error.code, message: `${operation} of ${what}: ${error.message}.` };
+    }
+    if (signal.aborted && runDeadline?.aborted) {
+      return { scope, resourceId, operation, statusCode: undefined, errorCode: 'DeadlineReached', message: `${what} was not listed before the run's deadline; the next run lists it again.` };
+    }
+    if (signal.aborted) {
+      return {
+        scope,
+        resourceId,
+        operation,
+        statusCode: undefined,
+        errorCode: 'DiscoveryTimedOut',
+        message: `${what} was not listed within discovery's budget of ${this.limits.budgetMs / 1000} s, so that the listed and already discovered targets keep the rest of the run; the next run lists it again.`,
+      };
+    }
+    const { statusCode, code, message } = error as { statusCode?: unknown; code?: unknown; message?: unknown };
+    const status = typeof statusCode === 'number' ? statusCode : undefined;
+    const firstLine = typeof message === 'string' ? message.split('\n')[0] ?? '' : String(error);
+    return {
+      scope,
+      resourceId,
+      operation,
+      statusCode: status,
+      errorCode: typeof code === 'string' && code !== '' ? code : status !== undefined ? `Http${status}` : 'RequestFailed',
+      message: scrubSecrets(`listing ${what} failed: ${firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine}`),
+    };
+  }
+
+  private async discoverConsumption(scope: DiscoveryScope, where: string, findings: DiscoveryFindings, signal: AbortSignal): Promise<void> {
     const client = new LogicManagementClient(this.credential, scope.subscriptionId, { endpoint: this.resourceManagerEndpoint, ...azureRetryClientOptions(this.retry) });
     const workflows = scope.resourceGroupName
-      ? client.workflows.listByResourceGroup(scope.resourceGroupName, { abortSignal: options.abortSignal })
-      : client.workflows.listBySubscription({ abortSignal: options.abortSignal });
-    for await (const workflow of workflows) {
+      ? client.workflows.listByResourceGroup(scope.resourceGroupName, { abortSignal: signal })
+      : client.workflows.listBySubscription({ abortSignal: signal });
+    for await (const workflow of boundedPages(workflows.byPage(), getContinuationToken, this.limits.maxPages)) {
       if (workflow.id && isEnabled(workflow.tags)) {
-        this.addTarget(workflow.id, workflow.tags, false, targets, problems);
+        this.addTarget(workflow.id, workflow.tags, false, where, findings);
       }
     }
   }
 
-  private async discoverStandard(scope: DiscoveryScope, targets: RotationTarget[], problems: string[], options: OperationOptions): Promise<void> {
+  /** The Logic Apps Standard sites of a scope tagged for rotation. */
+  private async listTaggedSites(client: WebSiteManagementClient, scope: DiscoveryScope, signal: AbortSignal, sites: TaggedSite[]): Promise<void> {
+    const listing = scope.resourceGroupName
+      ? client.webApps.listByResourceGroup(scope.resourceGroupName, { abortSignal: signal })
+      : client.webApps.list({ abortSignal: signal });
+    for await (const site of boundedPages(listing.byPage(), webContinuationToken, this.limits.maxPages)) {
+      if (!site.id || !site.name || !/workflowapp/i.test(site.kind ?? '') || !isEnabled(site.tags)) continue;
+      const resourceGroup = /\/resourceGroups\/([^/]+)\//i.exec(site.id)?.[1];
+      if (resourceGroup) sites.push({ id: site.id, name: site.name, resourceGroup, tags: site.tags });
+    }
+  }
+
+  private async discoverSiteWorkflows(client: WebSiteManagementClient, site: TaggedSite, where: string, findings: DiscoveryFindings, signal: AbortSignal): Promise<void> {
+    const workflows = client.webApps.listWorkflows(site.resourceGroup, site.name, { abortSignal: signal });
+    for await (const workflow of boundedPages(workflows.byPage(), webContinuationToken, this.limits.maxPages)) {
+      const workflowName = workflow.name?.split('/').pop();
+      if (workflowName) {
+        this.addTarget(`${site.id}/workflows/${workflowName}`, site.tags, true, where, findings);
+      }
+    }
+  }
+
+  private webClient(subscriptionId: string): WebSiteManagementClient {
     // Loaded on demand, as in the gateway: most estates have no Standard sites.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { WebSiteManagementClient } = require('@azure/arm-appservice') as typeof import('@azure/arm-appservice');
-    const client = new WebSiteManagementClient(this.credential, scope.subscriptionId, {
+    return new WebSiteManagementClient(this.credential, subscriptionId, {
       endpoint: this.resourceManagerEndpoint,
       apiVersion: '2024-04-01',
       credentials: { scopes: [`${this.resourceManagerEndpoint}/.default`] },
       ...azureRetryClientOptions(this.retry),
     });
-    const sites = scope.resourceGroupName
-      ? client.webApps.listByResourceGroup(scope.resourceGroupName, { abortSignal: options.abortSignal })
-      : client.webApps.list({ abortSignal: options.abortSignal });
-    for await (const site of sites) {
-      if (!site.id || !site.name || !/workflowapp/i.test(site.kind ?? '') || !isEnabled(site.tags)) continue;
-      const resourceGroup = /\/resourceGroups\/([^/]+)\//i.exec(site.id)?.[1];
-      if (!resourceGroup) continue;
-      for await (const workflow of client.webApps.listWorkflows(resourceGroup, site.name, { abortSignal: options.abortSignal })) {
-        const workflowName = workflow.name?.split('/').pop();
-        if (workflowName) {
-          this.addTarget(`${site.id}/workflows/${workflowName}`, site.tags, true, targets, problems);
-        }
-      }
-    }
   }
 
-  private addTarget(workflowId: string, tags: Tags, fromSite: boolean, targets: RotationTarget[], problems: string[]): void {
+  private addTarget(workflowId: string, tags: Tags, fromSite: boolean, scope: string, findings: DiscoveryFindings): void {
     const intervalText = tag(tags, discoveryTags.intervalDays);
     const entry = {
       workflowId,
@@ -100,11 +202,26 @@ export class ArmTargetDiscovery {
       ...(tag(tags, discoveryTags.secretName) !== undefined && !fromSite ? { secretName: tag(tags, discoveryTags.secretName) } : {}),
       ...(intervalText !== undefined ? { intervalDays: /^\d+$/.test(intervalText) ? Number(intervalText) : intervalText } : {}),
     };
+    const problems: string[] = [];
     const target = parseTarget(entry, `discovered ${fromSite ? 'site workflow' : 'workflow'}`, this.defaultIntervalDays, problems);
     if (target) {
-      targets.push(fromSite ? { ...target, discoveredFromSite: true } : target);
+      findings.add({ ...target, discoveredIn: scope, ...(fromSite ? { discoveredFromSite: true } : {}) });
+      return;
+    }
+    for (const message of problems) {
+      findings.problems.push({ scope, resourceId: scrubSecrets(workflowId), operation: 'readTags', statusCode: undefined, errorCode: 'InvalidTag', message });
     }
   }
+}
+
+function scopeId(scope: DiscoveryScope): string {
+  return `/subscriptions/${scope.subscriptionId}${scope.resourceGroupName ? `/resourceGroups/${scope.resourceGroupName}` : ''}`;
+}
+
+/** @azure/arm-appservice's pager keeps each page's nextLink on the page itself. */
+function webContinuationToken(page: unknown): string | undefined {
+  const token = (page as { continuationToken?: unknown }).continuationToken;
+  return typeof token === 'string' && token !== '' ? token : undefined;
 }
 
 /** Tag names are case-insensitive in Azure. */
@@ -116,9 +233,4 @@ function tag(tags: Tags, name: string): string | undefined {
 
 function isEnabled(tags: Tags): boolean {
   return tag(tags, discoveryTags.enabled)?.trim().toLowerCase() === 'enabled';
-}
-
-function describe(error: unknown): string {
-  const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
-  return scrubSecrets([statusCode, code, message?.split('\n')[0]].filter((part) => part !== undefined).join(' '));
 }

@@ -1,15 +1,18 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { loadSettings, type RotatorSettings } from '../config';
+import { ConfigurationError, loadSettings, type RotatorSettings } from '../config';
 import type { RotationServices } from '../createRotationServices';
 import { describeTargetResult } from '../describeTargetResult';
 import { servicesFor } from '../processServices';
-import { resolveTargets } from '../resolveTargets';
+import { resolveTargets, type ResolvedTargets } from '../resolveTargets';
+import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } from '../rotation/DiscoveryProblem';
 import type { RotationTarget } from '../rotation/RotationTarget';
 import { targetQueueName } from '../queue/TargetQueue';
 import { rotateTarget } from '../rotation/rotateTarget';
 import type { RotationTelemetry } from '../rotation/RotationTelemetry';
-import type { TargetResult } from '../rotation/TargetResult';
+import { untouchedResult, type TargetResult } from '../rotation/TargetResult';
+import type { TargetFailure } from '../rotation/TargetFailure';
 import { scrubSecrets } from '../rotation/scrubSecrets';
+import { recordWithoutSettings } from './recordWithoutSettings';
 import { functionTimeoutMs } from './rotateSasKeys';
 
 /** Keep in step with `extensions.queues.maxDequeueCount` in host.json (a test checks both). */
@@ -19,27 +22,57 @@ export const maxDequeueCount = 5;
  * Fan-out mode: rotates the one target of a queue message with the same protocol and lease as the
  * timer. A failed attempt throws so the host retries it later (visibility timeout); the last
  * attempt records `SasKeyRotationFailed` and completes, instead of sending a poison message nobody
- * watches. Earlier attempts record nothing, so one flaky target raises one alert, not five.
+ * watches. Earlier attempts record nothing, so one flaky target raises one alert, not five. What
+ * can get better (a target whose discovery failed, invalid app settings an operator fixes) is
+ * retried like a failed rotation; only a message that names no target is completed at once.
  */
 export async function rotateSasKeyFromQueue(message: unknown, context: InvocationContext): Promise<TargetResult | undefined> {
-  const settings = loadSettings(process.env);
-  const services = servicesFor(settings);
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
   const finalAttempt = dequeueCount >= maxDequeueCount;
-
+  const attempt = `attempt ${dequeueCount} of ${maxDequeueCount}`;
   const body = decode(message) as { target?: { workflowId?: unknown }; invocationId?: unknown } | undefined;
   const workflowId = typeof body?.target?.workflowId === 'string' ? body.target.workflowId : undefined;
+  const invocationId = typeof body?.invocationId === 'string' ? body.invocationId : context.invocationId;
+
+  let settings: RotatorSettings;
+  try {
+    settings = loadSettings(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    const failure: TargetFailure = { step: 'readSecret', code: 'ConfigurationError', message: `the app settings are invalid, so nothing was rotated: ${error.problems.join(' ')}` };
+    context.error(`Configuration: ${error.problems.join(' ')}`);
+    if (!finalAttempt) throw new Error(`${failure.message} (${attempt}: will be retried)`);
+    const result = untouchedResult({ workflowId: scrubSecrets(workflowId ?? ''), trigger: '', secretName: '' }, 'failed', { error: failure });
+    await recordWithoutSettings(process.env, (telemetry) => trackFailure(telemetry, result, failure, invocationId));
+    return result;
+  }
+  const services = servicesFor(settings);
+
   // A message names a target; it never decides how it is rotated. Secret name, adopt and interval come
   // from the configuration as it is now, so a forged or stale message cannot point a rotation at
   // another secret, adopt a foreign one, or force a rotation.
-  const target = workflowId ? await configuredTarget(workflowId, settings, services) : undefined;
-  const problems = target ? [] : [workflowId ? `${workflowId} is not a listed or discovered target (any more)` : 'the message names no workflowId'];
+  const lookup = workflowId ? await configuredTarget(workflowId, settings, services) : undefined;
+  if (workflowId && !lookup?.target && lookup && isListingIncomplete(lookup.problems)) {
+    // Discovery could not confirm the target: it may well still be one. Never drop it for that.
+    const failure: TargetFailure = {
+      step: 'readSecret',
+      code: 'DiscoveryIncomplete',
+      message: `discovery was incomplete (${lookup.problems.map(describeDiscoveryProblem).join('; ')}), so the target could not be confirmed`,
+    };
+    if (!finalAttempt) throw new Error(scrubSecrets(`${workflowId}: ${failure.message}; the message will be retried (${attempt}).`));
+    const result = untouchedResult({ workflowId, trigger: '', secretName: '' }, 'failed', { error: { ...failure, message: scrubSecrets(failure.message) } });
+    context.error(`${describeTargetResult(result)} (${attempt}: giving up, recorded as SasKeyRotationFailed)`);
+    trackFailure(services.telemetry, result, failure, invocationId);
+    await services.telemetry.flush();
+    return result;
+  }
+  const target = lookup?.target;
   if (!target) {
-    // A malformed message never gets better: record it once and complete it.
-    const problem = scrubSecrets(problems.join(' ') || 'the message is not a sas-rotator target message');
+    // Names no target under the configuration as it is now (complete): it never gets better.
+    const problem = scrubSecrets(workflowId ? `${workflowId} is not a listed or discovered target (any more)` : 'the message names no workflowId');
     context.error(`Queue message rejected: ${problem}`);
     services.telemetry.trackTargetFailed({
-      workflowId: typeof body?.target?.workflowId === 'string' ? scrubSecrets(body.target.workflowId) : '',
+      workflowId: workflowId ? scrubSecrets(workflowId) : '',
       trigger: '',
       keyType: undefined,
       step: 'readSecret',
@@ -58,13 +91,14 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
     : {
         trackTargetRotated: (event) => services.telemetry.trackTargetRotated(event),
         trackTargetFailed: () => undefined,
+        trackDiscoveryFailed: (event) => services.telemetry.trackDiscoveryFailed(event),
         trackRun: (event) => services.telemetry.trackRun(event),
         flush: () => services.telemetry.flush(),
       };
   try {
     const result = await rotateTarget(target, { ...services, telemetry }, {
       mode: 'rotate',
-      invocationId: typeof body?.invocationId === 'string' ? body.invocationId : context.invocationId,
+      invocationId,
       abortSignal: AbortSignal.timeout(functionTimeoutMs - 60_000),
     });
     const line = describeTargetResult(result);
@@ -73,29 +107,58 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
       return result;
     }
     if (finalAttempt) {
-      context.error(`${line} (attempt ${dequeueCount} of ${maxDequeueCount}: giving up, recorded as SasKeyRotationFailed)`);
+      context.error(`${line} (${attempt}: giving up, recorded as SasKeyRotationFailed)`);
       return result;
     }
-    throw new Error(`${line} (attempt ${dequeueCount} of ${maxDequeueCount}: will be retried)`);
+    throw new Error(`${line} (${attempt}: will be retried)`);
   } finally {
     await services.telemetry.flush();
   }
 }
 
-let discovered: { readonly at: number; readonly targets: readonly RotationTarget[] } | undefined;
+function trackFailure(telemetry: RotationTelemetry, result: TargetResult, failure: TargetFailure, invocationId: string): void {
+  telemetry.trackTargetFailed({
+    workflowId: result.workflowId,
+    trigger: result.trigger,
+    keyType: undefined,
+    step: failure.step,
+    statusCode: undefined,
+    errorCode: failure.code,
+    message: scrubSecrets(failure.message),
+    invocationId,
+    durationMs: 0,
+  });
+}
+
+/** The last complete discovery of this worker: reused for a few minutes, never when it was incomplete. */
+let discovered: { readonly at: number; readonly scopes: string; readonly targets: readonly RotationTarget[] } | undefined;
+/** The discovery in flight, shared by every message that arrives meanwhile (a cold worker gets a batch at once). */
+let discovering: Promise<ResolvedTargets> | undefined;
 /** Discovery lists whole scopes: once per few minutes per worker, not once per message. */
 const discoveryCacheMs = 5 * 60 * 1000;
 
-async function configuredTarget(workflowId: string, settings: RotatorSettings, services: RotationServices): Promise<RotationTarget | undefined> {
+async function configuredTarget(
+  workflowId: string,
+  settings: RotatorSettings,
+  services: RotationServices,
+): Promise<{ readonly target: RotationTarget | undefined; readonly problems: readonly DiscoveryProblem[] }> {
   const matches = (t: RotationTarget) => t.workflowId.toLowerCase() === workflowId.trim().toLowerCase();
   const listed = settings.targets.find(matches);
   if (listed || settings.discoveryScopes.length === 0) {
-    return listed;
+    return { target: listed, problems: [] };
   }
-  if (!discovered || Date.now() - discovered.at > discoveryCacheMs) {
-    discovered = { at: Date.now(), targets: (await resolveTargets(settings, services)).targets };
+  const scopes = JSON.stringify(settings.discoveryScopes);
+  if (discovered && discovered.scopes === scopes && Date.now() - discovered.at <= discoveryCacheMs) {
+    return { target: discovered.targets.find(matches), problems: [] };
   }
-  return discovered.targets.find(matches);
+  const inFlight = (discovering ??= resolveTargets(settings, services).finally(() => {
+    if (discovering === inFlight) discovering = undefined;
+  }));
+  const resolved = await inFlight;
+  if (!isListingIncomplete(resolved.problems)) {
+    discovered = { at: Date.now(), scopes, targets: resolved.targets };
+  }
+  return { target: resolved.targets.find(matches), problems: resolved.problems };
 }
 
 function decode(message: unknown): unknown {

@@ -5,8 +5,14 @@ import { targetQueueName } from '../queue/TargetQueue';
 import type { RotationTarget } from '../rotation/RotationTarget';
 import { describeTargetResult } from '../describeTargetResult';
 import { servicesFor } from '../processServices';
-import { resolveTargets } from '../resolveTargets';
+import { recordDiscoveryProblems, resolveTargets } from '../resolveTargets';
+import { describeDiscoveryProblem } from '../rotation/DiscoveryProblem';
+import { scrubSecrets } from '../rotation/scrubSecrets';
+import { recordWithoutSettings } from './recordWithoutSettings';
+import { describeFailure } from '../rotation/describeFailure';
+import type { RunOutcome } from '../rotation/RotationTelemetry';
 import { runRotation, type RotationRunResult } from '../rotation/runRotation';
+import { untouchedResult } from '../rotation/TargetResult';
 
 /** Keep in step with `functionTimeout` in host.json (a test checks both). */
 export const functionTimeoutMs = 10 * 60 * 1000;
@@ -27,6 +33,10 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
     if (error instanceof ConfigurationError) {
       error.problems.forEach((problem) => context.error(`Configuration: ${problem}`));
       context.error('Nothing was rotated: fix the app settings above.');
+      // A run that could not start is a failed run for the dashboards and the "no successful run" alert.
+      await recordWithoutSettings(process.env, (telemetry) =>
+        telemetry.trackRun({ outcome: 'Failed', invocationId: context.invocationId, isPastDue: timer.isPastDue, targets: 0, rotated: 0, skipped: 0, failed: 0, discoveryProblems: 0, durationMs: 0 }),
+      ).catch((recordError: unknown) => context.warn(`Could not record the failed run: ${scrubSecrets(String(recordError))}`));
     }
     throw error;
   }
@@ -40,9 +50,10 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
     const deadline = AbortSignal.timeout(functionTimeoutMs - deadlineMarginMs);
     const { targets, notes, problems } = await resolveTargets(settings, services, deadline);
     notes.forEach((note) => context.warn(`Discovery: ${note}`));
-    problems.forEach((problem) => context.error(`Discovery: ${problem}`));
+    problems.forEach((problem) => context.error(`Discovery: ${describeDiscoveryProblem(problem)}`));
+    recordDiscoveryProblems(problems, services.telemetry, context.invocationId);
     if (settings.mode === 'fanout' || (settings.mode === 'auto' && targets.length > fanoutThreshold)) {
-      return await fanOut(targets, services, context, timer.isPastDue, deadline);
+      return await fanOut(targets, problems.length, services, context, timer.isPastDue, deadline);
     }
     const result = await runRotation(targets, services, {
       mode: 'rotate',
@@ -50,6 +61,7 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
       isPastDue: timer.isPastDue,
       concurrency: settings.concurrency,
       abortSignal: deadline,
+      discoveryProblems: problems.length,
       onTargetDone: (target) => {
         const line = describeTargetResult(target);
         if (target.action === 'failed') {
@@ -60,9 +72,13 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
       },
     });
     const count = (action: string): number => result.targets.filter((t) => t.action === action).length;
-    context.log(
-      `Rotation run ${result.outcome}: ${count('rotated')} rotated, ${count('skipped')} skipped, ${count('failed')} failed of ${result.targets.length} targets in ${result.durationMs} ms.`,
-    );
+    const incomplete = problems.length > 0 ? ` Discovery was incomplete (${problems.length} problem${problems.length === 1 ? '' : 's'}, above).` : '';
+    const summary = `Rotation run ${result.outcome}: ${count('rotated')} rotated, ${count('skipped')} skipped, ${count('failed')} failed of ${result.targets.length} targets in ${result.durationMs} ms.${incomplete}`;
+    if (result.outcome === 'Succeeded' || result.outcome === 'NothingDue') {
+      context.log(summary);
+    } else {
+      context.error(summary);
+    }
     return result;
   } finally {
     await services.telemetry.flush();
@@ -72,9 +88,11 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
 /**
  * Large estates: one queue message per target, rotated by `rotateSasKeyFromQueue` with the same
  * protocol and lease, so no single invocation has to fit the whole estate into functionTimeout.
+ * A target that could not be queued is a failure of this run (step `enqueue`): it will not rotate.
  */
 async function fanOut(
   targets: readonly RotationTarget[],
+  discoveryProblems: number,
   services: RotationServices,
   context: InvocationContext,
   isPastDue: boolean,
@@ -84,15 +102,42 @@ async function fanOut(
   if (!services.targetQueue) {
     throw new ConfigurationError(['ROTATION_MODE fans out to a Storage queue, but no AzureWebJobsStorage settings are there. Fix: set AzureWebJobsStorage (or __accountName), or ROTATION_MODE=inline.']);
   }
-  await services.targetQueue.enqueue(
+  const notQueued = await services.targetQueue.enqueue(
     targets.map((target) => ({ target, invocationId: context.invocationId, force: false })),
     { abortSignal: deadline },
   );
   const durationMs = Math.round(performance.now() - startedAt);
+  const failures = notQueued.map(({ message, error }) => {
+    const failure = describeFailure('enqueue', error);
+    const result = untouchedResult(message.target, 'failed', { error: { ...failure, message: `not queued, so not rotated in this run: ${failure.message}` } });
+    services.telemetry.trackTargetFailed({
+      workflowId: result.workflowId,
+      trigger: result.trigger,
+      keyType: undefined,
+      step: 'enqueue',
+      statusCode: failure.statusCode,
+      errorCode: failure.code ?? 'EnqueueFailed',
+      message: result.error?.message ?? '',
+      invocationId: context.invocationId,
+      durationMs,
+    });
+    context.error(describeTargetResult(result));
+    return result;
+  });
+  const queued = targets.length - failures.length;
+  const failed = failures.length + discoveryProblems;
+  const outcome: RunOutcome = failed > 0 ? (queued > 0 ? 'PartiallyFailed' : 'Failed') : queued > 0 ? 'Succeeded' : 'NothingDue';
   // The run's own event records the hand-off; each target's rotation reports for itself.
-  services.telemetry.trackRun({ outcome: 'Succeeded', invocationId: context.invocationId, isPastDue, targets: targets.length, rotated: 0, skipped: 0, failed: 0, durationMs });
-  context.log(`Fan-out: queued ${targets.length} targets on '${targetQueueName}' in ${durationMs} ms; rotateSasKeyFromQueue rotates them.`);
-  return { outcome: 'Succeeded', invocationId: context.invocationId, targets: [], durationMs };
+  services.telemetry.trackRun({ outcome, invocationId: context.invocationId, isPastDue, targets: targets.length, rotated: 0, skipped: 0, failed: failures.length, discoveryProblems, durationMs });
+  const summary =
+    `Fan-out ${outcome}: queued ${queued} of ${targets.length} targets on '${targetQueueName}' in ${durationMs} ms; rotateSasKeyFromQueue rotates them.` +
+    (discoveryProblems > 0 ? ` Discovery was incomplete (${discoveryProblems} problem${discoveryProblems === 1 ? '' : 's'}, above).` : '');
+  if (failed > 0) {
+    context.error(summary);
+  } else {
+    context.log(summary);
+  }
+  return { outcome, invocationId: context.invocationId, targets: failures, durationMs };
 }
 
 app.timer('rotateSasKeys', {

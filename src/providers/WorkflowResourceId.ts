@@ -13,9 +13,14 @@ export type WorkflowResourceId =
   | { readonly host: 'powerAutomate'; readonly environmentName: string; readonly flowName: string };
 
 const guid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-const resourceGroup = '[-\\w.()]{1,90}';
-const consumption = new RegExp(`^/subscriptions/(${guid})/resourceGroups/(${resourceGroup})/providers/Microsoft\\.Logic/workflows/([-\\w.()]{1,80})$`, 'i');
-const standard = new RegExp(`^/subscriptions/(${guid})/resourceGroups/(${resourceGroup})/providers/Microsoft\\.Web/sites/([A-Za-z0-9][-A-Za-z0-9]{0,58}[A-Za-z0-9]?)/workflows/([-\\w.]{1,80})$`, 'i');
+/**
+ * Azure's rule for resource group names: 1–90 letters or digits of any script, `_`, `-`, `.`, `(`, `)`,
+ * not ending in `.` (Learn, "Naming rules and restrictions for Azure resources").
+ */
+export const resourceGroupNamePattern = '[-\\p{L}\\p{N}_.()]{0,89}[-\\p{L}\\p{N}_()]';
+const resourceGroup = resourceGroupNamePattern;
+const consumption = new RegExp(`^/subscriptions/(${guid})/resourceGroups/(${resourceGroup})/providers/Microsoft\\.Logic/workflows/([-\\w.()]{1,80})$`, 'iu');
+const standard = new RegExp(`^/subscriptions/(${guid})/resourceGroups/(${resourceGroup})/providers/Microsoft\\.Web/sites/([A-Za-z0-9][-A-Za-z0-9]{0,58}[A-Za-z0-9]?)/workflows/([-\\w.]{1,80})$`, 'iu');
 const powerAutomate = /^\/providers\/Microsoft\.ProcessSimple\/environments\/([-\w.]{1,100})\/flows\/([-\w]{1,100})$/i;
 
 /** Undefined when the text is not a workflow ID of any supported host. */

@@ -35,22 +35,36 @@ export class TargetQueue {
     return this.client;
   }
 
-  async enqueue(messages: readonly TargetMessage[], options: OperationOptions = {}): Promise<void> {
+  /**
+   * Sends one message per target. Never throws for a message: each one that could not be sent is
+   * returned with its error, so the caller can record it (a target not queued is not rotated).
+   */
+  async enqueue(messages: readonly TargetMessage[], options: OperationOptions = {}): Promise<ReadonlyArray<{ readonly message: TargetMessage; readonly error: unknown }>> {
     // A failed creation is forgotten, so the next run tries again instead of failing for ever.
     this.created ??= this.queue.createIfNotExists({ abortSignal: options.abortSignal }).catch((error: unknown) => {
       this.created = undefined;
       throw error;
     });
-    await this.created;
+    try {
+      await this.created;
+    } catch (error) {
+      return messages.map((message) => ({ message, error }));
+    }
     const pending = [...messages];
+    const notSent: Array<{ message: TargetMessage; error: unknown }> = [];
     // A few sends at a time: Storage queues take one message per request.
     await Promise.all(
       Array.from({ length: Math.min(16, pending.length) }, async () => {
         for (let message = pending.shift(); message; message = pending.shift()) {
-          await this.queue.sendMessage(Buffer.from(JSON.stringify(message), 'utf8').toString('base64'), { abortSignal: options.abortSignal });
+          try {
+            await this.queue.sendMessage(Buffer.from(JSON.stringify(message), 'utf8').toString('base64'), { abortSignal: options.abortSignal });
+          } catch (error) {
+            notSent.push({ message, error });
+          }
         }
       }),
     );
+    return notSent;
   }
 }
 

@@ -19,4 +19,6 @@ export interface RotationTarget {
    * user: a workflow there without the Request trigger is skipped, not failed.
    */
   readonly discoveredFromSite?: boolean;
+  /** The ROTATION_DISCOVERY scope it was found in; undefined for a listed target. */
+  readonly discoveredIn?: string;
 }

@@ -1,3 +1,4 @@
+import type { DiscoveryProblem } from './DiscoveryProblem';
 import type { KeyType } from './KeyType';
 import type { RotationStep } from './RotationStep';
 
@@ -30,6 +31,11 @@ export interface TargetFailedEvent {
   readonly durationMs: number;
 }
 
+/** Discovery could not see part of a scope, or left a tagged resource out (`SasKeyDiscoveryFailed`). */
+export interface DiscoveryFailedEvent extends DiscoveryProblem {
+  readonly invocationId: string;
+}
+
 export type RunOutcome = 'Succeeded' | 'PartiallyFailed' | 'Failed' | 'NothingDue';
 
 /** Once per run (`SasKeyRotationRun`). */
@@ -41,6 +47,8 @@ export interface RotationRunEvent {
   readonly rotated: number;
   readonly skipped: number;
   readonly failed: number;
+  /** Discovery problems of the run (each also a `SasKeyDiscoveryFailed`); any makes the run incomplete. */
+  readonly discoveryProblems: number;
   readonly durationMs: number;
 }
 
@@ -48,6 +56,7 @@ export interface RotationRunEvent {
 export interface RotationTelemetry {
   trackTargetRotated(event: TargetRotatedEvent): void;
   trackTargetFailed(event: TargetFailedEvent): void;
+  trackDiscoveryFailed(event: DiscoveryFailedEvent): void;
   trackRun(event: RotationRunEvent): void;
   /** Sends everything buffered; a run calls it before it ends. */
   flush(): Promise<void>;
@@ -56,6 +65,7 @@ export interface RotationTelemetry {
 export const noTelemetry: RotationTelemetry = {
   trackTargetRotated: () => undefined,
   trackTargetFailed: () => undefined,
+  trackDiscoveryFailed: () => undefined,
   trackRun: () => undefined,
   flush: async () => undefined,
 };

@@ -14,6 +14,11 @@ export interface RunRotationOptions {
   readonly concurrency: number;
   /** The run's deadline: no target starts after it fires, and in-flight calls are cancelled. */
   readonly abortSignal?: AbortSignal;
+  /**
+   * Problems of the discovery that produced `targets` (already recorded as `SasKeyDiscoveryFailed`):
+   * any of them means the run did not see every target, so it cannot be `Succeeded` or `NothingDue`.
+   */
+  readonly discoveryProblems?: number;
   /** Called as each target finishes, for progress display. */
   readonly onTargetDone?: (result: TargetResult, done: number, total: number) => void;
 }
@@ -64,8 +69,25 @@ export async function runRotation(
     results[targetIndex] = interleaved[position] as TargetResult;
   });
   const durationMs = Math.round(performance.now() - startedAt);
-  const outcome = runOutcome(results);
+  const discoveryProblems = options.discoveryProblems ?? 0;
+  const outcome = runOutcome(results, discoveryProblems);
   if (options.mode !== 'dryRun') {
+    // Targets never started are due targets that were not rotated: the alerts must see each one.
+    for (const result of results) {
+      if (result.error?.code === deadlineReached) {
+        dependencies.telemetry.trackTargetFailed({
+          workflowId: result.workflowId,
+          trigger: result.trigger,
+          keyType: undefined,
+          step: result.error.step,
+          statusCode: undefined,
+          errorCode: deadlineReached,
+          message: result.error.message,
+          invocationId: options.invocationId,
+          durationMs: 0,
+        });
+      }
+    }
     dependencies.telemetry.trackRun({
       outcome,
       invocationId: options.invocationId,
@@ -74,16 +96,13 @@ export async function runRotation(
       rotated: results.filter(isRotation).length,
       skipped: results.filter((r) => r.action === 'skipped' && r.error === undefined).length,
       failed: results.filter((r) => r.action === 'failed' || r.error !== undefined).length,
+      discoveryProblems,
       durationMs,
     });
   }
   return { outcome, invocationId: options.invocationId, targets: results, durationMs };
 }
 
-/**
- * A target left unstarted at the deadline counts against the run like a failure: it was not
- * rotated, and the run must not look complete to dashboards or to the CLI's exit status.
- */
 /** Target indexes, taking one target of each subscription in turn. */
 export function interleaveBySubscription(targets: readonly RotationTarget[]): number[] {
   const queues = new Map<string, number[]>();
@@ -104,8 +123,9 @@ export function interleaveBySubscription(targets: readonly RotationTarget[]): nu
   return order;
 }
 
-export function runOutcome(results: readonly TargetResult[]): RunOutcome {
-  const failed = results.filter((r) => r.action === 'failed' || r.error !== undefined).length;
+/** A run that failed targets or could not see all of them is never a success (the no-silent-non-rotation invariant). */
+export function runOutcome(results: readonly TargetResult[], discoveryProblems = 0): RunOutcome {
+  const failed = results.filter((r) => r.action === 'failed' || r.error !== undefined).length + discoveryProblems;
   const acted = results.filter((r) => isRotation(r) || r.action === 'planned').length;
   if (failed > 0) {
     return acted > 0 ? 'PartiallyFailed' : 'Failed';
@@ -117,11 +137,17 @@ function isRotation(result: TargetResult): boolean {
   return result.action === 'rotated' || result.action === 'revoked';
 }
 
+const deadlineReached = 'DeadlineReached';
+
+/**
+ * A target left unstarted at the deadline counts against the run like a failure: it was not
+ * rotated, and the run must not look complete to dashboards or to the CLI's exit status.
+ */
 function notStartedBeforeDeadline(target: RotationTarget): TargetResult {
   return untouchedResult(target, 'skipped', {
     error: {
       step: 'readSecret',
-      code: 'DeadlineReached',
+      code: deadlineReached,
       message: 'Not started: the run reached its deadline before this target; the next run picks it up.',
     },
   });

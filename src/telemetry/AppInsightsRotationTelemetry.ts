@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import { isLoopbackUrl } from '../isLoopbackUrl';
-import type { RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../rotation/RotationTelemetry';
+import type { DiscoveryFailedEvent, RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../rotation/RotationTelemetry';
 import { scrubSecrets } from '../rotation/scrubSecrets';
 import { telemetryEventNames } from './telemetryEventNames';
 
@@ -78,6 +78,22 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
     });
   }
 
+  trackDiscoveryFailed(event: DiscoveryFailedEvent): void {
+    this.used = true;
+    this.client.trackEvent({
+      name: telemetryEventNames.discoveryFailed,
+      properties: {
+        scope: event.scope,
+        resourceId: event.resourceId,
+        operation: event.operation,
+        statusCode: event.statusCode === undefined ? '' : String(event.statusCode),
+        errorCode: event.errorCode,
+        message: scrubSecrets(event.message),
+        invocationId: event.invocationId,
+      },
+    });
+  }
+
   trackRun(event: RotationRunEvent): void {
     this.used = true;
     this.client.trackEvent({
@@ -88,6 +104,7 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
         rotated: event.rotated,
         skipped: event.skipped,
         failed: event.failed,
+        discoveryProblems: event.discoveryProblems,
         durationMs: event.durationMs,
       },
     });

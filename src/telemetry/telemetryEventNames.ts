@@ -7,6 +7,7 @@ export const telemetryEventNames = {
   targetRotated: 'SasKeyRotated',
   targetFailed: 'SasKeyRotationFailed',
   run: 'SasKeyRotationRun',
+  discoveryFailed: 'SasKeyDiscoveryFailed',
 } as const;
 
 /** customDimensions of each event. */
@@ -14,11 +15,13 @@ export const telemetryEventProperties = {
   SasKeyRotated: ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'hardCut', 'invocationId'],
   SasKeyRotationFailed: ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'],
   SasKeyRotationRun: ['outcome', 'invocationId', 'isPastDue'],
+  SasKeyDiscoveryFailed: ['scope', 'resourceId', 'operation', 'statusCode', 'errorCode', 'message', 'invocationId'],
 } as const;
 
 /** customMeasurements of each event. */
 export const telemetryEventMeasurements = {
   SasKeyRotated: ['durationMs'],
   SasKeyRotationFailed: ['durationMs'],
-  SasKeyRotationRun: ['targets', 'rotated', 'skipped', 'failed', 'durationMs'],
+  SasKeyRotationRun: ['targets', 'rotated', 'skipped', 'failed', 'discoveryProblems', 'durationMs'],
+  SasKeyDiscoveryFailed: [],
 } as const;

@@ -2,14 +2,23 @@ import type { AzureEmulator, FaultRule } from '../../emulator/index';
 import type { RetrySettings } from '../../src/azureRetryPolicy';
 import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
 import { describeTargetResult } from '../../src/describeTargetResult';
-import { runRotation } from '../../src/rotation/runRotation';
+import { recordDiscoveryProblems, resolveTargets } from '../../src/resolveTargets';
+import { inspectTarget } from '../../src/rotation/inspectTarget';
+import type { RotationTarget } from '../../src/rotation/RotationTarget';
+import { runRotation, type RotationRunResult } from '../../src/rotation/runRotation';
 import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { RecordingTelemetry } from '../support/RecordingTelemetry';
 
 /**
- * Randomized, seeded fault schedules: each schedule runs a few rotations of two targets while the
- * emulator injects random faults and a random "crash" (the run is cancelled mid-request), and the
- * invariant — every published URL works — is checked after every single emulator request.
+ * Randomized, seeded fault schedules: each schedule runs a few rotations of two listed targets and
+ * one discovered by tag, the way the timer does (discover, record discovery problems, rotate),
+ * while the emulator injects random faults — discovery listings and broken nextLinks included — and
+ * a random "crash" or deadline (the run is cancelled mid-request). Two invariants are checked:
+ * every published URL works, after every single emulator request; and no silent non-rotation,
+ * after every run: each target that was due is rotated or has a SasKeyRotationFailed of that run
+ * (with step and errorCode), a discovered target that the run did not see has a SasKeyDiscoveryFailed
+ * of that run, and such a run's outcome is never Succeeded or NothingDue.
  * Reproduce one schedule with CHAOS_SEED=<seed> npm run test:chaos.
  */
 const scheduleCount = Number(process.env.CHAOS_SCHEDULES ?? 200);
@@ -30,7 +39,16 @@ function random(seed: number): () => number {
   };
 }
 
-const operations = ['GetSecret', 'WorkflowTriggers_ListCallbackUrl', 'Workflows_RegenerateAccessKey', 'SetSecret', 'Track', 'ManagedIdentityToken'];
+const operations = [
+  'GetSecret',
+  'WorkflowTriggers_ListCallbackUrl',
+  'Workflows_RegenerateAccessKey',
+  'SetSecret',
+  'Track',
+  'ManagedIdentityToken',
+  'Workflows_ListBySubscription',
+  'WebApps_List',
+];
 const faultKinds: ReadonlyArray<Omit<FaultRule, 'operationId'>> = [
   { status: 500 },
   { status: 503 },
@@ -57,16 +75,39 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
+/** Telemetry that keeps every event for the invariant check and still sends it to the emulator. */
+function recordingAndSending(real: RotationServices['telemetry']): RecordingTelemetry {
+  const recording = new RecordingTelemetry();
+  return Object.assign(recording, {
+    trackTargetRotated: (event: Parameters<RecordingTelemetry['trackTargetRotated']>[0]) => (recording.rotated.push(event), real.trackTargetRotated(event)),
+    trackTargetFailed: (event: Parameters<RecordingTelemetry['trackTargetFailed']>[0]) => (recording.failed.push(event), real.trackTargetFailed(event)),
+    trackDiscoveryFailed: (event: Parameters<RecordingTelemetry['trackDiscoveryFailed']>[0]) => (recording.discoveryFailed.push(event), real.trackDiscoveryFailed(event)),
+    trackRun: (event: Parameters<RecordingTelemetry['trackRun']>[0]) => (recording.runs.push(event), real.trackRun(event)),
+    flush: () => real.flush(),
+  });
+}
+
+let subscriptionCounter = 0;
+
 async function runSchedule(seed: number): Promise<void> {
   const next = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const workflows = [addRequestWorkflow(emulator, `chaos-${seed}`), addRequestWorkflow(emulator, `chaos-${seed}`)];
   const secretNames = workflows.map((_, i) => `chaos-${seed}-${i}`);
-  const settings = settingsFor(emulator, workflows.map((workflowId, i) => ({ workflowId, secretName: secretNames[i] })));
-  const real = createRotationServices(settings, { retry: chaosRetry });
+  // One tagged workflow in a subscription of its own, found by discovery on every run.
+  const discoverySubscription = `c4a05000-0000-4000-8000-${String(++subscriptionCounter).padStart(12, '0')}`;
+  const tagged = emulator.logic.addWorkflow({ subscriptionId: discoverySubscription, resourceGroup: 'rg-chaos', name: `chaos-tagged-${seed}`, tags: { 'sas-rotation': 'enabled' } });
+  secretNames.push(`chaos-tagged-${seed}-manual-url`);
+  const settings = settingsFor(emulator, workflows.map((workflowId, i) => ({ workflowId, secretName: secretNames[i] })), { ROTATION_DISCOVERY: `/subscriptions/${discoverySubscription}` });
+  const real = createRotationServices(settings, { retry: chaosRetry, discovery: { maxPages: 20, budgetMs: 5_000 } });
   opened.push(real);
   let now = Date.now();
-  const services: RotationServices = { ...real, now: () => new Date(now) };
+  const telemetry = recordingAndSending(real.telemetry);
+  const services: RotationServices = { ...real, telemetry, now: () => new Date(now) };
+  const expected: RotationTarget[] = [
+    ...settings.targets,
+    { workflowId: tagged, host: 'consumption', trigger: 'manual', secretName: secretNames[2] as string, intervalDays: settings.intervalDays, adopt: false },
+  ];
 
   const violations: string[] = [];
   let requestsInRun = 0;
@@ -82,35 +123,74 @@ async function runSchedule(seed: number): Promise<void> {
     requestsInRun += 1;
     if (requestsInRun === crashAfter) crash?.abort();
   });
+
+  /** One run as the timer does it: discovery within its bounds, its problems recorded, then the rotation. */
+  const run = async (invocationId: string, force: boolean, abortSignal?: AbortSignal): Promise<RotationRunResult> => {
+    const resolved = await resolveTargets(settings, services, abortSignal);
+    recordDiscoveryProblems(resolved.problems, telemetry, invocationId);
+    return runRotation(resolved.targets, services, { mode: 'rotate', force, invocationId, concurrency: 2, abortSignal, discoveryProblems: resolved.problems.length });
+  };
+
+  /** No silent non-rotation: what was due and not rotated is an event of this run, and the outcome says so. */
+  const checkNoSilentNonRotation = (invocationId: string, due: ReadonlySet<string>, result: RotationRunResult): void => {
+    const failedEvents = telemetry.failed.filter((e) => e.invocationId === invocationId);
+    const discoveryEvents = telemetry.discoveryFailed.filter((e) => e.invocationId === invocationId);
+    let incomplete = discoveryEvents.length > 0;
+    for (const target of expected) {
+      const key = target.workflowId.toLowerCase();
+      if (!due.has(key)) continue;
+      const outcome = result.targets.find((t) => t.workflowId.toLowerCase() === key);
+      if (outcome && (outcome.action === 'rotated' || outcome.action === 'revoked')) continue;
+      incomplete = true;
+      if (!outcome) {
+        if (discoveryEvents.length === 0) violations.push(`${invocationId}: ${target.workflowId} was due, not seen by discovery, and no SasKeyDiscoveryFailed says so`);
+        continue;
+      }
+      const event = failedEvents.find((e) => e.workflowId.toLowerCase() === key);
+      if (!event || !event.step || !event.errorCode) {
+        violations.push(`${invocationId}: ${target.workflowId} was due and ended '${outcome.action}' (${outcome.error?.code ?? outcome.skipped?.code ?? 'no code'}) with no SasKeyRotationFailed carrying step and errorCode`);
+      }
+    }
+    if (incomplete && (result.outcome === 'Succeeded' || result.outcome === 'NothingDue')) {
+      violations.push(`${invocationId}: outcome ${result.outcome} although a due target was not rotated or discovery was incomplete`);
+    }
+    const runEvents = telemetry.runs.filter((e) => e.invocationId === invocationId);
+    if (runEvents.length !== 1 || runEvents[0]?.outcome !== result.outcome) violations.push(`${invocationId}: expected one SasKeyRotationRun with outcome ${result.outcome}`);
+  };
+
   try {
     const runs = 2 + Math.floor(next() * 3);
-    for (let run = 0; run < runs; run++) {
+    for (let index = 0; index < runs; index++) {
       emulator.faults.clear();
+      emulator.logic.pagingFaults.clear();
+      const force = next() < 0.3;
+      // What is due, asked before any fault is armed (a target whose state cannot be read counts as due).
+      const statuses = await Promise.all(expected.map((target) => inspectTarget(target, services)));
+      const due = new Set(expected.filter((_, i) => force || statuses[i]?.due !== false).map((t) => t.workflowId.toLowerCase()));
       const faults = Math.floor(next() * 4);
       for (let i = 0; i < faults; i++) {
         const times = pick([1, 1, 2, 3, Infinity]);
         emulator.faults.add({ operationId: pick(operations), skip: Math.floor(next() * 3), times, ...pick(faultKinds) });
       }
+      if (next() < 0.15) emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: pick(['loop', 'endless'] as const) });
       requestsInRun = 0;
       crashAfter = next() < 0.4 ? 1 + Math.floor(next() * 12) : Infinity;
       crash = new AbortController();
-      const result = await runRotation(settings.targets, services, {
-        mode: 'rotate',
-        force: next() < 0.3,
-        invocationId: `chaos-${seed}-${run}`,
-        concurrency: 2,
-        abortSignal: crash.signal,
-      });
+      const invocationId = `chaos-${seed}-${index}`;
+      const result = await run(invocationId, force, crash.signal);
       produced.push(...result.targets.map(describeTargetResult));
+      checkNoSilentNonRotation(invocationId, due, result);
       now += (next() < 0.5 ? 31 : 1) * day;
     }
     // A clean run after the storm: everything must end rotated and working.
     emulator.faults.clear();
+    emulator.logic.pagingFaults.clear();
     crashAfter = Infinity;
-    const final = await runRotation(settings.targets, services, { mode: 'rotate', force: true, invocationId: `chaos-${seed}-final`, concurrency: 2 });
+    const final = await run(`chaos-${seed}-final`, true);
     produced.push(...final.targets.map(describeTargetResult));
     const notRotated = final.targets.filter((t) => t.action !== 'rotated').map(describeTargetResult);
     if (notRotated.length > 0) violations.push(`final clean run did not rotate: ${notRotated.join('; ')}`);
+    if (final.targets.length !== expected.length) violations.push(`final clean run saw ${final.targets.length} of ${expected.length} targets`);
     for (const name of secretNames) {
       const latest = emulator.keyVault.latest(name);
       if (!latest || !emulator.logic.isCallbackUrlValid(latest.value)) violations.push(`${name} not working after the final run`);
@@ -118,6 +198,7 @@ async function runSchedule(seed: number): Promise<void> {
   } finally {
     stop();
     emulator.faults.clear();
+    emulator.logic.pagingFaults.clear();
   }
   if (violations.length > 0) {
     throw new Error(`Fault schedule seed ${seed} broke the invariant (replay: CHAOS_SEED=${seed} npm run test:chaos):\n${violations.join('\n')}`);
@@ -125,7 +206,7 @@ async function runSchedule(seed: number): Promise<void> {
 }
 
 describe(`randomized fault schedules (${seeds.length} seeded schedules)`, () => {
-  it('keep every published URL working after every emulator request, and a clean run afterwards rotates everything', async () => {
+  it('keep every published URL working after every emulator request, leave no due target silently unrotated, and a clean run afterwards rotates everything', async () => {
     const failures: string[] = [];
     for (const seed of seeds) {
       try {

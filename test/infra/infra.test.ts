@@ -126,12 +126,22 @@ describe('workbook and alerts KQL', () => {
   const properties = new Set<string>(Object.values(telemetryEventProperties).flat());
   const measurements = new Set<string>(Object.values(telemetryEventMeasurements).flat());
 
-  it('has queries for each event, and both alert rules', () => {
+  it('has queries for each event, and the three alert rules', () => {
     const queries = kqlQueries();
-    expect(queries.filter((q) => q.source === 'rotation-alerts.bicep')).toHaveLength(2);
+    expect(queries.filter((q) => q.source === 'rotation-alerts.bicep')).toHaveLength(3);
     for (const name of eventNames) {
       expect(queries.some((q) => q.query.includes(`"${name}"`) || q.query.includes(`'${name}'`))).toBe(true);
     }
+  });
+
+  it('alerts on every event that means a due target was not rotated or part of the estate was not seen (no silent non-rotation)', () => {
+    const alertQueries = kqlQueries().filter((q) => q.source === 'rotation-alerts.bicep').map((q) => q.query);
+    for (const name of [telemetryEventNames.targetFailed, telemetryEventNames.discoveryFailed]) {
+      expect(alertQueries.filter((query) => new RegExp(`name == "${name}"`).test(query))).toHaveLength(1);
+    }
+    // Failed runs (a configuration error records one with no targets) break the "successful run" rule.
+    const runRule = alertQueries.find((query) => query.includes(`"${telemetryEventNames.run}"`)) ?? '';
+    expect(runRule).toMatch(/outcome in \("Succeeded", "NothingDue", "PartiallyFailed"\)/);
   });
 
   it('references only the event, customDimensions and customMeasurements names the telemetry module emits', () => {

@@ -78,8 +78,9 @@ describe('the timer function handler', () => {
     expect(JSON.stringify(run)).toContain('"isPastDue":"true"');
   });
 
-  it('on bad settings logs every problem, sends nothing to Azure and fails the invocation', async () => {
-    const before = emulator.requests.length;
+  it('on bad settings logs every problem, sends nothing to Azure but a Failed run event, and fails the invocation', async () => {
+    const before = emulator.requests.filter((r) => r.service !== 'appInsights').length;
+    emulator.appInsights.clear();
     process.env.ROTATION_TARGETS = '[{"workflowId": "/subscriptions/oops"}]';
     const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
     const { context, lines } = invocation('handler-bad');
@@ -87,7 +88,11 @@ describe('the timer function handler', () => {
     await expect(rotateSasKeys(timer(false), context)).rejects.toThrow(/Invalid configuration/);
 
     expect(lines.some((l) => /^error: Configuration: ROTATION_TARGETS\[0\]/.test(l))).toBe(true);
-    expect(emulator.requests.length).toBe(before);
+    expect(emulator.requests.filter((r) => r.service !== 'appInsights').length).toBe(before);
+    // The alerts see a run that could not start: a Failed SasKeyRotationRun of this invocation.
+    expect(emulator.appInsights.envelopes.map((e) => e.data?.baseData)).toEqual([
+      expect.objectContaining({ name: 'SasKeyRotationRun', properties: expect.objectContaining({ outcome: 'Failed', invocationId: 'handler-bad' }) }),
+    ]);
   });
 });
 

@@ -145,7 +145,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
       ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'].sort(),
     );
     expect(Object.keys(run?.properties ?? {}).sort()).toEqual(['outcome', 'invocationId', 'isPastDue'].sort());
-    expect(Object.keys(run?.measurements ?? {}).sort()).toEqual(['targets', 'rotated', 'skipped', 'failed', 'durationMs'].sort());
+    expect(Object.keys(run?.measurements ?? {}).sort()).toEqual(['targets', 'rotated', 'skipped', 'failed', 'discoveryProblems', 'durationMs'].sort());
     expect(failed?.properties.keyType).toBe('Secondary');
     expect(run?.measurements).toMatchObject({ targets: 2, rotated: 1, skipped: 0, failed: 1 });
   });

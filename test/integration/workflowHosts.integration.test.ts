@@ -178,7 +178,9 @@ describe('discovery by tag', () => {
     const resolved = await resolveTargets(settings, services);
 
     expect(resolved.targets).toEqual([]);
-    expect(resolved.problems.join('\n')).toMatch(/intervalDays 'monthly' is out of range/);
+    expect(resolved.problems).toEqual([
+      expect.objectContaining({ operation: 'readTags', errorCode: 'InvalidTag', message: expect.stringMatching(/intervalDays 'monthly' is out of range/) }),
+    ]);
   });
 });
 

@@ -23,6 +23,17 @@ describe('mergeTargets: listed and discovered targets together', () => {
   it('leaves out a discovered target that would write another target\'s secret', () => {
     const merged = mergeTargets([target('orders', 'shared-url')], [target('invoices', 'SHARED-url')]);
     expect(merged.targets).toHaveLength(1);
-    expect(merged.notes[0]).toMatch(/would publish to secret 'SHARED-url'.*left out. Fix: set its sas-rotation-secret tag/);
+    expect(merged.problems).toEqual([
+      expect.objectContaining({ errorCode: 'SecretNameCollision', message: expect.stringMatching(/would publish to secret 'SHARED-url'.*not rotated. Fix: .*sas-rotation-secret tag/) }),
+    ]);
+  });
+
+  it('settles a secret name two discovered targets share by resource ID, whatever order ARM listed them in', () => {
+    const [a, b] = [target('orders-a', 'orders-url'), target('orders-b', 'orders-url')];
+    for (const discovered of [[a, b], [b, a]] as RotationTarget[][]) {
+      const merged = mergeTargets([], discovered);
+      expect(merged.targets.map((t) => t.workflowId)).toEqual([a.workflowId]);
+      expect(merged.problems.map((p) => [p.resourceId, p.errorCode])).toEqual([[b.workflowId, 'SecretNameCollision']]);
+    }
   });
 });

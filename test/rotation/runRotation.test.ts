@@ -93,6 +93,11 @@ describe('runRotation: a whole run', () => {
     expect(result.targets.map((t) => t.action)).toEqual(['rotated', 'skipped', 'skipped', 'skipped']);
     expect(result.targets[1]?.error?.code).toBe('DeadlineReached');
     expect(store.latest('wf-1-manual-url')).toBeUndefined();
+    // The alerts query SasKeyRotationFailed: each target left unstarted is one, with step and error code.
+    expect(telemetry.failed.map((e) => [e.workflowId, e.step, e.errorCode, e.invocationId])).toEqual(
+      targets.slice(1).map((t) => [t.workflowId, 'readSecret', 'DeadlineReached', 'late']),
+    );
+    expect(telemetry.runs).toEqual([expect.objectContaining({ outcome: 'PartiallyFailed', failed: 3 })]);
   });
 
   it('records no telemetry for a dry run', async () => {

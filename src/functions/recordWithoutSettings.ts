@@ -1,0 +1,27 @@
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { loadTelemetrySettings } from '../config';
+import type { RotationTelemetry } from '../rotation/RotationTelemetry';
+
+/**
+ * Records events when the app settings are invalid, so that a function that cannot rotate anything
+ * is still seen by the alerts: only the telemetry settings are read, and nothing is recorded when
+ * they are invalid too (the function's own logs then carry the problems).
+ */
+export async function recordWithoutSettings(env: Readonly<Record<string, string | undefined>>, record: (telemetry: RotationTelemetry) => void): Promise<void> {
+  const settings = loadTelemetrySettings(env);
+  if (!settings?.appInsightsConnectionString) {
+    return;
+  }
+  const entra = settings.appInsightsEntraAuthentication;
+  const credential = entra?.clientId ? new ManagedIdentityCredential({ clientId: entra.clientId }) : entra ? new DefaultAzureCredential() : undefined;
+  // Loaded here, not at the top: this path is rare, and the SDK is large.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AppInsightsRotationTelemetry } = require('../telemetry/AppInsightsRotationTelemetry') as typeof import('../telemetry/AppInsightsRotationTelemetry');
+  const telemetry = new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, undefined, credential);
+  try {
+    record(telemetry);
+    await telemetry.flush();
+  } finally {
+    await telemetry.shutdown();
+  }
+}

@@ -1,0 +1,318 @@
+import { InvocationContext, type Timer } from '@azure/functions';
+import type { AzureEmulator } from '../../emulator/index';
+import { main, type CliIo } from '../../src/cli';
+import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
+import { resolveTargets } from '../../src/resolveTargets';
+import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { fastRetry } from '../support/fastRetry';
+
+/**
+ * No silent non-rotation (issue 11, DESIGN "the invariant"): every way in which discovery used to lose
+ * targets while the run reported success. Each run here goes through the timer handler, the queue
+ * worker or the CLI, with the real SDK clients against the emulator, and checks the events that the
+ * alert rules query.
+ */
+let emulator: AzureEmulator;
+const saved = { ...process.env };
+const output: string[] = [];
+const opened: RotationServices[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulatorEnvironment();
+});
+afterEach(() => {
+  emulator.faults.clear();
+  emulator.logic.pagingFaults.clear();
+  delete process.env.ROTATION_DISCOVERY;
+  delete process.env.ROTATION_TARGETS;
+});
+afterAll(async () => {
+  const { closeProcessServices } = await import('../../src/processServices');
+  await closeProcessServices();
+  await Promise.all(opened.map((services) => services.close()));
+  process.env = saved;
+  await emulator?.stop();
+});
+
+let subscriptionCounter = 0;
+/** A subscription of its own per test, so that discovery sees only what the test seeded. */
+const newSubscription = (): string => `5ca1ab1e-0000-4000-8000-${String(++subscriptionCounter).padStart(12, '0')}`;
+const enabled = { 'sas-rotation': 'enabled' };
+const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+
+function invocation(invocationId: string, dequeueCount?: number): { context: InvocationContext; lines: string[] } {
+  const lines: string[] = [];
+  const context = new InvocationContext({
+    invocationId,
+    functionName: 'test',
+    logHandler: (level, ...args) => {
+      const line = `${level}: ${args.map(String).join(' ')}`;
+      lines.push(line);
+      output.push(line);
+    },
+    ...(dequeueCount ? { triggerMetadata: { dequeueCount } } : {}),
+  });
+  return { context, lines };
+}
+
+/** The customDimensions of the events `name` of one invocation, as ingested. */
+async function events(name: string, invocationId: string): Promise<Array<Record<string, string>>> {
+  const { closeProcessServices } = await import('../../src/processServices');
+  await closeProcessServices();
+  return emulator.appInsights.envelopes
+    .filter((e) => e.data?.baseData?.name === name && e.data.baseData.properties?.invocationId === invocationId)
+    .map((e) => ({ ...e.data?.baseData?.properties, ...Object.fromEntries(Object.entries(e.data?.baseData?.measurements ?? {}).map(([k, v]) => [k, String(v)])) }));
+}
+
+async function runTimer(invocationId: string) {
+  const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
+  const { context, lines } = invocation(invocationId);
+  const result = await rotateSasKeys(timer, context);
+  output.push(JSON.stringify(result));
+  return { result, lines };
+}
+
+async function cli(argv: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: { ...emulator.environment(), ...env }, isTerminal: false };
+  const status = await main(argv, io);
+  output.push(stdout, stderr);
+  return { status, stdout, stderr };
+}
+
+describe('discovery problems are events and runs that are not a success', () => {
+  it('a subscription that cannot be listed (403, 429 past the retry cap, 5xx) records SasKeyDiscoveryFailed and the run is not NothingDue', async () => {
+    const subscription = newSubscription();
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    process.env.ROTATION_TARGETS = '[]';
+    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 403, errorCode: 'AuthorizationFailed', times: Infinity });
+    emulator.faults.add({ operationId: 'WebApps_List', pathIncludes: subscription, status: 429, retryAfterSeconds: 3600, times: Infinity });
+
+    const { result } = await runTimer('scope-403');
+
+    expect(result.outcome).toBe('Failed');
+    const failures = await events('SasKeyDiscoveryFailed', 'scope-403');
+    expect(failures).toEqual(expect.arrayContaining([
+      expect.objectContaining({ scope: `/subscriptions/${subscription}`, operation: 'Workflows_ListBySubscription', statusCode: '403', errorCode: 'AuthorizationFailed' }),
+      expect.objectContaining({ scope: `/subscriptions/${subscription}`, operation: 'WebApps_List', statusCode: '429' }),
+    ]));
+    expect(await events('SasKeyRotationRun', 'scope-403')).toEqual([expect.objectContaining({ outcome: 'Failed', discoveryProblems: '2' })]);
+  });
+
+  it('a resource group whose listing fails with 5xx still lets the listed targets rotate, and the run is PartiallyFailed', async () => {
+    const subscription = newSubscription();
+    const listed = addRequestWorkflow(emulator, 'listed-beside-5xx');
+    emulator.logic.addResourceGroup(subscription, 'rg-flaky');
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}/resourceGroups/rg-flaky`;
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed, secretName: 'listed-beside-5xx' }]);
+    emulator.faults.add({ operationId: 'Workflows_ListByResourceGroup', pathIncludes: subscription, status: 503, times: Infinity });
+
+    const { result } = await runTimer('rg-503');
+
+    expect(result.outcome).toBe('PartiallyFailed');
+    expect(result.targets).toEqual([expect.objectContaining({ workflowId: listed, action: 'rotated' })]);
+    expect(await events('SasKeyDiscoveryFailed', 'rg-503')).toEqual([
+      expect.objectContaining({ scope: `/subscriptions/${subscription}/resourceGroups/rg-flaky`, operation: 'Workflows_ListByResourceGroup', statusCode: '503' }),
+    ]);
+  });
+
+  it('one Standard site whose workflows cannot be listed hides no other site, and the problem names that site', async () => {
+    const subscription = newSubscription();
+    const broken = emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-sites', site: 'la-broken', name: 'intake', siteTags: enabled });
+    const healthy = emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-sites', site: 'la-healthy', name: 'intake', siteTags: enabled });
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    process.env.ROTATION_TARGETS = '[]';
+    emulator.faults.add({ operationId: 'WebApps_ListWorkflows', pathIncludes: '/sites/la-broken/', status: 500, times: Infinity });
+
+    const { result } = await runTimer('site-500');
+
+    expect(result.targets).toEqual([expect.objectContaining({ workflowId: healthy, action: 'rotated' })]);
+    expect(result.outcome).toBe('PartiallyFailed');
+    const siteId = broken.replace(/\/workflows\/intake$/, '');
+    expect(await events('SasKeyDiscoveryFailed', 'site-500')).toEqual([
+      expect.objectContaining({ resourceId: siteId, operation: 'WebApps_ListWorkflows', statusCode: '500' }),
+    ]);
+  });
+
+  it('two tagged workflows with the same name in different resource groups: one keeps the default secret, the other fails loudly on every run', async () => {
+    const subscription = newSubscription();
+    const first = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-b', name: 'orders-intake', tags: enabled });
+    const second = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-a', name: 'orders-intake', tags: enabled });
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    process.env.ROTATION_TARGETS = '[]';
+
+    for (const run of ['collision-1', 'collision-2']) {
+      const { result } = await runTimer(run);
+      // The winner does not depend on the order ARM lists them in: the lower resource ID keeps the name.
+      expect(result.targets).toEqual([expect.objectContaining({ workflowId: second, secretName: 'orders-intake-manual-url' })]);
+      expect(result.outcome).not.toMatch(/^(Succeeded|NothingDue)$/);
+      expect(await events('SasKeyDiscoveryFailed', run)).toEqual([
+        expect.objectContaining({ resourceId: first, errorCode: 'SecretNameCollision', message: expect.stringMatching(/sas-rotation-secret/) }),
+      ]);
+    }
+    expect(emulator.keyVault.latest('orders-intake-manual-url')?.tags.workflowId).toBe(second);
+  });
+
+  it('a nextLink that loops: discovery stops at the repeated link, warns once, and the listed targets rotate long before the deadline', async () => {
+    const subscription = newSubscription();
+    const listed = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-loop', name: 'listed-and-tagged', tags: enabled });
+    const tagged = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-loop', name: 'tagged-only', tags: enabled });
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed, secretName: 'loop-listed' }]);
+    emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'loop' });
+
+    const { result, lines } = await runTimer('loop');
+
+    expect(result.targets).toEqual([
+      expect.objectContaining({ workflowId: listed, action: 'rotated' }),
+      expect.objectContaining({ workflowId: tagged, action: 'rotated' }),
+    ]);
+    expect(result.outcome).toBe('PartiallyFailed');
+    expect(lines.filter((line) => /both listed and tagged/.test(line))).toHaveLength(1);
+    expect(await events('SasKeyDiscoveryFailed', 'loop')).toEqual([expect.objectContaining({ operation: 'Workflows_ListBySubscription', errorCode: 'PagingLoop' })]);
+  }, 60_000);
+
+  it('a nextLink that never ends stops at the documented page cap', async () => {
+    const subscription = newSubscription();
+    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-endless', name: 'tagged', tags: enabled });
+    const settings = settingsFor(emulator, [], { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '' });
+    const services = createRotationServices(settings, { retry: fastRetry, discovery: { maxPages: 5 } });
+    opened.push(services);
+    emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'endless' });
+
+    const resolved = await resolveTargets(settings, services);
+
+    expect(resolved.targets.map((t) => t.workflowId)).toHaveLength(1);
+    expect(resolved.problems).toEqual([expect.objectContaining({ operation: 'Workflows_ListBySubscription', errorCode: 'PageLimitReached', message: expect.stringMatching(/5 pages/) })]);
+    expect(emulator.requests.filter((r) => r.operationId === 'Workflows_ListBySubscription' && r.path.includes(subscription))).toHaveLength(5);
+  }, 60_000);
+
+  it('discovery has its own time budget inside the run: a scope that answers too slowly is a problem, and the listed targets still rotate', async () => {
+    const subscription = newSubscription();
+    const settings = settingsFor(emulator, [], { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '' });
+    const services = createRotationServices(settings, { retry: fastRetry, discovery: { budgetMs: 300 } });
+    opened.push(services);
+    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, delayMs: 5_000 });
+
+    const resolved = await resolveTargets(settings, services);
+
+    expect(resolved.problems).toEqual(expect.arrayContaining([
+      expect.objectContaining({ scope: `/subscriptions/${subscription}`, errorCode: 'DiscoveryTimedOut', message: expect.stringMatching(/0\.3 s/) }),
+    ]));
+  });
+
+  it('the CLI has the same bounds: a looping nextLink ends the listing, the listed target rotates, and the exit status says it was incomplete', async () => {
+    const subscription = newSubscription();
+    const listed = addRequestWorkflow(emulator, 'cli-loop');
+    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cli-loop', name: 'tagged', tags: enabled });
+    emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'loop' });
+
+    const { status, stdout, stderr } = await cli(['rotate', '--json'], {
+      ROTATION_DISCOVERY: `/subscriptions/${subscription}`,
+      ROTATION_TARGETS: JSON.stringify([{ workflowId: listed, secretName: 'cli-loop-listed' }]),
+    });
+
+    expect(status).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.outcome).toBe('PartiallyFailed');
+    expect(report.targets.map((t: { action: string }) => t.action)).toEqual(['rotated', 'rotated']);
+    expect(report.discoveryProblems).toEqual([expect.objectContaining({ errorCode: 'PagingLoop' })]);
+    expect(stderr).toMatch(/Discovery problem: .*nextLink/);
+  }, 60_000);
+
+  it('accepts resource group names with Unicode letters, in ROTATION_DISCOVERY and in listed workflow IDs', async () => {
+    const subscription = newSubscription();
+    const tagged = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-Müller', name: 'bestellungen', tags: enabled });
+    const listed = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-Ærø_(prod)', name: 'rechnungen' });
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}/resourceGroups/rg-Müller`;
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed }]);
+
+    const { result } = await runTimer('unicode');
+
+    expect(result.outcome).toBe('Succeeded');
+    expect(result.targets).toEqual([
+      expect.objectContaining({ workflowId: listed, action: 'rotated' }),
+      expect.objectContaining({ workflowId: tagged, action: 'rotated' }),
+    ]);
+  });
+});
+
+describe('fan-out workers never drop a rotation because discovery was incomplete', () => {
+  it('a message for a discovered target is retried while discovery fails, never rejected, and rotates once discovery recovers', async () => {
+    const subscription = newSubscription();
+    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-fanout', name: 'discovered', tags: enabled });
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    process.env.ROTATION_TARGETS = '[]';
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 429, retryAfterSeconds: 3600 });
+
+    const message = { target: { workflowId }, invocationId: 'fanout-run', force: false };
+    await expect(rotateSasKeyFromQueue(message, invocation('worker-1', 1).context)).rejects.toThrow(/discovery .*incomplete.*retried/i);
+    expect(await events('SasKeyRotationFailed', 'worker-1')).toEqual([]);
+    // Nothing of the incomplete discovery was kept: the next attempt lists again and rotates.
+    const result = await rotateSasKeyFromQueue(message, invocation('worker-2', 2).context);
+
+    expect(result).toMatchObject({ workflowId, action: 'rotated' });
+  });
+
+  it('on the last attempt, a target that discovery still cannot confirm is recorded as a failure, not dropped silently', async () => {
+    const subscription = newSubscription();
+    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-fanout', name: 'unconfirmed', tags: enabled });
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    process.env.ROTATION_TARGETS = '[]';
+    const { rotateSasKeyFromQueue, maxDequeueCount } = await import('../../src/functions/rotateSasKeyFromQueue');
+    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 403, times: Infinity });
+
+    const result = await rotateSasKeyFromQueue({ target: { workflowId }, invocationId: 'fanout-run' }, invocation('worker-last', maxDequeueCount).context);
+
+    expect(result).toMatchObject({ workflowId, action: 'failed', error: { code: 'DiscoveryIncomplete' } });
+    expect(await events('SasKeyRotationFailed', 'fanout-run')).toEqual([expect.objectContaining({ workflowId, errorCode: 'DiscoveryIncomplete' })]);
+  });
+
+  it('concurrent messages on a cold worker share one discovery', async () => {
+    const subscription = newSubscription();
+    const workflowIds = Array.from({ length: 16 }, (_, i) => emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cold', name: `cold-${i}`, tags: enabled }));
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    process.env.ROTATION_TARGETS = '[]';
+    let worker: typeof import('../../src/functions/rotateSasKeyFromQueue') | undefined;
+    jest.isolateModules(() => {
+      worker = jest.requireActual<typeof import('../../src/functions/rotateSasKeyFromQueue')>('../../src/functions/rotateSasKeyFromQueue');
+    });
+    const listings = () => emulator.requests.filter((r) => r.operationId === 'Workflows_ListBySubscription' && r.path.includes(subscription)).length;
+
+    const results = await Promise.all(workflowIds.map((workflowId, i) => worker?.rotateSasKeyFromQueue({ target: { workflowId } }, invocation(`cold-${i}`, 1).context)));
+
+    expect(results.map((r) => r?.action)).toEqual(Array(16).fill('rotated'));
+    expect(listings()).toBe(1);
+  });
+
+  it('a configuration error in the worker is retried, then recorded as a failure of the message\'s target', async () => {
+    const workflowId = addRequestWorkflow(emulator, 'worker-config');
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId }]);
+    process.env.ROTATION_INTERVAL_DAYS = '0';
+    try {
+      const { rotateSasKeyFromQueue, maxDequeueCount } = await import('../../src/functions/rotateSasKeyFromQueue');
+      const message = { target: { workflowId }, invocationId: 'config-run' };
+      await expect(rotateSasKeyFromQueue(message, invocation('config-1', 1).context)).rejects.toThrow(/ROTATION_INTERVAL_DAYS/);
+
+      const result = await rotateSasKeyFromQueue(message, invocation('config-last', maxDequeueCount).context);
+
+      expect(result).toMatchObject({ workflowId, action: 'failed', error: { code: 'ConfigurationError' } });
+      expect(await events('SasKeyRotationFailed', 'config-run')).toEqual([
+        expect.objectContaining({ workflowId, errorCode: 'ConfigurationError', message: expect.stringMatching(/ROTATION_INTERVAL_DAYS/) }),
+      ]);
+    } finally {
+      delete process.env.ROTATION_INTERVAL_DAYS;
+    }
+  });
+});
+
+describe('secret hygiene', () => {
+  it('leaked no sig or token into any log line, report or telemetry envelope', async () => {
+    const { closeProcessServices } = await import('../../src/processServices');
+    await closeProcessServices();
+    expectNoIssuedSecrets([...output, JSON.stringify(emulator.appInsights.envelopes)], emulator);
+  });
+});
