@@ -54,7 +54,7 @@ export function readPublicationState(
     // Reached only when no version carries managedBy=sas-rotator (readTargetState checked), so
     // adopting cannot regenerate a key that an earlier URL of ours still uses.
     throw problem(
-      `the secret exists but was not created by sas-rotator: no version carries managedBy=sas-rotator (the latest's tag managedBy is ${describeTag(secret.tags.managedBy)})`,
+      `the secret exists but was not created by sas-rotator (no version carries managedBy=sas-rotator; the latest's tag managedBy is ${describeTag(secret.tags.managedBy)})`,
       `give the target another secretName, or set "adopt": true on the target to let sas-rotator take the secret over (its first rotation keeps the stored URL working)`,
     );
   }
