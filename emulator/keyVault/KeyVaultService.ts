@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
 import { decodePathSegment, defaultErrorCode, header, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
-import type { KeyVaultState, StoredSecretVersion } from './KeyVaultState';
+import type { DeletedSecretRecord, KeyVaultState, StoredSecretVersion } from './KeyVaultState';
 
 /** Every version @azure/keyvault-secrets can send (`serviceVersion`); 4.11.x defaults to 2025-07-01. */
 const supportedApiVersions = ['7.0', '7.1', '7.2', '7.3', '7.4', '7.5', '7.6-preview.2', '7.6', '2025-07-01'];
@@ -25,16 +25,31 @@ interface SecretRoute {
 function route(method: string, pathname: string): SecretRoute {
   const segments = pathname.split('/').slice(1).map(decodePathSegment);
   const [collection, name, version, extra] = segments;
+  if (collection?.toLowerCase() === 'deletedsecrets') return deletedSecretRoute(method, name, version, extra);
   if (collection?.toLowerCase() !== 'secrets' || extra !== undefined) return { operationId: 'Unknown' };
   if (name === undefined || name === '') return method === 'GET' && version === undefined ? { operationId: 'GetSecrets' } : { operationId: 'Unknown' };
   if (version === undefined) {
     if (method === 'PUT') return { operationId: 'SetSecret', name };
     if (method === 'GET') return { operationId: 'GetSecret', name, version: '' };
+    if (method === 'DELETE') return { operationId: 'DeleteSecret', name };
     return { operationId: 'Unknown', name };
   }
   if (method === 'GET' && version.toLowerCase() === 'versions') return { operationId: 'GetSecretVersions', name };
   if (method === 'GET') return { operationId: 'GetSecret', name, version };
   if (method === 'PATCH') return { operationId: 'UpdateSecret', name, version };
+  return { operationId: 'Unknown', name };
+}
+
+/** `/deletedsecrets[/{name}[/recover]]`: the soft-delete operations. */
+function deletedSecretRoute(method: string, name: string | undefined, action: string | undefined, extra: string | undefined): SecretRoute {
+  if (extra !== undefined) return { operationId: 'Unknown' };
+  if (name === undefined || name === '') return method === 'GET' && action === undefined ? { operationId: 'GetDeletedSecrets' } : { operationId: 'Unknown' };
+  if (action === undefined) {
+    if (method === 'GET') return { operationId: 'GetDeletedSecret', name };
+    if (method === 'DELETE') return { operationId: 'PurgeDeletedSecret', name };
+    return { operationId: 'Unknown', name };
+  }
+  if (method === 'POST' && action.toLowerCase() === 'recover') return { operationId: 'RecoverDeletedSecret', name };
   return { operationId: 'Unknown', name };
 }
 
@@ -77,6 +92,16 @@ export class KeyVaultService implements EmulatorServiceHandler {
         return this.updateSecret(request, secretRoute.name ?? '', secretRoute.version ?? '');
       case 'GetSecretVersions':
         return this.listVersions(request, secretRoute.name ?? '');
+      case 'DeleteSecret':
+        return this.deleteSecret(secretRoute.name ?? '');
+      case 'GetDeletedSecret':
+        return this.getDeletedSecret(secretRoute.name ?? '');
+      case 'RecoverDeletedSecret':
+        return this.recoverDeletedSecret(secretRoute.name ?? '');
+      case 'PurgeDeletedSecret':
+        return this.purgeDeletedSecret(secretRoute.name ?? '');
+      case 'GetDeletedSecrets':
+        return this.listDeletedSecrets(request);
       default:
         return this.listSecrets(request);
     }
@@ -132,6 +157,12 @@ export class KeyVaultService implements EmulatorServiceHandler {
     }
     const properties = secretProperties(body);
     if (properties instanceof Rejection) return properties.response;
+    if (this.state.deleted(name)) {
+      // Azure keeps a soft-deleted name reserved: a write is refused until the secret is recovered or purged.
+      return vaultError(409, 'Conflict',
+        `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+        undefined, 'ObjectIsDeletedButRecoverable');
+    }
     const stored = this.state.setSecret(name, { value, ...properties });
     return jsonResponse(200, this.secretBundle(name, stored, true));
   }
@@ -157,6 +188,52 @@ export class KeyVaultService implements EmulatorServiceHandler {
     const versions = this.state.versions(name);
     if (versions.length === 0) return secretNotFound(name, '');
     return this.page(request, versions.map((stored) => this.secretItem(name, stored, true)));
+  }
+
+  private deleteSecret(name: string): EmulatorResponse {
+    const deleted = this.state.deleteSecret(name);
+    if (!deleted) return secretNotFound(name, '');
+    return jsonResponse(200, this.deletedSecretBundle(deleted));
+  }
+
+  private getDeletedSecret(name: string): EmulatorResponse {
+    const deleted = this.state.deleted(name);
+    if (!deleted) return vaultError(404, 'SecretNotFound', 'Deleted Secret not found');
+    return jsonResponse(200, this.deletedSecretBundle(deleted));
+  }
+
+  private recoverDeletedSecret(name: string): EmulatorResponse {
+    const recovered = this.state.recover(name);
+    if (!recovered) return vaultError(404, 'SecretNotFound', 'Deleted Secret not found');
+    return jsonResponse(200, this.secretBundle(name, recovered, false));
+  }
+
+  private purgeDeletedSecret(name: string): EmulatorResponse {
+    if (!this.state.purge(name)) return vaultError(404, 'SecretNotFound', 'Deleted Secret not found');
+    return { status: 204 };
+  }
+
+  private listDeletedSecrets(request: EmulatorRequest): EmulatorResponse {
+    const items = this.state.deletedNames().flatMap((name) => {
+      const deleted = this.state.deleted(name);
+      if (!deleted) return [];
+      return [{ ...this.deletedSecretBundle(deleted), id: `${this.vaultUri()}secrets/${deleted.name}` }];
+    });
+    return this.page(request, items);
+  }
+
+  /** DeletedSecretBundle: the latest version's properties (never the value) plus the recovery fields, dates in unix seconds. */
+  private deletedSecretBundle(deleted: DeletedSecretRecord): Record<string, unknown> {
+    const latest = deleted.versions.at(-1) as StoredSecretVersion;
+    return {
+      recoveryId: `${this.vaultUri()}deletedsecrets/${deleted.name}`,
+      deletedDate: unixSeconds(deleted.deletedDate),
+      scheduledPurgeDate: unixSeconds(deleted.scheduledPurgeDate),
+      id: `${this.vaultUri()}secrets/${deleted.name}/${latest.version}`,
+      ...(latest.contentType !== undefined ? { contentType: latest.contentType } : {}),
+      attributes: secretAttributes(latest),
+      ...(Object.keys(latest.tags).length > 0 ? { tags: { ...latest.tags } } : {}),
+    };
   }
 
   private listSecrets(request: EmulatorRequest): EmulatorResponse {
@@ -280,9 +357,9 @@ function secretNotFound(name: string, version: string): EmulatorResponse {
     `A secret with (name/id) ${id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
 }
 
-/** KeyVaultError: `{ "error": { "code", "message" } }`. */
-function vaultError(status: number, code: string, message: string, headers?: Record<string, string>): EmulatorResponse {
-  return jsonResponse(status, { error: { code, message } }, headers);
+/** KeyVaultError: `{ "error": { "code", "message", "innererror"? } }`; a 409 names its reason in `innererror.code`. */
+function vaultError(status: number, code: string, message: string, headers?: Record<string, string>, innerCode?: string): EmulatorResponse {
+  return jsonResponse(status, { error: { code, message, ...(innerCode !== undefined ? { innererror: { code: innerCode } } : {}) } }, headers);
 }
 
 function unixSeconds(date: Date): number {

@@ -36,9 +36,24 @@ interface StoredSecret {
   readonly versions: StoredSecretVersion[];
 }
 
-/** A vault's secrets: every write is a new version, the newest is "latest". */
+/** A soft-deleted secret: all its versions, kept until recovered or purged (DeletedSecretBundle). */
+export interface DeletedSecretRecord {
+  readonly name: string;
+  readonly versions: readonly StoredSecretVersion[];
+  readonly deletedDate: Date;
+  readonly scheduledPurgeDate: Date;
+}
+
+/** Soft delete is on in every vault (Azure enforces it); 90 days is the default retention. */
+const softDeleteRetentionDays = 90;
+
+/**
+ * A vault's secrets: every write is a new version, the newest is "latest". A deleted secret is
+ * soft-deleted: its name cannot be reused until it is recovered or purged, as in Azure.
+ */
 export class KeyVaultState {
   private readonly secrets = new Map<string, StoredSecret>();
+  private readonly deletedSecrets = new Map<string, DeletedSecretRecord>();
 
   /** Oldest first; empty when the secret does not exist. */
   versions(name: string): readonly StoredSecretVersion[] {
@@ -101,6 +116,43 @@ export class KeyVaultState {
     };
     secret.versions[secret.versions.indexOf(current)] = updated;
     return updated;
+  }
+
+  /** Soft-deletes a secret (every version); undefined when there is no such secret. */
+  deleteSecret(name: string, now = new Date()): DeletedSecretRecord | undefined {
+    const secret = this.secrets.get(name.toLowerCase());
+    if (!secret) return undefined;
+    this.secrets.delete(name.toLowerCase());
+    const record: DeletedSecretRecord = {
+      name: secret.name,
+      versions: secret.versions,
+      deletedDate: now,
+      scheduledPurgeDate: new Date(now.getTime() + softDeleteRetentionDays * 24 * 60 * 60 * 1000),
+    };
+    this.deletedSecrets.set(name.toLowerCase(), record);
+    return record;
+  }
+
+  deleted(name: string): DeletedSecretRecord | undefined {
+    return this.deletedSecrets.get(name.toLowerCase());
+  }
+
+  deletedNames(): string[] {
+    return [...this.deletedSecrets.values()].map((record) => record.name);
+  }
+
+  /** Brings a soft-deleted secret back with all its versions. */
+  recover(name: string): StoredSecretVersion | undefined {
+    const record = this.deletedSecrets.get(name.toLowerCase());
+    if (!record) return undefined;
+    this.deletedSecrets.delete(name.toLowerCase());
+    this.secrets.set(name.toLowerCase(), { name: record.name, versions: [...record.versions] });
+    return record.versions.at(-1);
+  }
+
+  /** Removes a soft-deleted secret for good; the name is free again. */
+  purge(name: string): boolean {
+    return this.deletedSecrets.delete(name.toLowerCase());
   }
 
   /** Every secret's stored name, in the order they were created. */

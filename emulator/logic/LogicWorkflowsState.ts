@@ -119,6 +119,11 @@ export class LogicWorkflowsState {
     return this.standard.addWorkflow(options);
   }
 
+  /** Saves a Standard workflow with other triggers (e.g. its Request trigger renamed). */
+  saveStandardWorkflowTriggers(workflowId: string, triggers: Record<string, WorkflowTriggerKind>): void {
+    this.standard.saveTriggers(workflowId, triggers);
+  }
+
   findStandardWorkflow(workflowId: string): StoredStandardWorkflow | undefined {
     return this.standard.find(workflowId);
   }

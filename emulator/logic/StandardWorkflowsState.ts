@@ -181,6 +181,19 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
     return workflow.triggers.find((trigger) => trigger.name.toLowerCase() === triggerName.toLowerCase());
   }
 
+  /**
+   * Saves the workflow with another set of triggers (a trigger renamed in the designer, say): URLs of
+   * triggers that are gone stop working, the keys stay.
+   */
+  saveTriggers(workflowId: string, triggers: Record<string, WorkflowTriggerKind>): void {
+    const workflow = this.require(workflowId);
+    this.workflows.set(workflowId.toLowerCase(), {
+      ...workflow,
+      triggers: Object.entries(triggers).map(([name, kind]) => ({ name, kind })),
+      changedTime: new Date(),
+    });
+  }
+
   regenerateAccessKey(workflowId: string, keyType: WorkflowKeyType): void {
     const workflow = this.require(workflowId);
     workflow.accessKeys[keyType] = randomBytes(32);

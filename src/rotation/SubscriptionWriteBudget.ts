@@ -1,3 +1,5 @@
+import { sleep } from './sleep';
+
 /**
  * ARM counts regenerateAccessKey and listCallbackUrl as writes, in a token bucket per subscription
  * and principal (Learn, "Understand how Azure Resource Manager throttles requests": 200 writes,
@@ -64,20 +66,6 @@ export class SubscriptionWriteBudget {
     bucket.refilledAt = now;
     return bucket;
   }
-}
-
-function sleep(ms: number, abortSignal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      abortSignal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortSignal?.reason ?? new Error('aborted'));
-    };
-    abortSignal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** The bucket a target's writes count against: its ARM subscription (Flow API calls have their own). */

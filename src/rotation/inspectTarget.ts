@@ -4,12 +4,13 @@ import { isIntervalElapsed, nextDueAt } from './dueDates';
 import type { KeyType } from './KeyType';
 import { isTriggerUrl } from './planRotation';
 import type { CallbackUrlStore, OperationOptions, WorkflowGateway } from './ports';
-import { readPublicationState } from './readPublicationState';
+import { readTargetState } from './readTargetState';
 import type { RotationStep } from './RotationStep';
 import type { RotationTarget } from './RotationTarget';
 import { sigFingerprint } from './sigFingerprint';
 import type { TargetFailure } from './TargetFailure';
 import type { DueReason } from './TargetResult';
+import { hasSingleKey } from './WorkflowHost';
 
 /**
  * One line of `sas-rotator status` (DESIGN §7). Reads only: nothing is regenerated or written.
@@ -52,7 +53,7 @@ export async function inspectTarget(
   let step: RotationStep = 'readSecret';
   try {
     const now = dependencies.now();
-    const state = readPublicationState(target, await dependencies.store.readLatest(target.secretName, options), now);
+    const state = await readTargetState(target, dependencies.store, now, options);
     if (!state || 'adopted' in state) {
       return { ...unknown, due: true, reason: 'first' };
     }
@@ -69,7 +70,8 @@ export async function inspectTarget(
       nextDueAt: nextDueAt(state, target.intervalDays).toISOString(),
       sigFingerprint: sigFingerprint(state.callbackUrl.sig),
       due: intervalElapsed || needsRepair,
-      reason: intervalElapsed ? 'interval' : needsRepair ? 'repair' : 'notDue',
+      // As planRotation decides: a single-key host repairs a dead URL before any new hard cut.
+      reason: needsRepair && (hasSingleKey(target.host) || !intervalElapsed) ? 'repair' : intervalElapsed ? 'interval' : needsRepair ? 'repair' : 'notDue',
       urlWorks,
     };
   } catch (thrown) {

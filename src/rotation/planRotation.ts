@@ -71,7 +71,20 @@ export async function planRotation(
       : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: state.callbackUrl, ifKeyInUse: 'regenerateOtherKey' };
   }
   const keyToRegenerate = singleKey ? 'Primary' : otherKey(state.keyType);
-  if (options.force || isIntervalElapsed(state, target.intervalDays, now)) {
+  const intervalElapsed = isIntervalElapsed(state, target.intervalDays, now);
+  if (singleKey && !options.force) {
+    // One key: a dead published URL (a hard cut whose publish failed, or a key regenerated
+    // elsewhere) is republished first, whether or not the interval elapsed. A fresh hard cut would
+    // kill the flow's current URL too, for nothing: its key is already newer than the published one.
+    const currentUrl = await currentCallbackUrl(target, state.keyType, gateway, options);
+    if (currentUrl.sig !== state.callbackUrl.sig || !isTriggerUrl(state.callbackUrl, target)) {
+      return { kind: 'republish', reason: 'repair', keyType: state.keyType, currentUrl };
+    }
+    return intervalElapsed
+      ? { kind: 'regenerate', reason: 'interval', keyType: keyToRegenerate, urlInUse: state.callbackUrl, ifKeyInUse: 'hardCut' }
+      : { kind: 'none', reason: 'notDue', keyType: state.keyType };
+  }
+  if (options.force || intervalElapsed) {
     return {
       kind: 'regenerate',
       reason: options.force ? 'forced' : 'interval',

@@ -37,10 +37,35 @@ export interface CallbackUrlPublication {
   readonly expiresOn: Date;
 }
 
+/** A secret that was deleted but can still be recovered (Key Vault soft delete). */
+export interface DeletedSecretInfo {
+  readonly deletedOn: Date | undefined;
+  /** When the vault purges it for good; until then its name cannot be written. */
+  readonly scheduledPurgeDate: Date | undefined;
+}
+
+/** One stored version's metadata: never its value. */
+export interface SecretVersionInfo {
+  readonly version: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly createdOn: Date | undefined;
+}
+
 /** Where consumers read the callback URL: Key Vault. */
 export interface CallbackUrlStore {
-  /** The latest version of the secret, or undefined when it does not exist. */
+  /** The latest version of the secret, or undefined when it does not exist (neither live nor deleted: see `findDeleted`). */
   readLatest(secretName: string, options?: OperationOptions): Promise<PublishedSecret | undefined>;
+  /**
+   * The soft-deleted secret of that name, or undefined when there is none. A deleted secret reads
+   * as missing, yet its name cannot be written until it is recovered or purged.
+   */
+  findDeleted(secretName: string, options?: OperationOptions): Promise<DeletedSecretInfo | undefined>;
+  /** The first version (any order) whose tags satisfy `matches`, or undefined; reads metadata only. */
+  findVersion(
+    secretName: string,
+    matches: (tags: Readonly<Record<string, string>>) => boolean,
+    options?: OperationOptions,
+  ): Promise<SecretVersionInfo | undefined>;
   /** Writes a new version of the secret and returns its version id. */
   publish(secretName: string, publication: CallbackUrlPublication, options?: OperationOptions): Promise<{ version: string }>;
 }

@@ -5,6 +5,9 @@ import { managedByTagValue } from './buildPublication';
 import type { RotationTarget } from './RotationTarget';
 import { scrubSecrets } from './scrubSecrets';
 import { TargetRotationError } from './TargetRotationError';
+/** How to edit a tag without turning the secret into a foreign one: the CLI's `--tags` replaces them all. */
+const tagEditNote = "'az keyvault secret set-attributes --tags' replaces every tag: pass all of them, see docs/operations.md";
+const restoreTags = `put sas-rotator's tags back on the latest version (${tagEditNote}, "UnusableSecret")`;
 /** Clock skew we tolerate between this host and whoever wrote `rotatedAt`. */
 const allowedClockSkewMs = 5 * 60 * 1000;
 
@@ -48,40 +51,46 @@ export function readPublicationState(
     if (target.adopt) {
       return { adopted: true, callbackUrl: secret.value === undefined ? undefined : parseCallbackUrl(secret.value) };
     }
+    // Reached only when no version carries managedBy=sas-rotator (readTargetState checked), so
+    // adopting cannot regenerate a key that an earlier URL of ours still uses.
     throw problem(
-      `the secret exists but was not created by sas-rotator (tag managedBy is ${describeTag(secret.tags.managedBy)})`,
-      `give the target another secretName, or set "adopt": true on the target to let sas-rotator take the secret over`,
+      `the secret exists but was not created by sas-rotator (no version carries managedBy=sas-rotator; the latest's tag managedBy is ${describeTag(secret.tags.managedBy)})`,
+      `give the target another secretName, or set "adopt": true on the target to let sas-rotator take the secret over (its first rotation keeps the stored URL working)`,
     );
   }
   const workflowIdTag = secret.tags.workflowId;
   if (workflowIdTag === undefined || workflowIdTag.toLowerCase() !== target.workflowId.toLowerCase()) {
     throw problem(
       `tag workflowId is ${describeTag(workflowIdTag)}, not this target's workflow`,
-      'give each target its own secretName',
+      workflowIdTag === undefined ? restoreTags : 'give each target its own secretName',
     );
   }
   const triggerTag = secret.tags.trigger;
   if (triggerTag === undefined || triggerTag.toLowerCase() !== target.trigger.toLowerCase()) {
-    throw problem(`tag trigger is ${describeTag(triggerTag)}, not '${target.trigger}'`, 'give each target its own secretName');
+    throw problem(`tag trigger is ${describeTag(triggerTag)}, not '${target.trigger}'`, triggerTag === undefined ? restoreTags : 'give each target its own secretName');
   }
   const keyType = secret.tags.keyType;
   if (!isKeyType(keyType)) {
     throw problem(
       `tag keyType is ${describeTag(keyType)}; expected 'Primary' or 'Secondary'`,
-      'set keyType to the key that signs the stored URL, or delete the secret so the next run starts afresh',
+      // Not "delete the secret": a deleted secret stays soft-deleted and blocks every run until recovered.
+      `set the keyType tag to the key that signs the stored URL, keeping the other tags (${tagEditNote}); a wrong guess fails with KeyInUse and touches nothing`,
     );
   }
   const rotatedAtTag = secret.tags.rotatedAt;
   const rotatedAt = rotatedAtTag === undefined ? undefined : parseIsoTimestamp(rotatedAtTag);
   if (!rotatedAt) {
-    throw problem(`tag rotatedAt is ${describeTag(rotatedAtTag)}; expected an ISO 8601 UTC time`, 'correct the rotatedAt tag');
+    throw problem(`tag rotatedAt is ${describeTag(rotatedAtTag)}; expected an ISO 8601 UTC time`, `correct the rotatedAt tag, keeping the other tags (${tagEditNote})`);
   }
   if (rotatedAt.getTime() > now.getTime() + allowedClockSkewMs) {
     throw problem(`tag rotatedAt (${rotatedAtTag}) is in the future`, "correct the rotatedAt tag or this host's clock");
   }
   const callbackUrl = secret.value === undefined ? undefined : parseCallbackUrl(secret.value);
   if (!callbackUrl) {
-    throw problem('the secret value is not a callback URL with a sig', 'delete the secret version or set adopt: true');
+    throw problem(
+      'the secret value is not a callback URL with a sig',
+      "write the trigger's unversioned callback URL for the key in keyType as a new version with sas-rotator's tags (docs/operations.md, \"UnusableSecret\"), or give the target another secretName",
+    );
   }
   return { secretVersion: secret.version, keyType, rotatedAt, expiresOn: secret.expiresOn, callbackUrl };
 }

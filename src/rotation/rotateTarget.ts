@@ -4,13 +4,15 @@ import { currentCallbackUrl } from './currentCallbackUrl';
 import { describeFailure } from './describeFailure';
 import { otherKey, type KeyType } from './KeyType';
 import { isTriggerUrl, planRotation, type KeyInUsePolicy } from './planRotation';
-import type { CallbackUrlStore, OperationOptions, TargetLeaseHandle, TargetLeases, WorkflowGateway } from './ports';
-import { readPublicationState } from './readPublicationState';
+import type { CallbackUrlPublication, CallbackUrlStore, OperationOptions, TargetLeaseHandle, TargetLeases, WorkflowGateway } from './ports';
+import { readTargetState } from './readTargetState';
 import type { RotationTarget } from './RotationTarget';
 import type { RotationTelemetry } from './RotationTelemetry';
 import type { RotationStep } from './RotationStep';
 import { sigFingerprint } from './sigFingerprint';
+import { sleep } from './sleep';
 import { untouchedResult, type DueReason, type TargetResult } from './TargetResult';
+import type { TargetFailure } from './TargetFailure';
 import { TargetRotationError } from './TargetRotationError';
 import { hasSingleKey } from './WorkflowHost';
 
@@ -35,6 +37,17 @@ export interface RotateTargetOptions extends OperationOptions {
 }
 
 type Publication = Pick<TargetResult, 'secretVersion' | 'oldSigFingerprint' | 'newSigFingerprint'>;
+
+/**
+ * Once regenerateAccessKey is sent to a single-key host (Power Automate), the published URL is
+ * dead until the fresh one is published. From that moment the regenerate, list-after and publish
+ * calls share this budget instead of the run's deadline or the target's lease: cancelling them
+ * would only leave consumers without a working URL. It fits in the timer's 60 s deadline margin.
+ */
+export const hardCutFinishBudgetMs = 30_000;
+/** Publish attempts within that budget (on top of the client's own retries for 429/5xx): a 403 gets two more chances. */
+export const hardCutPublishAttempts = 3;
+const hardCutPublishRetryDelayMs = 500;
 
 /**
  * The rotation protocol for one target (DESIGN §3). Only a key that no published URL uses is
@@ -97,10 +110,18 @@ async function rotateLeasedTarget(
   let keyType: KeyType | undefined;
   /** What was already published when a later step failed (a revoke's second key). */
   let published: Publication | undefined;
+  /** Whether the secret holds a URL consumers may be using: then no missing trigger is a mere skip. */
+  let hasPublication = false;
+  /**
+   * Set when regenerateAccessKey was sent to a single-key host: the remaining calls run on the hard
+   * cut's own budget, and `keyChanged` (unknown until listed again) says whether the published URL died.
+   */
+  let hardCut: { io: OperationOptions; keyChanged: boolean | undefined } | undefined;
 
   try {
     const now = dependencies.now();
-    const state = readPublicationState(target, await store.readLatest(target.secretName, io), now);
+    const state = await readTargetState(target, store, now, io);
+    hasPublication = state !== undefined;
 
     if (options.mode === 'revoke') {
       if (hasSingleKey(target.host)) {
@@ -152,10 +173,16 @@ async function rotateLeasedTarget(
       }
     }
   } catch (thrown) {
-    const failure = describeFailure(step, thrown);
-    const skipped = skipInsteadOfFailing(target, failure, step);
+    let failure = describeFailure(step, thrown);
+    const skipped = skipInsteadOfFailing(target, failure, step, hasPublication);
     if (skipped) {
       return { ...base, action: 'skipped', reason, keyType, secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined, skipped };
+    }
+    if (isMissingSiteTrigger(target, failure)) {
+      failure = publishedTriggerGone(target, failure);
+    }
+    if (hardCut && hardCut.keyChanged !== false && published === undefined) {
+      failure = hardCutNotPublished(target, failure, hardCut.keyChanged);
     }
     // A dry run changes nothing and records nothing: its failures are reported to the operator only.
     if (options.mode !== 'dryRun') telemetry.trackTargetFailed({
@@ -202,18 +229,25 @@ async function rotateLeasedTarget(
         throw new TargetRotationError({
           step: 'listBefore',
           code: 'KeyInUse',
-          message: `the published URL in secret '${target.secretName}' is signed with the ${key} key although its keyType tag says ${otherKey(key)}; regenerating ${key} would break it, so nothing was regenerated. Fix: set the secret's keyType tag to ${key}.`,
+          message: `the published URL in secret '${target.secretName}' is signed with the ${key} key although its keyType tag says ${otherKey(key)}; regenerating ${key} would break it, so nothing was regenerated. Fix: set the latest version's keyType tag to ${key} and keep its other tags ('az keyvault secret set-attributes --tags' replaces every tag: pass all six, see docs/operations.md, "KeyInUse").`,
         });
       }
       key = otherKey(key);
       before = await currentCallbackUrl(target, key, gateway, io);
     }
+    let callIo = io;
+    if (hasSingleKey(target.host)) {
+      // The last moment the run's deadline or a lost lease may stop a hard cut: nothing is touched yet.
+      io.abortSignal?.throwIfAborted();
+      hardCut = { io: { abortSignal: AbortSignal.timeout(hardCutFinishBudgetMs) }, keyChanged: undefined };
+      callIo = hardCut.io;
+    }
     step = 'regenerate';
     let regenerateError: unknown;
     try {
-      await gateway.regenerateAccessKey(target, key, io);
+      await gateway.regenerateAccessKey(target, key, callIo);
     } catch (thrown) {
-      if (io.abortSignal?.aborted) {
+      if (callIo.abortSignal?.aborted) {
         throw thrown;
       }
       // The seed's troubleshooting: a call that reports failure may still have replaced the key.
@@ -223,13 +257,16 @@ async function rotateLeasedTarget(
     let after: CallbackUrl;
     try {
       step = 'listAfter';
-      after = await currentCallbackUrl(target, key, gateway, io);
+      after = await currentCallbackUrl(target, key, gateway, callIo);
     } catch (thrown) {
       if (regenerateError !== undefined) {
         step = 'regenerate';
         throw regenerateError;
       }
       throw thrown;
+    }
+    if (hardCut) {
+      hardCut.keyChanged = after.sig !== before.sig;
     }
     if (after.sig === before.sig) {
       if (regenerateError !== undefined) {
@@ -260,7 +297,7 @@ async function rotateLeasedTarget(
 
   async function publish(key: KeyType, url: CallbackUrl, oldSig: string | undefined): Promise<Publication> {
     step = 'publish';
-    const { version } = await store.publish(target.secretName, buildPublication(target, key, url, dependencies.now()), io);
+    const { version } = await writeSecret(buildPublication(target, key, url, dependencies.now()));
     const oldSigFingerprint = oldSig === undefined ? undefined : sigFingerprint(oldSig);
     const newSigFingerprint = sigFingerprint(url.sig);
     telemetry.trackTargetRotated({
@@ -276,21 +313,79 @@ async function rotateLeasedTarget(
     });
     return { secretVersion: version, oldSigFingerprint, newSigFingerprint };
   }
+
+  /** The one publication; after a hard cut it is retried within the hard cut's budget. */
+  async function writeSecret(publication: CallbackUrlPublication): Promise<{ version: string }> {
+    if (!hardCut) {
+      return store.publish(target.secretName, publication, io);
+    }
+    const finishIo = hardCut.io;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.publish(target.secretName, publication, finishIo);
+      } catch (thrown) {
+        if (attempt >= hardCutPublishAttempts || finishIo.abortSignal?.aborted) {
+          throw thrown;
+        }
+        await sleep(hardCutPublishRetryDelayMs * attempt, finishIo.abortSignal).catch(() => {
+          throw thrown;
+        });
+      }
+    }
+  }
 }
 
 /**
  * Situations that are not failures of the target: a trigger restricted to OAuth callers has no SAS
- * to rotate, and a workflow found through a tagged Standard site may simply have no Request trigger.
+ * to rotate, and a workflow found through a tagged Standard site may simply have no Request trigger
+ * — but only if nothing was ever published for it. Once a URL was published, consumers hold it, and
+ * a trigger that disappeared (renamed, say) left them a dead URL: that is a failure to alert on.
  */
-function skipInsteadOfFailing(target: RotationTarget, failure: { step: string; statusCode?: number; code?: string }, protocolStep: RotationStep): TargetResult['skipped'] {
+function skipInsteadOfFailing(
+  target: RotationTarget,
+  failure: { step: string; statusCode?: number; code?: string },
+  protocolStep: RotationStep,
+  hasPublication: boolean,
+): TargetResult['skipped'] {
   // Only before anything was regenerated: a URL without sig after a regeneration is a failure.
   if (failure.code === 'UnsignedCallbackUrl' && protocolStep === 'listBefore') {
     return { code: 'NoSharedAccessSignature', message: "The trigger's callback URL carries no sig (it accepts OAuth callers only): there is no SAS key to rotate." };
   }
-  if (target.discoveredFromSite && failure.step === 'listBefore' && (failure.code === 'ApiNotSupported' || failure.statusCode === 404)) {
+  if (isMissingSiteTrigger(target, failure) && !hasPublication) {
     return { code: 'NoRequestTrigger', message: `Workflow of a tagged Standard site without a Request trigger named '${target.trigger}'.` };
   }
   return undefined;
+}
+
+function isMissingSiteTrigger(target: RotationTarget, failure: { step: string; statusCode?: number; code?: string }): boolean {
+  return target.discoveredFromSite === true && failure.step === 'listBefore' && (failure.code === 'ApiNotSupported' || failure.statusCode === 404);
+}
+
+/** The failure of a published target whose trigger is gone, saying what it means for consumers. */
+function publishedTriggerGone<F extends TargetFailure>(target: RotationTarget, failure: F): F {
+  return {
+    ...failure,
+    message:
+      `${failure.message} Secret '${target.secretName}' holds a URL published for trigger '${target.trigger}', which this workflow no longer has as a Request trigger (renamed or removed): its consumers now hold a dead URL. ` +
+      `Fix: restore the trigger's name, or list the workflow in ROTATION_TARGETS with its new trigger name and a new secretName, and move the consumers to that secret.`,
+  };
+}
+
+/**
+ * A hard cut that could not be finished: the only key changed (or may have), so the published URL
+ * is dead and consumers fail until a fresh one is published. The next run repairs it first
+ * (planRotation republishes the current URL without regenerating); the operator need not wait.
+ */
+function hardCutNotPublished(target: RotationTarget, failure: TargetFailure, keyChanged: boolean | undefined): TargetFailure {
+  const dead = keyChanged ? 'is now dead' : 'is now dead if the regeneration took effect (its answer was lost)';
+  return {
+    ...failure,
+    code: 'HardCutNotPublished',
+    message:
+      `Hard cut not finished: ${target.workflowId} has a single key and regenerateAccessKey was sent, so the URL published in secret '${target.secretName}' ${dead}, ` +
+      `and no fresh URL was published (${failure.step}: ${failure.code ?? failure.statusCode ?? 'error'}: ${failure.message}). Consumers fail until one is. ` +
+      `Fix: remove the cause, then run \`sas-rotator rotate --only ${target.workflowId}\`: it republishes the flow's current URL without regenerating (repair); the next scheduled run does the same.`,
+  };
 }
 
 function elapsedMs(startedAt: number): number {

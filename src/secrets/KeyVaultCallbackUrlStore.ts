@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
 import { isLoopbackUrl } from '../isLoopbackUrl';
-import type { CallbackUrlPublication, CallbackUrlStore, OperationOptions, PublishedSecret } from '../rotation/ports';
+import type { CallbackUrlPublication, CallbackUrlStore, DeletedSecretInfo, OperationOptions, PublishedSecret, SecretVersionInfo } from '../rotation/ports';
 
 /** Key Vault secrets as the place consumers read callback URLs from (DESIGN §5). */
 export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
@@ -37,6 +37,37 @@ export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
       }
       throw error;
     }
+  }
+
+  async findDeleted(secretName: string, options: OperationOptions = {}): Promise<DeletedSecretInfo | undefined> {
+    try {
+      const deleted = await this.client.getDeletedSecret(secretName, { abortSignal: options.abortSignal });
+      return { deletedOn: deleted.properties.deletedOn, scheduledPurgeDate: deleted.properties.scheduledPurgeDate };
+    } catch (error) {
+      // Quirk: "no deleted secret" is a 404 with the same code as "no secret" ("Deleted Secret not
+      // found"). Anything else (403 without the right, throttling) is thrown: the caller must not
+      // treat an unanswered question as "not deleted".
+      const { statusCode, code } = error as { statusCode?: number; code?: string };
+      if (statusCode === 404 && code === 'SecretNotFound') {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async findVersion(
+    secretName: string,
+    matches: (tags: Readonly<Record<string, string>>) => boolean,
+    options: OperationOptions = {},
+  ): Promise<SecretVersionInfo | undefined> {
+    // Lists properties only (secrets/readMetadata): no version's value is ever fetched.
+    for await (const properties of this.client.listPropertiesOfSecretVersions(secretName, { abortSignal: options.abortSignal })) {
+      const tags = properties.tags ?? {};
+      if (matches(tags)) {
+        return { version: properties.version ?? '', tags, createdOn: properties.createdOn };
+      }
+    }
+    return undefined;
   }
 
   async publish(secretName: string, publication: CallbackUrlPublication, options: OperationOptions = {}): Promise<{ version: string }> {

@@ -88,4 +88,36 @@ describe('Key Vault secrets through @azure/keyvault-secrets', () => {
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ error: { code: 'BadParameter' } });
   });
+
+  it('soft-deletes like Azure: the name reads as missing, a write is 409 ObjectIsDeletedButRecoverable, recover brings every version back', async () => {
+    await client.setSecret('soft-deleted', 'https://one.example/', { tags: { keyType: 'Secondary' } });
+    await client.setSecret('soft-deleted', 'https://two.example/', { tags: { keyType: 'Primary' } });
+    await (await client.beginDeleteSecret('soft-deleted')).pollUntilDone();
+
+    await expect(client.getSecret('soft-deleted')).rejects.toMatchObject({ statusCode: 404, code: 'SecretNotFound' });
+    const deleted = await client.getDeletedSecret('soft-deleted');
+    expect(deleted.properties).toMatchObject({ recoveryId: `${emulator.keyVaultUri}deletedsecrets/soft-deleted`, tags: { keyType: 'Primary' } });
+    expect(deleted.properties.deletedOn).toBeInstanceOf(Date);
+    expect(deleted.properties.scheduledPurgeDate?.getTime()).toBeGreaterThan(Date.now() + 89 * 24 * 3600 * 1000);
+    expect(deleted.value).toBeUndefined();
+    const conflict = await client.setSecret('soft-deleted', 'https://three.example/').catch((error: unknown) => error);
+    expect(conflict).toMatchObject({ statusCode: 409, code: 'Conflict' });
+    const raw = await callEmulator('PUT', `${emulator.keyVaultUri}secrets/soft-deleted?api-version=7.6`, { token, body: { value: 'x' } });
+    expect(raw.status).toBe(409);
+    expect(raw.body).toMatchObject({ error: { code: 'Conflict', innererror: { code: 'ObjectIsDeletedButRecoverable' } } });
+    await expect(client.getDeletedSecret('never-deleted')).rejects.toMatchObject({ statusCode: 404, code: 'SecretNotFound' });
+
+    await (await client.beginRecoverDeletedSecret('soft-deleted')).pollUntilDone();
+    expect((await client.getSecret('soft-deleted')).value).toBe('https://two.example/');
+    expect(emulator.keyVault.versions('soft-deleted')).toHaveLength(2);
+  });
+
+  it('purges a deleted secret, freeing its name', async () => {
+    await client.setSecret('purged', 'https://one.example/');
+    await (await client.beginDeleteSecret('purged')).pollUntilDone();
+    await client.purgeDeletedSecret('purged');
+
+    await expect(client.getDeletedSecret('purged')).rejects.toMatchObject({ statusCode: 404 });
+    expect((await client.setSecret('purged', 'https://fresh.example/')).value).toBe('https://fresh.example/');
+  });
 });

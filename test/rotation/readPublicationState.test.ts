@@ -39,7 +39,7 @@ describe('readPublicationState: what the secret says about a target', () => {
     [{ ...goodTags, rotatedAt: '2027-01-01T00:00:00Z' }, /rotatedAt .* is in the future/],
     [{ ...goodTags, workflowId: '/subscriptions/x/other' }, /tag workflowId is/],
     [{ ...goodTags, trigger: 'other' }, /tag trigger is 'other'/],
-    [{ keyType: 'Primary' }, /was not created by sas-rotator/],
+    [{ keyType: 'Primary' }, /was not created by sas-rotator \(no version carries/],
   ])('refuses a secret with bad tags %j, naming the secret, the target and the fix', (tags, expected) => {
     const message = problemWith(tags);
     expect(message).toMatch(expected);

@@ -201,7 +201,7 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const result = await rotate();
 
     expect(result).toMatchObject({ action: 'failed', error: { step: 'listBefore', code: 'KeyInUse' } });
-    expect(result.error?.message).toMatch(/signed with the Secondary key although its keyType tag says Primary.*Fix: set the secret's keyType tag to Secondary/);
+    expect(result.error?.message).toMatch(/signed with the Secondary key although its keyType tag says Primary.*Fix: set the latest version's keyType tag to Secondary and keep its other tags/);
     expect(host.calls).toEqual(['list Secondary']);
     expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
   });
@@ -364,5 +364,35 @@ describe('rotateTarget: the rotation protocol for one target', () => {
       expect(telemetry.failed).toEqual([]);
       expect(host.calls.filter((c) => c.startsWith('regenerate'))).toEqual([]);
     });
+    it('does not start a hard cut once the run deadline fired: nothing regenerated', async () => {
+      const host = new InMemoryWorkflowHost();
+      host.addWorkflow(flowId);
+      const store = new InMemoryCallbackUrlStore();
+      const deadline = new AbortController();
+      host.listCallbackUrl = async (target, keyType) => {
+        deadline.abort(new Error('deadline'));
+        return host.urlFor(target.workflowId, target.trigger, keyType);
+      };
+
+      const result = await rotateTarget(flow, { gateway: host, store, telemetry: new RecordingTelemetry(), now: () => new Date() }, { mode: 'rotate', invocationId: 'late', abortSignal: deadline.signal });
+
+      expect(result.action).toBe('failed');
+      expect(result.error?.code).not.toBe('HardCutNotPublished');
+      expect(host.calls.filter((c) => c.startsWith('regenerate'))).toEqual([]);
+    });
+  });
+
+  it('regenerates nothing for a soft-deleted secret and names the fix', async () => {
+    const { host, rotate, store, telemetry } = setup();
+    await rotate();
+    store.softDelete(target.secretName);
+    host.calls.length = 0;
+
+    const result = await rotate();
+
+    expect(result).toMatchObject({ action: 'failed', error: { step: 'readSecret', code: 'SecretDeleted' } });
+    expect(result.error?.message).toMatch(/az keyvault secret recover/);
+    expect(host.calls).toEqual([]);
+    expect(telemetry.failed.at(-1)).toMatchObject({ errorCode: 'SecretDeleted' });
   });
 });

@@ -1,15 +1,35 @@
-import type { CallbackUrlPublication, CallbackUrlStore, OperationOptions, PublishedSecret } from '../../src/rotation/ports';
+import type { CallbackUrlPublication, CallbackUrlStore, DeletedSecretInfo, OperationOptions, PublishedSecret, SecretVersionInfo } from '../../src/rotation/ports';
 
 /** Secret versions in memory, for unit tests of the protocol. */
 export class InMemoryCallbackUrlStore implements CallbackUrlStore {
   readonly versions = new Map<string, PublishedSecret[]>();
   failPublish = false;
+  /** Soft-deleted secrets: they read as missing and refuse writes, as in Key Vault. */
+  readonly deleted = new Map<string, DeletedSecretInfo>();
 
   async readLatest(secretName: string, _options?: OperationOptions): Promise<PublishedSecret | undefined> {
     return this.versions.get(secretName.toLowerCase())?.at(-1);
   }
 
+  async findDeleted(secretName: string, _options?: OperationOptions): Promise<DeletedSecretInfo | undefined> {
+    return this.deleted.get(secretName.toLowerCase());
+  }
+
+  async findVersion(secretName: string, matches: (tags: Readonly<Record<string, string>>) => boolean, _options?: OperationOptions): Promise<SecretVersionInfo | undefined> {
+    const found = this.versions.get(secretName.toLowerCase())?.find((version) => matches(version.tags));
+    return found ? { version: found.version, tags: found.tags, createdOn: undefined } : undefined;
+  }
+
+  /** Soft-deletes the secret: every version moves out of reach until recovered. */
+  softDelete(secretName: string, deletedOn = new Date()): void {
+    this.versions.delete(secretName.toLowerCase());
+    this.deleted.set(secretName.toLowerCase(), { deletedOn, scheduledPurgeDate: new Date(deletedOn.getTime() + 90 * 24 * 60 * 60 * 1000) });
+  }
+
   async publish(secretName: string, publication: CallbackUrlPublication, _options?: OperationOptions): Promise<{ version: string }> {
+    if (this.deleted.has(secretName.toLowerCase())) {
+      throw Object.assign(new Error(`Secret ${secretName} is currently in a deleted but recoverable state`), { statusCode: 409, code: 'Conflict' });
+    }
     if (this.failPublish) {
       throw Object.assign(new Error('Operation returned an invalid status code'), { statusCode: 503, code: 'ServiceUnavailable' });
     }
