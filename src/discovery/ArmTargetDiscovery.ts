@@ -7,7 +7,7 @@ import type { DiscoveryProblem } from '../rotation/DiscoveryProblem';
 import type { OperationOptions } from '../rotation/ports';
 import type { RotationTarget } from '../rotation/RotationTarget';
 import { scrubSecrets } from '../rotation/scrubSecrets';
-import { boundedPages, ListingStoppedError } from './boundedPages';
+import { boundedPages, ListingStoppedError, requireValueArray } from './boundedPages';
 
 /** DESIGN §4: the tags that put a workflow (or a whole Standard site) under rotation. */
 export const discoveryTags = {
@@ -150,9 +150,8 @@ export class ArmTargetDiscovery {
 
   private async discoverConsumption(scope: DiscoveryScope, where: string, findings: DiscoveryFindings, signal: AbortSignal): Promise<void> {
     const client = new LogicManagementClient(this.credential, scope.subscriptionId, { endpoint: this.resourceManagerEndpoint, ...azureRetryClientOptions(this.retry) });
-    const workflows = scope.resourceGroupName
-      ? client.workflows.listByResourceGroup(scope.resourceGroupName, { abortSignal: signal })
-      : client.workflows.listBySubscription({ abortSignal: signal });
+    const options = { abortSignal: signal, onResponse: requireValueArray };
+    const workflows = scope.resourceGroupName ? client.workflows.listByResourceGroup(scope.resourceGroupName, options) : client.workflows.listBySubscription(options);
     for await (const workflow of boundedPages(workflows.byPage(), getContinuationToken, this.limits.maxPages)) {
       if (workflow.id && isEnabled(workflow.tags)) {
         this.addTarget(workflow.id, workflow.tags, false, where, findings);

@@ -1,7 +1,7 @@
 /** Where a listing stopped short of its end: the items read so far are kept. */
 export class ListingStoppedError extends Error {
   constructor(
-    readonly code: 'PagingLoop' | 'PageLimitReached',
+    readonly code: 'PagingLoop' | 'PageLimitReached' | 'MalformedListAnswer',
     message: string,
   ) {
     super(message);
@@ -36,5 +36,17 @@ export async function* boundedPages<T>(
       throw new ListingStoppedError('PageLimitReached', `the listing still had a nextLink after ${maxPages} pages (sas-rotator's cap on one listing); it was stopped there and what it listed until then is used`);
     }
     seen.add(nextLink);
+  }
+}
+
+/**
+ * For a pager built on @azure/core-client (arm-logic): an answer without a `value` array would
+ * otherwise read as an empty page, i.e. "no workflows here" — the silent kind of failure. Passed as
+ * the operation's `onResponse`, it turns such an answer into a failed listing.
+ */
+export function requireValueArray(rawResponse: { readonly status: number; readonly parsedBody?: unknown }): void {
+  const body = rawResponse.parsedBody as { value?: unknown } | undefined;
+  if (rawResponse.status >= 200 && rawResponse.status < 300 && !Array.isArray(body?.value)) {
+    throw new ListingStoppedError('MalformedListAnswer', `ARM answered ${rawResponse.status} without a 'value' array, so this page's resources are unknown; the listing was stopped there`);
   }
 }

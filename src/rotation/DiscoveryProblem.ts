@@ -14,7 +14,7 @@ export interface DiscoveryProblem {
    */
   readonly operation: string;
   readonly statusCode: number | undefined;
-  /** Azure's error code, or sas-rotator's own: PagingLoop, PageLimitReached, DiscoveryTimedOut, DeadlineReached, InvalidTag, SecretNameCollision. */
+  /** Azure's error code, or sas-rotator's own: PagingLoop, PageLimitReached, MalformedListAnswer, DiscoveryTimedOut, DeadlineReached, InvalidTag, SecretNameCollision. */
   readonly errorCode: string;
   /** Scrubbed; says what was not seen and the fix where there is one. */
   readonly message: string;

@@ -101,6 +101,25 @@ describe('discovery problems are events and runs that are not a success', () => 
     expect(await events('SasKeyRotationRun', 'scope-403')).toEqual([expect.objectContaining({ outcome: 'Failed', discoveryProblems: '2' })]);
   });
 
+  it('a listing answered 200 without a value array is a failed listing, never "no workflows here"', async () => {
+    const subscription = newSubscription();
+    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-malformed', name: 'hidden', tags: enabled });
+    emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-malformed', site: 'la-hidden', name: 'intake', siteTags: enabled });
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    process.env.ROTATION_TARGETS = '[]';
+    // The chaos schedules found this one: an error body with status 200 read as an empty list.
+    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 200 });
+    emulator.faults.add({ operationId: 'WebApps_List', pathIncludes: subscription, status: 200 });
+
+    const { result } = await runTimer('malformed-200');
+
+    expect(result.outcome).toBe('Failed');
+    expect(await events('SasKeyDiscoveryFailed', 'malformed-200')).toEqual([
+      expect.objectContaining({ operation: 'Workflows_ListBySubscription', errorCode: 'MalformedListAnswer' }),
+      expect.objectContaining({ operation: 'WebApps_List', errorCode: 'RequestFailed' }),
+    ]);
+  });
+
   it('a resource group whose listing fails with 5xx still lets the listed targets rotate, and the run is PartiallyFailed', async () => {
     const subscription = newSubscription();
     const listed = addRequestWorkflow(emulator, 'listed-beside-5xx');
