@@ -125,6 +125,52 @@ describe('queue fan-out for large estates', () => {
     expect(emulator.keyVault.versions('someone-elses-secret')).toHaveLength(1);
   });
 
+  it('a fan-out run whose discovery was incomplete is not a success, and says what it could not see', async () => {
+    const workflowId = addRequestWorkflow(emulator, 'fanout-listed');
+    const subscription = '5ca1ab1e-0000-4000-8000-f00000000001';
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-listed' }]);
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 403, errorCode: 'AuthorizationFailed', times: Infinity });
+    const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
+    emulator.appInsights.clear();
+    try {
+      const run = await rotateSasKeys(timer, context('fanout-incomplete'));
+      const { closeProcessServices } = await import('../../src/processServices');
+      await closeProcessServices();
+
+      expect(run.outcome).toBe('PartiallyFailed');
+      const names = emulator.appInsights.envelopes.map((e) => [e.data?.baseData?.name, e.data?.baseData?.properties?.outcome ?? e.data?.baseData?.properties?.errorCode]);
+      expect(names).toEqual(expect.arrayContaining([['SasKeyDiscoveryFailed', 'AuthorizationFailed'], ['SasKeyRotationRun', 'PartiallyFailed']]));
+    } finally {
+      delete process.env.ROTATION_DISCOVERY;
+      emulator.faults.clear();
+      await drain(new QueueClient(azurite.connectionString, targetQueueName));
+    }
+  });
+
+  it('a target the timer could not queue is a SasKeyRotationFailed at step enqueue, and the run failed', async () => {
+    const workflowId = addRequestWorkflow(emulator, 'fanout-unqueued');
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-unqueued' }]);
+    const { closeProcessServices } = await import('../../src/processServices');
+    await closeProcessServices();
+    // A storage key that the account refuses: every send fails with 403.
+    process.env.AzureWebJobsStorage = azurite.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.alloc(64, 7).toString('base64')}`);
+    const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
+    emulator.appInsights.clear();
+    try {
+      const run = await rotateSasKeys(timer, context('fanout-unqueued'));
+      await closeProcessServices();
+
+      expect(run).toMatchObject({ outcome: 'Failed', targets: [{ workflowId, action: 'failed', error: { step: 'enqueue', statusCode: 403 } }] });
+      const failed = emulator.appInsights.envelopes.find((e) => e.data?.baseData?.name === 'SasKeyRotationFailed')?.data?.baseData?.properties;
+      expect(failed).toMatchObject({ workflowId, step: 'enqueue', statusCode: '403', invocationId: 'fanout-unqueued' });
+      expect(failed?.errorCode).not.toBe('');
+    } finally {
+      process.env.AzureWebJobsStorage = azurite.connectionString;
+      await closeProcessServices();
+    }
+  });
+
   it('drops a malformed message with one recorded failure instead of retrying it', async () => {
     const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
     emulator.appInsights.clear();
