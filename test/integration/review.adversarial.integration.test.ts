@@ -116,3 +116,30 @@ describe('review: CLI --only during a discovery failure', () => {
     expect((await events('SasKeyDiscoveryFailed')).length).toBeGreaterThan(before);
   }, 60_000);
 });
+
+describe('review: secret name collisions decided by resource ID', () => {
+  it('a newly tagged same-named workflow in a lower resource group does not take the secret away from the workflow that owns it', async () => {
+    // Run 1: one tagged workflow owns 'orders-intake-manual-url'. Then someone tags a workflow of the
+    // same name in 'rg-a'. The lower resource ID "wins" the name, so the incumbent — whose consumers
+    // read that secret — stops rotating (SecretNameCollision), and the newcomer fails too (the secret's
+    // workflowId tag is the incumbent's): nothing in the estate rotates that secret any more.
+    const subscription = newSubscription();
+    const incumbent = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-b', name: 'orders-intake', tags: enabled });
+    let stdout = '';
+    const io: CliIo = {
+      stdout: (t) => void (stdout += t),
+      stderr: () => undefined,
+      env: { ...emulator.environment(), ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '[]' },
+      isTerminal: false,
+    };
+    expect(await main(['rotate', '--json'], io)).toBe(0);
+    expect(emulator.keyVault.latest('orders-intake-manual-url')?.tags.workflowId).toBe(incumbent);
+
+    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-a', name: 'orders-intake', tags: enabled });
+    stdout = '';
+    await main(['rotate', '--force', '--json'], io);
+    const report = JSON.parse(stdout) as { targets: Array<{ workflowId: string; action: string }> };
+
+    expect(report.targets).toEqual(expect.arrayContaining([expect.objectContaining({ workflowId: incumbent, action: 'rotated' })]));
+  }, 60_000);
+});
