@@ -11,7 +11,7 @@ import { inspectTarget, type TargetStatus } from './rotation/inspectTarget';
 import { mapWithConcurrency } from './rotation/mapWithConcurrency';
 import { runRotation, type RotationRunResult } from './rotation/runRotation';
 import { recordDiscoveryProblems, resolveTargets } from './resolveTargets';
-import { describeDiscoveryProblem, type DiscoveryProblem } from './rotation/DiscoveryProblem';
+import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } from './rotation/DiscoveryProblem';
 import { scrubSecrets } from './rotation/scrubSecrets';
 
 /** Exit statuses (DESIGN §7). */
@@ -118,6 +118,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     resolved.notes.forEach((note) => io.stderr(`Discovery: ${note}\n`));
     resolved.problems.forEach((problem) => io.stderr(`Discovery problem: ${describeDiscoveryProblem(problem)}\n`));
     const selected = values.only === undefined ? resolved.targets : resolved.targets.filter((t) => t.workflowId.toLowerCase() === normalizeWorkflowId(values.only as string));
+    if (selected.length === 0 && values.only !== undefined && isListingIncomplete(resolved.problems)) {
+      // Not found while part of the estate could not be listed: it may well be a discovered target.
+      // That is the run failing (exit 1, events for the alerts), never a usage error.
+      if (command !== 'status' && !values['dry-run']) recordDiscoveryProblems(resolved.problems, services.telemetry, randomUUID());
+      io.stderr(`--only ${scrubSecrets(values.only)}: not found, but discovery was incomplete (above), so it may be a discovered target that could not be listed. Nothing was done. Fix: remove the discovery problem, or list the workflow in ROTATION_TARGETS, and run again.\n`);
+      return exitStatus.targetFailed;
+    }
     if (selected.length === 0 && values.only !== undefined) {
       io.stderr(`--only ${scrubSecrets(values.only)}: no listed or discovered target has this workflowId.\n`);
       return exitStatus.badUsage;

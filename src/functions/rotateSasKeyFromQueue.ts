@@ -79,7 +79,8 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
       statusCode: undefined,
       errorCode: 'InvalidQueueMessage',
       message: problem,
-      invocationId: context.invocationId,
+      // The run that queued the target, like every other event of the message.
+      invocationId,
       durationMs: 0,
     });
     await services.telemetry.flush();
@@ -149,7 +150,10 @@ async function configuredTarget(
   }
   const scopes = JSON.stringify(settings.discoveryScopes);
   if (discovered && discovered.scopes === scopes && Date.now() - discovered.at <= discoveryCacheMs) {
-    return { target: discovered.targets.find(matches), problems: [] };
+    const cached = discovered.targets.find(matches);
+    // A miss is no proof: the timer's discovery may be newer than this cache (a workflow tagged
+    // since, a second run within minutes). Only a fresh discovery may reject a message.
+    if (cached) return { target: cached, problems: [] };
   }
   const inFlight = (discovering ??= resolveTargets(settings, services).finally(() => {
     if (discovering === inFlight) discovering = undefined;
