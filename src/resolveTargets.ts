@@ -1,7 +1,9 @@
 import type { RotatorSettings } from './config';
 import type { RotationServices } from './createRotationServices';
 import type { DiscoveryProblem } from './rotation/DiscoveryProblem';
-import { mergeTargets } from './rotation/mergeTargets';
+import { managedByTagValue } from './rotation/buildPublication';
+import { contestedSecretNames, mergeTargets } from './rotation/mergeTargets';
+import type { CallbackUrlStore } from './rotation/ports';
 import type { RotationTarget } from './rotation/RotationTarget';
 import type { RotationTelemetry } from './rotation/RotationTelemetry';
 
@@ -18,13 +20,31 @@ export interface ResolvedTargets {
  * discovery's own bounds (page cap, loop detection, time budget), so the listed targets always get
  * the rest of the run.
  */
-export async function resolveTargets(settings: RotatorSettings, services: Pick<RotationServices, 'discovery'>, abortSignal?: AbortSignal): Promise<ResolvedTargets> {
+export async function resolveTargets(settings: RotatorSettings, services: Pick<RotationServices, 'discovery' | 'store'>, abortSignal?: AbortSignal): Promise<ResolvedTargets> {
   if (settings.discoveryScopes.length === 0) {
     return { targets: settings.targets, notes: [], problems: [] };
   }
   const discovered = await services.discovery.discover(settings.discoveryScopes, { abortSignal });
-  const merged = mergeTargets(settings.targets, discovered.targets);
+  const owners = await secretOwners(contestedSecretNames(discovered.targets), services.store, abortSignal);
+  const merged = mergeTargets(settings.targets, discovered.targets, owners);
   return { targets: merged.targets, notes: merged.notes, problems: [...discovered.problems, ...merged.problems] };
+}
+
+/**
+ * Which workflow each contested secret belongs to, from its latest version's tags. Read only when two
+ * discovered targets collide (rare); a secret that cannot be read leaves the choice to the resource
+ * ID, and the target that then reads it fails on its own if the secret is not its own.
+ */
+async function secretOwners(names: readonly string[], store: CallbackUrlStore, abortSignal: AbortSignal | undefined): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  await Promise.all(
+    names.map(async (name) => {
+      const secret = await store.readLatest(name, { abortSignal }).catch(() => undefined);
+      const owner = secret?.tags.managedBy === managedByTagValue ? secret.tags.workflowId : undefined;
+      if (owner) owners.set(name, owner.toLowerCase());
+    }),
+  );
+  return owners;
 }
 
 /** One `SasKeyDiscoveryFailed` per problem, so that the alerts see every part of the estate a run could not see. */

@@ -13,7 +13,7 @@ import { untouchedResult, type TargetResult } from '../rotation/TargetResult';
 import type { TargetFailure } from '../rotation/TargetFailure';
 import { scrubSecrets } from '../rotation/scrubSecrets';
 import { recordWithoutSettings } from './recordWithoutSettings';
-import { functionTimeoutMs } from './rotateSasKeys';
+import { invocationDeadlineMs } from './rotateSasKeys';
 
 /** Keep in step with `extensions.queues.maxDequeueCount` in host.json (a test checks both). */
 export const maxDequeueCount = 5;
@@ -27,6 +27,10 @@ export const maxDequeueCount = 5;
  * retried like a failed rotation; only a message that names no target is completed at once.
  */
 export async function rotateSasKeyFromQueue(message: unknown, context: InvocationContext): Promise<TargetResult | undefined> {
+  // From the start of the invocation, not of the rotation: the worker's own discovery counts too,
+  // or a slow discovery plus a rotation would outlive functionTimeout and the host would kill the
+  // last attempt before it records anything.
+  const deadline = AbortSignal.timeout(invocationDeadlineMs);
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
   const finalAttempt = dequeueCount >= maxDequeueCount;
   const attempt = `attempt ${dequeueCount} of ${maxDequeueCount}`;
@@ -51,7 +55,7 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
   // A message names a target; it never decides how it is rotated. Secret name, adopt and interval come
   // from the configuration as it is now, so a forged or stale message cannot point a rotation at
   // another secret, adopt a foreign one, or force a rotation.
-  const lookup = workflowId ? await configuredTarget(workflowId, settings, services) : undefined;
+  const lookup = workflowId ? await configuredTarget(workflowId, settings, services, deadline) : undefined;
   if (workflowId && !lookup?.target && lookup && isListingIncomplete(lookup.problems)) {
     // Discovery could not confirm the target: it may well still be one. Never drop it for that.
     const failure: TargetFailure = {
@@ -100,7 +104,7 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
     const result = await rotateTarget(target, { ...services, telemetry }, {
       mode: 'rotate',
       invocationId,
-      abortSignal: AbortSignal.timeout(functionTimeoutMs - 60_000),
+      abortSignal: deadline,
     });
     const line = describeTargetResult(result);
     if (result.action !== 'failed') {
@@ -142,6 +146,7 @@ async function configuredTarget(
   workflowId: string,
   settings: RotatorSettings,
   services: RotationServices,
+  deadline: AbortSignal,
 ): Promise<{ readonly target: RotationTarget | undefined; readonly problems: readonly DiscoveryProblem[] }> {
   const matches = (t: RotationTarget) => t.workflowId.toLowerCase() === workflowId.trim().toLowerCase();
   const listed = settings.targets.find(matches);
@@ -155,7 +160,7 @@ async function configuredTarget(
     // since, a second run within minutes). Only a fresh discovery may reject a message.
     if (cached) return { target: cached, problems: [] };
   }
-  const inFlight = (discovering ??= resolveTargets(settings, services).finally(() => {
+  const inFlight = (discovering ??= resolveTargets(settings, services, deadline).finally(() => {
     if (discovering === inFlight) discovering = undefined;
   }));
   const resolved = await inFlight;

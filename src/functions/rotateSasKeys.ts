@@ -18,6 +18,11 @@ import { untouchedResult } from '../rotation/TargetResult';
 export const functionTimeoutMs = 10 * 60 * 1000;
 /** Stop starting targets this long before the host kills the invocation, to flush and report. */
 const deadlineMarginMs = 60 * 1000;
+/**
+ * An invocation's own deadline, from its start: discovery and rotation both fit in it, and a hard
+ * cut's 30 s finish budget and the final flush fit in the margin after it.
+ */
+export const invocationDeadlineMs = functionTimeoutMs - deadlineMarginMs;
 
 /**
  * The scheduled rotation: settings → dependencies → the protocol for every configured target.
@@ -47,7 +52,7 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
     context.warn(services.singleWriterWarning);
   }
   try {
-    const deadline = AbortSignal.timeout(functionTimeoutMs - deadlineMarginMs);
+    const deadline = AbortSignal.timeout(invocationDeadlineMs);
     const { targets, notes, problems } = await resolveTargets(settings, services, deadline);
     notes.forEach((note) => context.warn(`Discovery: ${note}`));
     problems.forEach((problem) => context.error(`Discovery: ${describeDiscoveryProblem(problem)}`));

@@ -11,18 +11,24 @@ export interface MergedTargets {
 
 /**
  * Listed and discovered targets together (DESIGN §4). A listed target wins over a discovered one
- * with the same workflowId. Two targets never share a secret: a discovered target whose secret name
- * a listed target, or a discovered one with a lower resource ID, already uses is left out as a
- * `SecretNameCollision` problem on every run until a `sas-rotation-secret` tag settles it. The
- * winner does not depend on the order ARM lists resources in, so it never flips between runs.
+ * with the same workflowId. Two targets never share a secret: of discovered targets that would
+ * publish to one secret, the one the secret already belongs to (`owners`: its `workflowId` tag) keeps
+ * it, so consumers never lose the rotation of the secret they read; else the lowest resource ID. The
+ * others, and any whose secret name a listed target uses, are left out as a `SecretNameCollision`
+ * problem on every run until a `sas-rotation-secret` tag settles it. The winner does not depend on
+ * the order ARM lists resources in, so it never flips between runs.
+ *
+ * @param owners lowercased secret name → lowercased workflowId of the target that published it, for
+ *   the contested names (see `contestedSecretNames`).
  */
-export function mergeTargets(listed: readonly RotationTarget[], discovered: readonly RotationTarget[]): MergedTargets {
+export function mergeTargets(listed: readonly RotationTarget[], discovered: readonly RotationTarget[], owners: ReadonlyMap<string, string> = new Map()): MergedTargets {
   const targets = [...listed];
   const notes: string[] = [];
   const problems: DiscoveryProblem[] = [];
   const workflows = new Set(listed.map((t) => t.workflowId.toLowerCase()));
   const secrets = new Map(listed.map((t) => [t.secretName.toLowerCase(), t.workflowId]));
-  const byResourceId = [...discovered].sort((a, b) => compare(a.workflowId.toLowerCase(), b.workflowId.toLowerCase()));
+  const owns = (t: RotationTarget): number => (owners.get(t.secretName.toLowerCase()) === t.workflowId.toLowerCase() ? 0 : 1);
+  const byResourceId = [...discovered].sort((a, b) => owns(a) - owns(b) || compare(a.workflowId.toLowerCase(), b.workflowId.toLowerCase()));
   for (const target of byResourceId) {
     const key = target.workflowId.toLowerCase();
     if (workflows.has(key)) {
@@ -51,4 +57,14 @@ export function mergeTargets(listed: readonly RotationTarget[], discovered: read
 /** Ordinal order: the same on every machine and locale. */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Secret names that more than one discovered target would publish to: the only ones whose owner matters. */
+export function contestedSecretNames(discovered: readonly RotationTarget[]): string[] {
+  const counts = new Map<string, Set<string>>();
+  for (const target of discovered) {
+    const name = target.secretName.toLowerCase();
+    counts.set(name, (counts.get(name) ?? new Set()).add(target.workflowId.toLowerCase()));
+  }
+  return [...counts].filter(([, workflows]) => workflows.size > 1).map(([name]) => name);
 }

@@ -1,4 +1,4 @@
-import { mergeTargets } from '../../src/rotation/mergeTargets';
+import { contestedSecretNames, mergeTargets } from '../../src/rotation/mergeTargets';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 
 const target = (name: string, secretName = `${name}-manual-url`, intervalDays = 30): RotationTarget => ({
@@ -35,5 +35,15 @@ describe('mergeTargets: listed and discovered targets together', () => {
       expect(merged.targets.map((t) => t.workflowId)).toEqual([a.workflowId]);
       expect(merged.problems.map((p) => [p.resourceId, p.errorCode])).toEqual([[b.workflowId, 'SecretNameCollision']]);
     }
+  });
+
+  it('leaves a contested secret with the workflow it already belongs to, whatever the resource IDs say', () => {
+    const [a, b] = [target('orders-a', 'orders-url'), target('orders-b', 'orders-url')];
+    expect(contestedSecretNames([a, b, target('invoices')])).toEqual(['orders-url']);
+
+    const merged = mergeTargets([], [a, b], new Map([['orders-url', b.workflowId.toLowerCase()]]));
+
+    expect(merged.targets.map((t) => t.workflowId)).toEqual([b.workflowId]);
+    expect(merged.problems).toEqual([expect.objectContaining({ resourceId: a.workflowId, errorCode: 'SecretNameCollision' })]);
   });
 });
