@@ -139,7 +139,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     return result.outcome === 'Failed' || result.outcome === 'PartiallyFailed' ? exitStatus.targetFailed : incomplete;
   } finally {
-    await services.close();
+    for (const warning of await services.close()) {
+      io.stderr(`Warning: ${scrubSecrets(warning)}\n`);
+    }
   }
 }
 
@@ -274,6 +276,23 @@ async function runEmulatorCommand(io: CliIo): Promise<number> {
   return emulatorModule.runEmulatorCommand(io);
 }
 
+/**
+ * Ends the process once what it printed has been handed to the OS. By then the run is over and its
+ * telemetry flushed or given up (bounded); what the telemetry SDK leaves behind — statsbeat's timer,
+ * which its shutdown does not clear, or a request to an endpoint that never answers — must not keep a
+ * finished command alive.
+ */
+function exitWhenOutputWritten(status: number): void {
+  process.exitCode = status;
+  let pending = 2;
+  const done = (): void => {
+    pending -= 1;
+    if (pending === 0) process.exit();
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 if (require.main === module) {
   main(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -281,12 +300,10 @@ if (require.main === module) {
     env: process.env,
     isTerminal: Boolean(process.stderr.isTTY),
   }).then(
-    (status) => {
-      process.exitCode = status;
-    },
+    (status) => exitWhenOutputWritten(status),
     (error: unknown) => {
       process.stderr.write(`sas-rotator: ${scrubSecrets(error instanceof Error ? error.message : String(error))}\n`);
-      process.exitCode = exitStatus.targetFailed;
+      exitWhenOutputWritten(exitStatus.targetFailed);
     },
   );
 }
