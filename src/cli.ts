@@ -12,6 +12,7 @@ import { mapWithConcurrency } from './rotation/mapWithConcurrency';
 import { runRotation, type RotationRunResult } from './rotation/runRotation';
 import { resolveTargets } from './resolveTargets';
 import { scrubSecrets } from './rotation/scrubSecrets';
+import { workflowHostLabel } from './workflowHostLabel';
 
 /** Exit statuses (DESIGN §7). */
 export const exitStatus = { ok: 0, targetFailed: 1, badUsage: 2 } as const;
@@ -218,6 +219,7 @@ function workflowName(workflowId: string): string {
 export function formatRunReport(result: RotationRunResult): string {
   const rows = result.targets.map((t) => [
     workflowName(t.workflowId),
+    workflowHostLabel(t.workflowId),
     t.trigger,
     t.action,
     t.reason ?? '-',
@@ -225,7 +227,7 @@ export function formatRunReport(result: RotationRunResult): string {
     t.oldSigFingerprint || t.newSigFingerprint ? `${t.oldSigFingerprint ?? '-'} -> ${t.newSigFingerprint ?? '-'}` : '-',
     t.secretVersion ?? '-',
   ]);
-  const table = formatTable(['WORKFLOW', 'TRIGGER', 'RESULT', 'REASON', 'KEY', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION'], rows);
+  const table = formatTable(['WORKFLOW', 'HOST', 'TRIGGER', 'RESULT', 'REASON', 'KEY', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION'], rows);
   const notes = result.targets.filter((t) => t.skipped).map((t) => `  ${workflowName(t.workflowId)}: skipped (${t.skipped?.code}): ${t.skipped?.message}`);
   const problems = result.targets
     .filter((t) => t.error)
@@ -239,18 +241,24 @@ export function formatRunReport(result: RotationRunResult): string {
   ].join('\n');
 }
 
-function formatStatusReport(statuses: readonly TargetStatus[]): string {
-  const rows = statuses.map((s) => [
-    workflowName(s.workflowId),
-    s.secretName,
-    s.keyType ?? '-',
-    s.rotatedAt ?? 'never',
-    s.nextDueAt ?? 'now',
-    s.sigFingerprint ?? '-',
-    s.urlWorks === undefined ? '-' : s.urlWorks ? 'yes' : 'NO',
-    s.due === null ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
-  ]);
-  const table = formatTable(['WORKFLOW', 'SECRET', 'KEY IN USE', 'LAST ROTATION', 'NEXT DUE', 'SIG FINGERPRINT', 'URL WORKS', 'DUE'], rows);
+export function formatStatusReport(statuses: readonly TargetStatus[]): string {
+  const rows = statuses.map((s) => {
+    // null is unknown, unless the secret really does not exist: then nothing was ever rotated and it is due now.
+    const neverPublished = !s.error && s.reason === 'first';
+    const unknown = s.error ? 'unknown' : '-';
+    return [
+      workflowName(s.workflowId),
+      workflowHostLabel(s.workflowId),
+      s.secretName,
+      s.keyType ?? unknown,
+      s.rotatedAt ?? (neverPublished ? 'never' : unknown),
+      s.nextDueAt ?? (neverPublished ? 'now' : unknown),
+      s.sigFingerprint ?? unknown,
+      s.urlWorks === null ? unknown : s.urlWorks ? 'yes' : 'NO',
+      s.due === null ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
+    ];
+  });
+  const table = formatTable(['WORKFLOW', 'HOST', 'SECRET', 'KEY IN USE', 'LAST ROTATION', 'NEXT DUE', 'SIG FINGERPRINT', 'URL WORKS', 'DUE'], rows);
   const problems = statuses
     .filter((s) => s.error)
     .map((s) => `  ${workflowName(s.workflowId)}: cannot read (${[s.error?.statusCode, s.error?.code].filter(Boolean).join(' ')}): ${s.error?.message}`);
