@@ -9,6 +9,6 @@ module.exports = {
     // Type checking is `npm run typecheck`'s job; isolatedModules (tsconfig) makes ts-jest transpile only.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
-  setupFiles: ['<rootDir>/test/support/functionsWorkerStub.ts'],
+  setupFiles: ['<rootDir>/test/support/functionsWorkerStub.ts', '<rootDir>/test/support/telemetrySdkInJest.ts'],
   testTimeout: 60000,
 };

@@ -173,10 +173,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
       IDENTITY_HEADER: identityHeader,
       AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential',
       NODE_EXTRA_CA_CERTS: ca.certPath,
-      // Statsbeat reports SDK usage to Microsoft's own ingestion hosts, unreachable from here:
-      // the first variable stops the optional feature statsbeat, the second the network statsbeat.
-      APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
-      APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+      // Nothing that switches the telemetry SDK's statsbeat off: tests and the demo must see what users see.
     }),
     logic,
     flows,

@@ -3,7 +3,7 @@
  * the real SDK clients. Writes bench/results.json and docs/performance-chart.svg. Not part of
  * `npm test`: durations are measured here, never asserted.
  */
-import { fork, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator, type AzureEmulator, type EmulatorOptions } from '../emulator/index';
@@ -248,23 +248,66 @@ function runScenarioProcess(name: string): ScenarioResult {
   return result;
 }
 
+interface CliTimes {
+  /** `sas-rotator --help`, process start to exit. */
+  readonly helpMs: number;
+  /** `sas-rotator rotate` of one due target with Application Insights on, process start to exit. */
+  readonly rotateStartToExitMs: number;
+  /** From the last request the emulator received (the telemetry flush) to the process's exit. */
+  readonly rotateLastRequestToExitMs: number;
+}
+
+/** The CLI as an operator runs it: the built binary, the emulator's environment and nothing else. Medians of 3. */
+async function cliTimes(): Promise<CliTimes> {
+  const emulator = await startEmulator();
+  const cli = join(root, 'dist', 'src', 'cli.js');
+  const run = (args: string[], env: NodeJS.ProcessEnv): Promise<{ startedAt: number; exitedAt: number }> =>
+    new Promise((resolve, reject) => {
+      const startedAt = Date.now();
+      const child = spawn(process.execPath, [cli, ...args], { env, stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('exit', () => resolve({ startedAt, exitedAt: Date.now() }));
+    });
+  const median = (values: number[]): number => round(values.sort((a, b) => a - b)[1] ?? NaN, 0);
+  try {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...emulator.environment() };
+    const help: number[] = [];
+    const startToExit: number[] = [];
+    const lastRequestToExit: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const h = await run(['--help'], env);
+      help.push(h.exitedAt - h.startedAt);
+      const [target] = seed(emulator, 1, 1, `cli-${i}`);
+      const r = await run(['rotate'], { ...env, ROTATION_TARGETS: JSON.stringify([target]) });
+      startToExit.push(r.exitedAt - r.startedAt);
+      lastRequestToExit.push(r.exitedAt - (emulator.requests.at(-1)?.at.getTime() ?? r.startedAt));
+    }
+    return { helpMs: median(help), rotateStartToExitMs: median(startToExit), rotateLastRequestToExitMs: median(lastRequestToExit) };
+  } finally {
+    await emulator.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const scenarioIndex = process.argv.indexOf('--scenario');
   if (scenarioIndex >= 0) {
     const run = scenarios[process.argv[scenarioIndex + 1] ?? ''];
     if (!run) throw new Error(`unknown scenario; one of ${Object.keys(scenarios).join(', ')}`);
-    process.stdout.write(`${JSON.stringify(await run())}\n`);
+    process.stdout.write(`${JSON.stringify(await run())}\n`, () => process.exit());
     return;
   }
   console.log('sas-rotator bench: end to end through the real SDK clients against the emulator. This takes a minute or two.\n');
   const [latencyBound, throttleBound, ...growth] = Object.keys(scenarios).map(runScenarioProcess) as [ScenarioResult, ScenarioResult, ...ScenarioResult[]];
   const coldStart = coldStartMs();
   console.log({ coldStartMs: coldStart });
+  const cli = await cliTimes();
+  console.log({ cli });
   const results = {
     measuredAt: new Date().toISOString(),
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
     coldStartMs: coldStart,
+    cli,
     scenarios: [latencyBound, throttleBound, ...growth],
   };
   mkdirSync(join(root, 'bench'), { recursive: true });

@@ -13,6 +13,7 @@ import { ensureLocalCertificateAuthority } from '../emulator/localCertificateAut
 import { formatTable } from '../src/formatTable';
 import { closeProcessServices } from '../src/processServices';
 import { scrubSecrets } from '../src/rotation/scrubSecrets';
+import { workflowHostLabel } from '../src/workflowHostLabel';
 import type { RotationRunResult } from '../src/rotation/runRotation';
 
 async function main(): Promise<number> {
@@ -88,12 +89,13 @@ function printPass(title: string, result: RotationRunResult): void {
   console.log(`${title}\n`);
   const rows = result.targets.map((t) => [
     workflowName(t.workflowId),
+    workflowHostLabel(t.workflowId),
     t.action === 'failed' ? '-' : `${t.keyType ?? '-'}${t.workflowId.includes('/Microsoft.ProcessSimple/') ? ' (hard cut)' : ''}`,
     t.newSigFingerprint ? `${t.oldSigFingerprint ?? '-'} -> ${t.newSigFingerprint}` : '-',
     t.secretVersion ? t.secretVersion.slice(0, 12) : '-',
     t.action === 'failed' ? `FAILED at ${t.error?.step}: ${t.error?.code ?? ''} ${t.error?.message ?? ''}`.trim() : t.action,
   ]);
-  console.log(formatTable(['WORKFLOW', 'KEY REGENERATED', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION', 'RESULT'], rows));
+  console.log(formatTable(['WORKFLOW', 'HOST', 'KEY REGENERATED', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION', 'RESULT'], rows));
   console.log(`\nRun outcome: ${result.outcome}`);
 }
 
@@ -116,12 +118,14 @@ function workflowName(workflowId: string): string {
   return workflowId.includes('/Microsoft.ProcessSimple/') ? `flow ${name.slice(0, 8)}…` : name;
 }
 
-main().then(
-  (status) => {
-    process.exitCode = status;
-  },
-  (error: unknown) => {
-    console.error(`demo failed: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`);
-    process.exitCode = 1;
-  },
-);
+// Ends the process once the output is written: the telemetry SDK's statsbeat timer, which its
+// shutdown does not clear, would otherwise keep a finished demo alive for another 20 s.
+const exitWhenOutputWritten = (status: number): void => {
+  process.exitCode = status;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit()));
+};
+
+main().then(exitWhenOutputWritten, (error: unknown) => {
+  console.error(`demo failed: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`);
+  exitWhenOutputWritten(1);
+});

@@ -13,6 +13,7 @@ import { runRotation, type RotationRunResult } from './rotation/runRotation';
 import { recordDiscoveryProblems, resolveTargets } from './resolveTargets';
 import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } from './rotation/DiscoveryProblem';
 import { scrubSecrets } from './rotation/scrubSecrets';
+import { workflowHostLabel } from './workflowHostLabel';
 
 /** Exit statuses (DESIGN §7). */
 export const exitStatus = { ok: 0, targetFailed: 1, badUsage: 2 } as const;
@@ -156,7 +157,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     return result.outcome === 'Failed' || result.outcome === 'PartiallyFailed' ? exitStatus.targetFailed : incomplete;
   } finally {
-    await services.close();
+    for (const warning of await services.close()) {
+      io.stderr(`Warning: ${scrubSecrets(warning)}\n`);
+    }
   }
 }
 
@@ -239,6 +242,7 @@ function workflowName(workflowId: string): string {
 export function formatRunReport(result: RotationRunResult): string {
   const rows = result.targets.map((t) => [
     workflowName(t.workflowId),
+    workflowHostLabel(t.workflowId),
     t.trigger,
     t.action,
     t.reason ?? '-',
@@ -246,7 +250,7 @@ export function formatRunReport(result: RotationRunResult): string {
     t.oldSigFingerprint || t.newSigFingerprint ? `${t.oldSigFingerprint ?? '-'} -> ${t.newSigFingerprint ?? '-'}` : '-',
     t.secretVersion ?? '-',
   ]);
-  const table = formatTable(['WORKFLOW', 'TRIGGER', 'RESULT', 'REASON', 'KEY', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION'], rows);
+  const table = formatTable(['WORKFLOW', 'HOST', 'TRIGGER', 'RESULT', 'REASON', 'KEY', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION'], rows);
   const notes = result.targets.filter((t) => t.skipped).map((t) => `  ${workflowName(t.workflowId)}: skipped (${t.skipped?.code}): ${t.skipped?.message}`);
   const problems = result.targets
     .filter((t) => t.error)
@@ -260,18 +264,24 @@ export function formatRunReport(result: RotationRunResult): string {
   ].join('\n');
 }
 
-function formatStatusReport(statuses: readonly TargetStatus[]): string {
-  const rows = statuses.map((s) => [
-    workflowName(s.workflowId),
-    s.secretName,
-    s.keyType ?? '-',
-    s.rotatedAt ?? 'never',
-    s.nextDueAt ?? 'now',
-    s.sigFingerprint ?? '-',
-    s.urlWorks === undefined ? '-' : s.urlWorks ? 'yes' : 'NO',
-    s.due === null ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
-  ]);
-  const table = formatTable(['WORKFLOW', 'SECRET', 'KEY IN USE', 'LAST ROTATION', 'NEXT DUE', 'SIG FINGERPRINT', 'URL WORKS', 'DUE'], rows);
+export function formatStatusReport(statuses: readonly TargetStatus[]): string {
+  const rows = statuses.map((s) => {
+    // null is unknown, unless the secret really does not exist: then nothing was ever rotated and it is due now.
+    const neverPublished = !s.error && s.reason === 'first';
+    const unknown = s.error ? 'unknown' : '-';
+    return [
+      workflowName(s.workflowId),
+      workflowHostLabel(s.workflowId),
+      s.secretName,
+      s.keyType ?? unknown,
+      s.rotatedAt ?? (neverPublished ? 'never' : unknown),
+      s.nextDueAt ?? (neverPublished ? 'now' : unknown),
+      s.sigFingerprint ?? unknown,
+      s.urlWorks === null ? unknown : s.urlWorks ? 'yes' : 'NO',
+      s.due === null ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
+    ];
+  });
+  const table = formatTable(['WORKFLOW', 'HOST', 'SECRET', 'KEY IN USE', 'LAST ROTATION', 'NEXT DUE', 'SIG FINGERPRINT', 'URL WORKS', 'DUE'], rows);
   const problems = statuses
     .filter((s) => s.error)
     .map((s) => `  ${workflowName(s.workflowId)}: cannot read (${[s.error?.statusCode, s.error?.code].filter(Boolean).join(' ')}): ${s.error?.message}`);
@@ -297,6 +307,23 @@ async function runEmulatorCommand(io: CliIo): Promise<number> {
   return emulatorModule.runEmulatorCommand(io);
 }
 
+/**
+ * Ends the process once what it printed has been handed to the OS. By then the run is over and its
+ * telemetry flushed or given up (bounded); what the telemetry SDK leaves behind — statsbeat's timer,
+ * which its shutdown does not clear, or a request to an endpoint that never answers — must not keep a
+ * finished command alive.
+ */
+function exitWhenOutputWritten(status: number): void {
+  process.exitCode = status;
+  let pending = 2;
+  const done = (): void => {
+    pending -= 1;
+    if (pending === 0) process.exit();
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 if (require.main === module) {
   main(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -304,12 +331,10 @@ if (require.main === module) {
     env: process.env,
     isTerminal: Boolean(process.stderr.isTTY),
   }).then(
-    (status) => {
-      process.exitCode = status;
-    },
+    (status) => exitWhenOutputWritten(status),
     (error: unknown) => {
       process.stderr.write(`sas-rotator: ${scrubSecrets(error instanceof Error ? error.message : String(error))}\n`);
-      process.exitCode = exitStatus.targetFailed;
+      exitWhenOutputWritten(exitStatus.targetFailed);
     },
   );
 }

@@ -13,12 +13,14 @@ import { PowerAutomateFlowGateway } from './providers/PowerAutomateFlowGateway';
 import { noTelemetry, type RotationTelemetry } from './rotation/RotationTelemetry';
 import type { RotationDependencies } from './rotation/rotateTarget';
 import { KeyVaultCallbackUrlStore } from './secrets/KeyVaultCallbackUrlStore';
-import { AppInsightsRotationTelemetry } from './telemetry/AppInsightsRotationTelemetry';
 
 export interface RotationServices extends RotationDependencies {
   readonly telemetry: RotationTelemetry;
-  /** Flushes telemetry and releases its exporters; for short-lived processes such as the CLI. */
-  close(): Promise<void>;
+  /**
+   * Flushes telemetry and releases its exporters, waiting a bounded time (`telemetryCloseTimeoutInMs`);
+   * for short-lived processes such as the CLI. Resolves to warnings to show the operator (no secrets).
+   */
+  close(): Promise<readonly string[]>;
   /** Set when no shared storage is configured, so runs cannot exclude each other: say so. */
   readonly singleWriterWarning: string | undefined;
   /** Finds tagged workflows in the ROTATION_DISCOVERY scopes. */
@@ -55,7 +57,7 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
   const entra = settings.appInsightsEntraAuthentication;
   const telemetryCredential = entra?.clientId ? new ManagedIdentityCredential({ clientId: entra.clientId }) : entra ? credential : undefined;
   const appInsights = settings.appInsightsConnectionString
-    ? new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, retry, telemetryCredential)
+    ? new (loadAppInsightsRotationTelemetry())(settings.appInsightsConnectionString, retry, telemetryCredential)
     : undefined;
   return {
     gateway: new BudgetedWorkflowGateway(new HostRoutingWorkflowGateway((host) => {
@@ -82,8 +84,17 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
       : 'No AzureWebJobsStorage settings: running without the per-target lease, so a concurrent run (timer, another instance, the CLI) is not excluded.',
     now: () => new Date(),
     close: async () => {
-      await appInsights?.flush();
-      await appInsights?.shutdown();
+      const warning = await appInsights?.close();
+      return warning ? [warning] : [];
     },
   };
+}
+
+/**
+ * Loaded only when a run with a connection string starts: importing `applicationinsights` takes most
+ * of a second, which `--help`, usage and configuration errors must not pay.
+ */
+function loadAppInsightsRotationTelemetry(): typeof import('./telemetry/AppInsightsRotationTelemetry').AppInsightsRotationTelemetry {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./telemetry/AppInsightsRotationTelemetry') as typeof import('./telemetry/AppInsightsRotationTelemetry')).AppInsightsRotationTelemetry;
 }

@@ -7,6 +7,12 @@ import { scrubSecrets } from '../rotation/scrubSecrets';
 import { telemetryEventNames } from './telemetryEventNames';
 
 /**
+ * How long closing waits for Application Insights to take the buffered events, and then for the SDK
+ * to shut down: a CLI run ends this long after its result at worst, whatever the network does.
+ */
+export const telemetryCloseTimeoutInMs = 5_000;
+
+/**
  * Rotation events as Application Insights custom events. The client uses its own providers
  * (`useGlobalProviders: false`), so it neither patches modules nor collides with the Functions
  * host's own telemetry, and collects nothing but what we track.
@@ -110,15 +116,43 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
     });
   }
 
+  /** Sends the buffered events, waiting at most `telemetryCloseTimeoutInMs`: a run must not hang on telemetry. */
   async flush(): Promise<void> {
     if (this.used) {
-      await this.client.flush();
+      await settlesWithin(this.client.flush(), telemetryCloseTimeoutInMs);
     }
   }
 
-  async shutdown(): Promise<void> {
-    if (this.used) {
-      await this.client.shutdown();
+  /**
+   * Sends the buffered events and releases the exporters, waiting at most `timeoutInMs` in all.
+   * Resolves to a warning (no secret in it) when the SDK did not finish in time: the events may be
+   * lost. The SDK keeps events it could not deliver in its offline storage and retries them from the
+   * next process that starts it; what it still holds after the wait must not keep this one alive.
+   */
+  async close(timeoutInMs: number = telemetryCloseTimeoutInMs): Promise<string | undefined> {
+    if (!this.used) {
+      return undefined;
     }
+    const deadline = Date.now() + timeoutInMs;
+    if (!(await settlesWithin(this.client.flush(), timeoutInMs))) {
+      return `Application Insights did not accept the rotation events within ${timeoutInMs / 1000} s; they may be lost. The run's result above is complete; the events are only its record.`;
+    }
+    // Shutting down ends the SDK's exporters and metric readers; it cannot cancel everything the SDK
+    // started (statsbeat's timer, a request to an endpoint that never answers), hence the bound.
+    await settlesWithin(this.client.shutdown(), Math.max(0, deadline - Date.now()));
+    return undefined;
+  }
+}
+
+/** False when `promise` neither resolved nor rejected within `timeoutInMs`. */
+async function settlesWithin(promise: Promise<unknown>, timeoutInMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutInMs);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
