@@ -2,6 +2,9 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import { loadTelemetrySettings } from '../config';
 import type { RotationTelemetry } from '../rotation/RotationTelemetry';
 
+/** One client per process and connection string, as for valid settings: the SDK's clients are not cheap to make. */
+let cached: { readonly key: string; readonly telemetry: RotationTelemetry } | undefined;
+
 /**
  * Records events when the app settings are invalid, so that a function that cannot rotate anything
  * is still seen by the alerts: only the telemetry settings are read, and nothing is recorded when
@@ -12,16 +15,15 @@ export async function recordWithoutSettings(env: Readonly<Record<string, string 
   if (!settings?.appInsightsConnectionString) {
     return;
   }
-  const entra = settings.appInsightsEntraAuthentication;
-  const credential = entra?.clientId ? new ManagedIdentityCredential({ clientId: entra.clientId }) : entra ? new DefaultAzureCredential() : undefined;
-  // Loaded here, not at the top: this path is rare, and the SDK is large.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { AppInsightsRotationTelemetry } = require('../telemetry/AppInsightsRotationTelemetry') as typeof import('../telemetry/AppInsightsRotationTelemetry');
-  const telemetry = new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, undefined, credential);
-  try {
-    record(telemetry);
-    await telemetry.flush();
-  } finally {
-    await telemetry.shutdown();
+  const key = JSON.stringify(settings);
+  if (cached?.key !== key) {
+    const entra = settings.appInsightsEntraAuthentication;
+    const credential = entra?.clientId ? new ManagedIdentityCredential({ clientId: entra.clientId }) : entra ? new DefaultAzureCredential() : undefined;
+    // Loaded here, not at the top: this path is rare, and the SDK is large.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AppInsightsRotationTelemetry } = require('../telemetry/AppInsightsRotationTelemetry') as typeof import('../telemetry/AppInsightsRotationTelemetry');
+    cached = { key, telemetry: new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, undefined, credential) };
   }
+  record(cached.telemetry);
+  await cached.telemetry.flush();
 }
