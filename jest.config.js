@@ -10,5 +10,9 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   setupFiles: ['<rootDir>/test/support/functionsWorkerStub.ts', '<rootDir>/test/support/telemetrySdkInJest.ts'],
+  // Every exchange with the emulator is checked against Microsoft's published specs (test/openapi);
+  // the coverage table is printed once, after the suite.
+  globalSetup: '<rootDir>/test/openapi/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/openapi/globalTeardown.ts',
   testTimeout: 60000,
 };

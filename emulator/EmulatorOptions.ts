@@ -25,6 +25,11 @@ export interface EmulatorOptions {
    * bearer tokens for https://monitor.azure.com (what infra/ deploys). Default false.
    */
   appInsightsLocalAuthDisabled?: boolean;
+  /**
+   * Keep every exchange whole (`AzureEmulator.exchanges`) for the OpenAPI conformance check. Off by
+   * default: the bodies hold secrets and cost memory.
+   */
+  recordExchanges?: boolean;
   /** Fixed ports; 0 (the default) lets the OS choose. */
   ports?: Partial<Record<EmulatorService, number>>;
 }

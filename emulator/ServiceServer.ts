@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'net';
 import { promisify } from 'util';
 import { gunzip, inflate } from 'zlib';
 import type { EmulatorRequestRecord } from './EmulatorRequestRecord';
+import type { RecordedExchange } from './RecordedExchange';
 import type { EmulatorRequest, EmulatorResponse, EmulatorServiceHandler } from './EmulatorExchange';
 import { faultInterrupts, type FaultInjector, type FaultRule } from './FaultInjector';
 
@@ -18,6 +19,8 @@ export interface ServiceServerOptions {
   readonly latencyMs: number;
   readonly faults: FaultInjector;
   readonly record: (record: EmulatorRequestRecord) => void;
+  /** Receives every exchange whole (request and answer), for the OpenAPI conformance check. */
+  readonly recordExchange?: (exchange: RecordedExchange) => void;
 }
 
 /** One listening service: the shared pipeline (latency, faults, recording) around a service handler. */
@@ -87,7 +90,8 @@ export class ServiceServer {
       unreadable = true;
     }
     const request: EmulatorRequest = { method, url, headers: req.headers, body, ...classification };
-    const record = (status: number): void =>
+    let injectedFault = false;
+    const record = (status: number, response?: EmulatorResponse, written?: WrittenResponse): void => {
       this.options.record({
         service: handler.service,
         operationId: classification.operationId,
@@ -97,12 +101,24 @@ export class ServiceServer {
         ...(classification.subscriptionId !== undefined ? { subscriptionId: classification.subscriptionId } : {}),
         at,
       });
+      this.options.recordExchange?.({
+        service: handler.service,
+        operationId: classification.operationId,
+        method,
+        url: url.href,
+        requestHeaders: flattenHeaders(req.headers),
+        requestBody: body.length > 0 ? body.toString('utf8') : undefined,
+        status,
+        responseHeaders: written?.headers ?? {},
+        responseBody: written && written.payload.length > 0 && response && !Buffer.isBuffer(response.body) ? written.payload.toString('utf8') : undefined,
+        injectedFault,
+      });
+    };
 
     if (unreadable) {
       const response = handler.faultResponse(request, { status: 400, errorCode: 'InvalidRequestContent', message: 'The request body could not be decoded.' });
       handler.decorate?.(request, response);
-      writeResponse(res, response);
-      record(response.status);
+      record(response.status, response, writeResponse(res, response));
       return;
     }
     if (this.options.latencyMs > 0) await delay(this.options.latencyMs);
@@ -115,6 +131,7 @@ export class ServiceServer {
     if (fault && !fault.afterProcessing) {
       if (fault.delayMs) await delay(fault.delayMs);
       if (faultInterrupts(fault)) {
+        injectedFault = true;
         if (fault.dropConnection) return this.dropConnection(req, record);
         response = handler.faultResponse(request, fault);
       } else {
@@ -124,13 +141,13 @@ export class ServiceServer {
       response = await this.handle(request);
       if (fault) {
         if (fault.delayMs) await delay(fault.delayMs);
+        injectedFault = faultInterrupts(fault);
         if (fault.dropConnection) return this.dropConnection(req, record);
         if (faultInterrupts(fault)) response = handler.faultResponse(request, fault);
       }
     }
     handler.decorate?.(request, response);
-    writeResponse(res, response);
-    record(response.status);
+    record(response.status, response, writeResponse(res, response));
   }
 
   private async handle(request: EmulatorRequest): Promise<EmulatorResponse> {
@@ -159,7 +176,16 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return raw;
 }
 
-function writeResponse(res: http.ServerResponse, response: EmulatorResponse): void {
+interface WrittenResponse {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly payload: Buffer;
+}
+
+function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]));
+}
+
+function writeResponse(res: http.ServerResponse, response: EmulatorResponse): WrittenResponse {
   const headers: Record<string, string> = { ...(response.headers ?? {}) };
   let payload: Buffer;
   if (response.body === undefined) {
@@ -176,6 +202,7 @@ function writeResponse(res: http.ServerResponse, response: EmulatorResponse): vo
   headers['content-length'] = String(payload.length);
   res.writeHead(response.status, headers);
   res.end(payload);
+  return { headers, payload };
 }
 
 /** Unreferenced, so that a long injected delay never keeps a stopped emulator's process alive. */

@@ -4,6 +4,7 @@ import { AppInsightsIngestionService } from './appInsights/AppInsightsIngestionS
 import type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
 import { defaultArmReadThrottle, defaultArmWriteThrottle, type EmulatorOptions } from './EmulatorOptions';
 import type { EmulatorRequestRecord } from './EmulatorRequestRecord';
+import type { RecordedExchange } from './RecordedExchange';
 import type { EmulatorServiceHandler } from './EmulatorExchange';
 import type { EmulatorService } from './EmulatorService';
 import { FaultInjector } from './FaultInjector';
@@ -25,6 +26,7 @@ import { ServiceServer } from './ServiceServer';
 export type { EmulatorOptions, ThrottleSettings } from './EmulatorOptions';
 export type { EmulatorService } from './EmulatorService';
 export type { EmulatorRequestRecord } from './EmulatorRequestRecord';
+export type { RecordedExchange } from './RecordedExchange';
 export { FaultInjector, type FaultRule } from './FaultInjector';
 export { LogicWorkflowsState, type AddWorkflowOptions, type StoredWorkflow, type WorkflowTrigger, type WorkflowTriggerKind, type WorkflowState } from './logic/LogicWorkflowsState';
 export type { WorkflowKeyType } from './logic/WorkflowKeyType';
@@ -80,6 +82,8 @@ export interface AzureEmulator {
   readonly appInsights: { readonly envelopes: readonly TelemetryEnvelope[]; clear(): void };
   /** Every request received, oldest first. */
   readonly requests: readonly EmulatorRequestRecord[];
+  /** Every exchange whole, oldest first, when started with `recordExchanges` (else empty). Holds secrets: never print it. */
+  readonly exchanges: readonly RecordedExchange[];
   readonly faults: FaultInjector;
   /**
    * Calls `listener` after every request has been processed and answered (state already changed):
@@ -101,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
   const authority = new AccessTokenAuthority(tenantId);
   const faults = new FaultInjector();
   const requests: EmulatorRequestRecord[] = [];
+  const exchanges: RecordedExchange[] = [];
   const requestListeners = new Set<(record: EmulatorRequestRecord) => void>();
   const managedIdentity: ManagedIdentity = { clientId: randomUUID(), objectId: randomUUID() };
   const identityHeader = randomBytes(24).toString('base64url');
@@ -140,6 +145,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
           requests.push(record);
           for (const listener of [...requestListeners]) listener(record);
         },
+        ...(options.recordExchanges ? { recordExchange: (exchange: RecordedExchange) => exchanges.push(exchange) } : {}),
       }));
     }
   } catch (error) {
@@ -180,6 +186,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     keyVault,
     appInsights: { get envelopes() { return appInsights.envelopes; }, clear: () => appInsights.clear() },
     requests,
+    exchanges,
     faults,
     issueAccessToken: (resource, tokenOptions = {}) =>
       authority.issue({ resource, clientId: managedIdentity.clientId, objectId: managedIdentity.objectId, ...tokenOptions }).token,

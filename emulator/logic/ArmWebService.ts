@@ -187,8 +187,8 @@ export function siteResource(site: StoredSite): Record<string, unknown> {
     kind: site.kind,
     location: site.location,
     tags: { ...site.tags },
+    // No properties.name: Microsoft.Web's Site definition has none (found by the OpenAPI conformance check).
     properties: {
-      name: site.name,
       state: 'Running',
       hostNames: [hostName],
       enabledHostNames: [hostName, `${site.name.toLowerCase()}.scm.azurewebsites.net`],

@@ -1,5 +1,6 @@
 import { loadSettings, type RotatorSettings } from '../../src/config';
 import { startEmulator, type AzureEmulator, type EmulatorOptions } from '../../emulator/index';
+import { withConformanceCheck } from '../openapi/conformanceCheck';
 
 export const subscriptionId = '11111111-2222-4333-8444-555555555555';
 
@@ -12,7 +13,7 @@ export async function startEmulatorEnvironment(options: EmulatorOptions = {}): P
   if (!process.env.NODE_EXTRA_CA_CERTS) {
     throw new Error('Run the suite with `npm test` (it sets NODE_EXTRA_CA_CERTS to the emulator CA).');
   }
-  const emulator = await startEmulator(options);
+  const emulator = withConformanceCheck(await startEmulator({ recordExchanges: true, ...options }));
   Object.assign(process.env, emulator.environment());
   return emulator;
 }

@@ -1,0 +1,5 @@
+import { clearCoverage } from './printCoverage';
+
+export default function globalSetup(): void {
+  clearCoverage();
+}

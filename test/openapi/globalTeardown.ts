@@ -1,0 +1,5 @@
+import { printCoverage } from './printCoverage';
+
+export default function globalTeardown(): void {
+  printCoverage();
+}
