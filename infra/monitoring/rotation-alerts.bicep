@@ -45,8 +45,8 @@ resource targetFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
     evaluationFrequency: 'PT15M'
     windowSize: 'PT30M'
     autoMitigate: true
-    // The query is checked offline against the telemetry constants; ARM's own check can fail on a
-    // component created seconds earlier.
+    // The query is checked offline by the Kusto language service and against the telemetry constants
+    // (test/infra/kql.test.ts); ARM's own check can fail on a component created seconds earlier.
     skipQueryValidation: true
     criteria: {
       allOf: [

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settingNames } from '../../src/config';
 import { consumptionWorkflowActions } from '../../src/providers/consumptionWorkflowActions';
-import { telemetryEventMeasurements, telemetryEventNames, telemetryEventProperties } from '../../src/telemetry/telemetryEventNames';
 import { filesUnder, objectProperties, parseBicep, resourceBody, resourcesOfType, stringValue, syntaxErrors, walk, type BicepFile } from './bicepSyntax';
 
 /**
@@ -97,69 +96,5 @@ describe('infra/ Bicep', () => {
   it('local.settings.sample.json lists every setting the parser reads', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
     expect(Object.keys(sample.Values)).toEqual(expect.arrayContaining([...settingNames]));
-  });
-});
-
-/** Every KQL query the workbook and the alert rules run. */
-function kqlQueries(): Array<{ source: string; query: string }> {
-  const workbook = JSON.parse(readFileSync(join(infra, 'monitoring', 'rotation-workbook.json'), 'utf8')) as unknown;
-  const fromWorkbook: Array<{ source: string; query: string }> = [];
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) {
-        if (key === 'query' && typeof child === 'string' && /customEvents/.test(child)) fromWorkbook.push({ source: 'rotation-workbook.json', query: child });
-        else visit(child);
-      }
-    }
-  };
-  visit(workbook);
-  const alerts = file('monitoring/rotation-alerts.bicep');
-  const fromAlerts = [...walk(alerts.root)]
-    .filter((node) => node.type === 'object_property' && node.children[0]?.text === 'query')
-    .map((node) => ({ source: 'rotation-alerts.bicep', query: stringValue(node.children[node.children.length - 1]) ?? '' }));
-  return [...fromWorkbook, ...fromAlerts];
-}
-
-describe('workbook and alerts KQL', () => {
-  const eventNames = Object.values(telemetryEventNames) as string[];
-  const properties = new Set<string>(Object.values(telemetryEventProperties).flat());
-  const measurements = new Set<string>(Object.values(telemetryEventMeasurements).flat());
-
-  it('has queries for each event, and the three alert rules', () => {
-    const queries = kqlQueries();
-    expect(queries.filter((q) => q.source === 'rotation-alerts.bicep')).toHaveLength(3);
-    for (const name of eventNames) {
-      expect(queries.some((q) => q.query.includes(`"${name}"`) || q.query.includes(`'${name}'`))).toBe(true);
-    }
-  });
-
-  it('alerts on every event that means a due target was not rotated or part of the estate was not seen (no silent non-rotation)', () => {
-    const alertQueries = kqlQueries().filter((q) => q.source === 'rotation-alerts.bicep').map((q) => q.query);
-    for (const name of [telemetryEventNames.targetFailed, telemetryEventNames.discoveryFailed]) {
-      expect(alertQueries.filter((query) => new RegExp(`name == "${name}"`).test(query))).toHaveLength(1);
-    }
-    // Failed runs (a configuration error records one with no targets) break the "successful run" rule.
-    const runRule = alertQueries.find((query) => query.includes(`"${telemetryEventNames.run}"`)) ?? '';
-    expect(runRule).toMatch(/outcome in \("Succeeded", "NothingDue", "PartiallyFailed"\)/);
-  });
-
-  it('references only the event, customDimensions and customMeasurements names the telemetry module emits', () => {
-    const problems: string[] = [];
-    for (const { source, query } of kqlQueries()) {
-      for (const match of query.matchAll(/\bname\s*(?:==|=~|in~?)\s*\(?\s*((?:["'][^"']+["']\s*,?\s*)+)\)?/g)) {
-        for (const [, name] of (match[1] ?? '').matchAll(/["']([^"']+)["']/g)) {
-          if (!eventNames.includes(name as string)) problems.push(`${source}: unknown event '${name}'`);
-        }
-      }
-      for (const [, dimension] of query.matchAll(/customDimensions(?:\.|\[["'])(\w+)/g)) {
-        if (!properties.has(dimension as string)) problems.push(`${source}: unknown customDimensions.${dimension}`);
-      }
-      for (const [, measurement] of query.matchAll(/customMeasurements(?:\.|\[["'])(\w+)/g)) {
-        if (!measurements.has(measurement as string)) problems.push(`${source}: unknown customMeasurements.${measurement}`);
-      }
-      if (!/\bname\s*(==|=~|in)/.test(query)) problems.push(`${source}: a query that does not filter on an event name`);
-    }
-    expect(problems).toEqual([]);
   });
 });
