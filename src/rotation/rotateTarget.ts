@@ -131,7 +131,8 @@ async function rotateLeasedTarget(
         return { ...base, reason, keyType, action: 'revoked', ...(await publish(keyType, after, before.sig)) };
       }
       keyType = state && !('adopted' in state) ? otherKey(state.keyType) : 'Secondary';
-      // Both keys get replaced, and the first one's fresh URL published: only on a host that tells them apart.
+      // The first key's fresh URL is published on the strength of its sig having changed: that means
+      // something only on a host that lists each key its own URL.
       const { after, before } = await regenerateVerified(keyType, undefined, 'refuse', true);
       published = await publish(keyType, after, before.sig);
       // The fresh URL is published first, so consumers always have one that works; only then is
