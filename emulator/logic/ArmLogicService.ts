@@ -129,7 +129,7 @@ export class ArmLogicService implements EmulatorServiceHandler {
     if (parameters instanceof Rejection) return parameters.response;
     const notSupported = requireRequestTrigger(trigger);
     if (notSupported) return notSupported;
-    const callbackUrl = this.state.callbackUrl(workflow, trigger, parameters.keyType, {
+    const callbackUrl = this.state.callbackUrl(workflow, trigger, this.state.listedKeyType(workflow, parameters.keyType), {
       ...(armRoute.versionId !== undefined ? { versionId: armRoute.versionId } : {}),
       ...(parameters.notAfter ? { notAfter: parameters.notAfter } : {}),
     });

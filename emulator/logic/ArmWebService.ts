@@ -153,7 +153,7 @@ export class ArmWebService implements EmulatorServiceHandler {
     if (parameters instanceof Rejection) return parameters.response;
     const notSupported = requireRequestTrigger(trigger);
     if (notSupported) return notSupported;
-    const callbackUrl = this.state.callbackUrl(workflow, trigger, parameters.keyType, parameters.notAfter ? { notAfter: parameters.notAfter } : {});
+    const callbackUrl = this.state.callbackUrl(workflow, trigger, this.state.listedKeyType(workflow, parameters.keyType), parameters.notAfter ? { notAfter: parameters.notAfter } : {});
     return jsonResponse(200, { value: callbackUrl.value, method: 'POST', basePath: callbackUrl.basePath, queries: callbackUrl.queries });
   }
 

@@ -86,6 +86,8 @@ const invokePath = /^\/workflows\/([0-9a-f]{32})(?:\/versions\/([^/]+))?\/trigge
 export class LogicWorkflowsState {
   private readonly workflows = new Map<string, WorkflowRecord>();
   private readonly signatures = new Set<string>();
+  /** Consumption workflows (lower-case IDs) whose trigger listCallbackUrl ignores the `{keyType}` body. */
+  private readonly keyTypeIgnoringWorkflows = new Set<string>();
   /** Broken nextLinks for the resource lists (Microsoft.Logic and Microsoft.Web alike). */
   readonly pagingFaults = new PagingFaults();
 
@@ -161,6 +163,24 @@ export class LogicWorkflowsState {
       keyVersions: { Primary: 0, Secondary: 0 },
     });
     return id;
+  }
+
+  /**
+   * Makes a workflow's host ignore the `{keyType}` body of the trigger's listCallbackUrl: every listing
+   * answers the Primary key's URL, whatever key was asked for (no spec declares that body, so a host
+   * might). For a Standard workflow it is its whole site (one runtime); a flow has one key only.
+   */
+  ignoreCallbackKeyType(workflowId: string, ignores = true): void {
+    if (isStandardWorkflowId(workflowId)) return this.standard.ignoreCallbackKeyType(workflowId, ignores);
+    if (isFlowId(workflowId)) throw new Error(`Flow ${workflowId} has one key: there is no keyType to ignore`);
+    this.require(workflowId);
+    if (ignores) this.keyTypeIgnoringWorkflows.add(workflowId.toLowerCase());
+    else this.keyTypeIgnoringWorkflows.delete(workflowId.toLowerCase());
+  }
+
+  /** The key whose URL the trigger's listCallbackUrl answers with when `requested` is asked for. */
+  listedKeyType(workflow: StoredWorkflow, requested: WorkflowKeyType): WorkflowKeyType {
+    return this.keyTypeIgnoringWorkflows.has(workflow.id.toLowerCase()) ? 'Primary' : requested;
   }
 
   /** What ARM's regenerateAccessKey does; also callable directly to simulate an out-of-band change. */

@@ -95,6 +95,8 @@ export function isStandardWorkflowId(workflowId: string): boolean {
 export class StandardWorkflowsState implements CallbackUrlVerifier {
   private readonly sites = new Map<string, SiteRecord>();
   private readonly workflows = new Map<string, StandardWorkflowRecord>();
+  /** Sites (lower-case names) whose runtime ignores the `{keyType}` body of a trigger's listCallbackUrl. */
+  private readonly keyTypeIgnoringSites = new Set<string>();
 
   /**
    * @param runtimeOrigin where callback URLs point, known once the runtime listens.
@@ -192,6 +194,22 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
       triggers: Object.entries(triggers).map(([name, kind]) => ({ name, kind })),
       changedTime: new Date(),
     });
+  }
+
+  /**
+   * Makes the site of a workflow ignore the `{keyType}` body of the trigger's listCallbackUrl, as a host
+   * might (Microsoft documents that body for Consumption only): every listing then answers the Primary
+   * key's URL, whatever key was asked for. regenerateAccessKey still honours its keyType.
+   */
+  ignoreCallbackKeyType(workflowId: string, ignores: boolean): void {
+    const site = this.require(workflowId).site.toLowerCase();
+    if (ignores) this.keyTypeIgnoringSites.add(site);
+    else this.keyTypeIgnoringSites.delete(site);
+  }
+
+  /** The key whose URL the trigger's listCallbackUrl answers with when `requested` is asked for. */
+  listedKeyType(workflow: StoredStandardWorkflow, requested: WorkflowKeyType): WorkflowKeyType {
+    return this.keyTypeIgnoringSites.has(workflow.site.toLowerCase()) ? 'Primary' : requested;
   }
 
   regenerateAccessKey(workflowId: string, keyType: WorkflowKeyType): void {

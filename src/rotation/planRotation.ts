@@ -23,6 +23,13 @@ export type RotationPlan =
        * a single-key host (Power Automate) always regenerates the key in use: a hard cut.
        */
       readonly ifKeyInUse: KeyInUsePolicy;
+      /**
+       * Whether to check, before regenerating, that the two keys' URLs differ (requireDistinctKeyUrls).
+       * Only where no published URL identifies a key: a first rotation or an adoption on a two-key host.
+       * On an interval or forced rotation the published URL does: a host that ignored keyType would
+       * answer it for the key to regenerate, and the in-use guard refuses; so no extra ARM call there.
+       */
+      readonly checkKeyTypeHonoured: boolean;
     }
   /**
    * The published URL no longer works or is not the unversioned trigger URL (its key was
@@ -54,8 +61,8 @@ export async function planRotation(
   const singleKey = hasSingleKey(target.host);
   if (!state) {
     return singleKey
-      ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: undefined, ifKeyInUse: 'hardCut' }
-      : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: undefined, ifKeyInUse: 'refuse' };
+      ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: undefined, ifKeyInUse: 'hardCut', checkKeyTypeHonoured: false }
+      : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: undefined, ifKeyInUse: 'refuse', checkKeyTypeHonoured: true };
   }
   if ('adopted' in state && state.callbackUrl && !isTriggerUrl(state.callbackUrl, target)) {
     // Its key cannot be identified from the trigger's URLs, so neither key is known to be free.
@@ -67,8 +74,8 @@ export async function planRotation(
   }
   if ('adopted' in state) {
     return singleKey
-      ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: state.callbackUrl, ifKeyInUse: 'hardCut' }
-      : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: state.callbackUrl, ifKeyInUse: 'regenerateOtherKey' };
+      ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: state.callbackUrl, ifKeyInUse: 'hardCut', checkKeyTypeHonoured: false }
+      : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: state.callbackUrl, ifKeyInUse: 'regenerateOtherKey', checkKeyTypeHonoured: true };
   }
   const keyToRegenerate = singleKey ? 'Primary' : otherKey(state.keyType);
   const intervalElapsed = isIntervalElapsed(state, target.intervalDays, now);
@@ -81,7 +88,7 @@ export async function planRotation(
       return { kind: 'republish', reason: 'repair', keyType: state.keyType, currentUrl };
     }
     return intervalElapsed
-      ? { kind: 'regenerate', reason: 'interval', keyType: keyToRegenerate, urlInUse: state.callbackUrl, ifKeyInUse: 'hardCut' }
+      ? { kind: 'regenerate', reason: 'interval', keyType: keyToRegenerate, urlInUse: state.callbackUrl, ifKeyInUse: 'hardCut', checkKeyTypeHonoured: false }
       : { kind: 'none', reason: 'notDue', keyType: state.keyType };
   }
   if (options.force || intervalElapsed) {
@@ -91,6 +98,7 @@ export async function planRotation(
       keyType: keyToRegenerate,
       urlInUse: state.callbackUrl,
       ifKeyInUse: singleKey ? 'hardCut' : 'refuse',
+      checkKeyTypeHonoured: false,
     };
   }
   const currentUrl = await currentCallbackUrl(target, state.keyType, gateway, options);

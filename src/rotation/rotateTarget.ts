@@ -6,6 +6,7 @@ import { otherKey, type KeyType } from './KeyType';
 import { isTriggerUrl, planRotation, type KeyInUsePolicy } from './planRotation';
 import type { CallbackUrlPublication, CallbackUrlStore, OperationOptions, TargetLeaseHandle, TargetLeases, WorkflowGateway } from './ports';
 import { readTargetState } from './readTargetState';
+import { requireDistinctKeyUrls } from './requireDistinctKeyUrls';
 import type { RotationTarget } from './RotationTarget';
 import type { RotationTelemetry } from './RotationTelemetry';
 import type { RotationStep } from './RotationStep';
@@ -130,7 +131,9 @@ async function rotateLeasedTarget(
         return { ...base, reason, keyType, action: 'revoked', ...(await publish(keyType, after, before.sig)) };
       }
       keyType = state && !('adopted' in state) ? otherKey(state.keyType) : 'Secondary';
-      const { after, before } = await regenerateVerified(keyType);
+      // The first key's fresh URL is published on the strength of its sig having changed: that means
+      // something only on a host that lists each key its own URL.
+      const { after, before } = await regenerateVerified(keyType, undefined, 'refuse', true);
       published = await publish(keyType, after, before.sig);
       // The fresh URL is published first, so consumers always have one that works; only then is
       // the key of the previously published (possibly leaked) URL replaced as well.
@@ -158,6 +161,13 @@ async function rotateLeasedTarget(
         if (options.mode === 'dryRun') {
           return planned();
         }
+        if (!hasSingleKey(target.host)) {
+          // The dead published URL identifies no key, yet the next rotation trusts the keyType tag
+          // written now: make sure the listing really was of that key.
+          step = 'listBefore';
+          const otherUrl = await currentCallbackUrl(target, otherKey(plan.keyType), gateway, io);
+          requireDistinctKeyUrls(target, [plan.currentUrl, otherUrl], 'republish');
+        }
         step = 'verify';
         verifyTriggerUrl(plan.currentUrl, plan.keyType);
         const oldSig = state && !('adopted' in state) ? state.callbackUrl.sig : undefined;
@@ -167,7 +177,7 @@ async function rotateLeasedTarget(
         if (options.mode === 'dryRun') {
           return planned();
         }
-        const { key, before, after } = await regenerateVerified(plan.keyType, plan.urlInUse, plan.ifKeyInUse);
+        const { key, before, after } = await regenerateVerified(plan.keyType, plan.urlInUse, plan.ifKeyInUse, plan.checkKeyTypeHonoured);
         keyType = key;
         return { ...base, reason, keyType, action: 'rotated', ...(await publish(key, after, before.sig)) };
       }
@@ -214,26 +224,40 @@ async function rotateLeasedTarget(
 
   /**
    * Steps 2–4: note the sig, regenerate, list again, and insist that sig changed. Refuses to
-   * regenerate the key that signs `urlInUse`, whatever the tags claim.
+   * regenerate the key that signs `urlInUse`, whatever the tags claim. With `checkKeyTypeHonoured`,
+   * first makes sure the host lists each key's own URL (one more listing at most).
    */
   async function regenerateVerified(
     requestedKey: KeyType,
     urlInUse?: CallbackUrl,
     ifKeyInUse: KeyInUsePolicy = 'refuse',
+    checkKeyTypeHonoured = false,
   ): Promise<{ key: KeyType; before: CallbackUrl; after: CallbackUrl }> {
     let key = requestedKey;
     step = 'listBefore';
     let before = await currentCallbackUrl(target, key, gateway, io);
+    /** The other key's URL, once listed. */
+    let otherUrl: CallbackUrl | undefined;
     if (urlInUse && before.sig === urlInUse.sig && ifKeyInUse !== 'hardCut') {
       if (ifKeyInUse === 'refuse') {
+        // A host that ignored keyType answers the published URL for either key: then the tag is not
+        // wrong, and "fix the tag" would only send the operator back and forth. One listing tells,
+        // and only on this failure path.
+        otherUrl = await currentCallbackUrl(target, otherKey(key), gateway, io);
+        requireDistinctKeyUrls(target, [before, otherUrl], 'keyInUse');
         throw new TargetRotationError({
           step: 'listBefore',
           code: 'KeyInUse',
           message: `the published URL in secret '${target.secretName}' is signed with the ${key} key although its keyType tag says ${otherKey(key)}; regenerating ${key} would break it, so nothing was regenerated. Fix: set the latest version's keyType tag to ${key} and keep its other tags ('az keyvault secret set-attributes --tags' replaces every tag: pass all six, see docs/operations.md, "KeyInUse").`,
         });
       }
+      otherUrl = before;
       key = otherKey(key);
       before = await currentCallbackUrl(target, key, gateway, io);
+    }
+    if (checkKeyTypeHonoured) {
+      otherUrl ??= await currentCallbackUrl(target, otherKey(key), gateway, io);
+      requireDistinctKeyUrls(target, [before, otherUrl], 'regenerate');
     }
     let callIo = io;
     if (hasSingleKey(target.host)) {

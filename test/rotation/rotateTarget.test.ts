@@ -35,7 +35,8 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const result = await rotate();
 
     expect(result).toMatchObject({ action: 'rotated', reason: 'first', keyType: 'Secondary', secretVersion: 'v1' });
-    expect(host.calls).toEqual(['list Secondary', 'regenerate Secondary', 'list Secondary']);
+    // Listing Primary too proves the host tells the keys' URLs apart (KeyTypeIgnored otherwise).
+    expect(host.calls).toEqual(['list Secondary', 'list Primary', 'regenerate Secondary', 'list Secondary']);
     expect(host.works(workflowId, 'manual', portalUrl)).toBe(true);
     expect(publishedUrl()).toBe(host.urlFor(workflowId, 'manual', 'Secondary'));
     expect(store.latest(target.secretName)?.tags).toMatchObject({ keyType: 'Secondary', managedBy: 'sas-rotator', trigger: 'manual', workflowId });
@@ -81,7 +82,7 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const result = await rotate();
 
     expect(result).toMatchObject({ action: 'rotated', reason: 'repair', keyType: 'Secondary' });
-    expect(host.calls).toEqual(['list Secondary']);
+    expect(host.calls).toEqual(['list Secondary', 'list Primary']);
     expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
   });
 
@@ -140,7 +141,8 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const { host, rotate, telemetry } = setup();
     const list = host.listCallbackUrl.bind(host);
     let lists = 0;
-    host.listCallbackUrl = async (t, key, o) => (++lists === 2 ? 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01' : list(t, key, o));
+    // The third listing of a first rotation is the list-after: list Secondary, list Primary, regenerate, list Secondary.
+    host.listCallbackUrl = async (t, key, o) => (++lists === 3 ? 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01' : list(t, key, o));
 
     const result = await rotate();
 
@@ -185,7 +187,7 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const result = await rotate({ mode: 'revoke' });
 
     expect(result).toMatchObject({ action: 'revoked', reason: 'revoke', keyType: 'Primary' });
-    expect(host.calls.slice(-6)).toEqual(['list Primary', 'regenerate Primary', 'list Primary', 'list Secondary', 'regenerate Secondary', 'list Secondary']);
+    expect(host.calls.slice(-7)).toEqual(['list Primary', 'list Secondary', 'regenerate Primary', 'list Primary', 'list Secondary', 'regenerate Secondary', 'list Secondary']);
     for (const url of leaked) expect(host.works(workflowId, 'manual', url)).toBe(false);
     expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
   });
@@ -202,7 +204,8 @@ describe('rotateTarget: the rotation protocol for one target', () => {
 
     expect(result).toMatchObject({ action: 'failed', error: { step: 'listBefore', code: 'KeyInUse' } });
     expect(result.error?.message).toMatch(/signed with the Secondary key although its keyType tag says Primary.*Fix: set the latest version's keyType tag to Secondary and keep its other tags/);
-    expect(host.calls).toEqual(['list Secondary']);
+    // The listing of Primary tells a wrong tag from a host that ignores keyType (the same URL for both keys).
+    expect(host.calls).toEqual(['list Secondary', 'list Primary']);
     expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
   });
 
@@ -256,7 +259,8 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const list = host.listCallbackUrl.bind(host);
     let lists = 0;
     host.listCallbackUrl = async (t, key, o) => {
-      if (++lists === 2) throw Object.assign(new Error('Service unavailable'), { statusCode: 503 });
+      // The list-after (the third listing of a first rotation).
+      if (++lists === 3) throw Object.assign(new Error('Service unavailable'), { statusCode: 503 });
       return list(t, key, o);
     };
 
