@@ -77,8 +77,10 @@ param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
 // DESIGN §4 names the public-cloud default without a trailing slash; environment() has one.
+// take(), not substring(): substring's length argument must be >= 0 and the compiler cannot tell
+// that endsWith() guarantees a non-empty string (BCP329); take() accepts any count.
 var armEndpointWithSlash = environment().resourceManager
-var resourceManagerEndpoint = endsWith(armEndpointWithSlash, '/') ? substring(armEndpointWithSlash, 0, length(armEndpointWithSlash) - 1) : armEndpointWithSlash
+var resourceManagerEndpoint = endsWith(armEndpointWithSlash, '/') ? take(armEndpointWithSlash, length(armEndpointWithSlash) - 1) : armEndpointWithSlash
 
 // Every app setting of the function app, in one place (a test compares these names with
 // settingNames in src/config.ts). Flex Consumption takes the runtime and the package location from

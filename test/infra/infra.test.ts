@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settingNames } from '../../src/config';
-import { consumptionWorkflowActions } from '../../src/providers/consumptionWorkflowActions';
+import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/providers/workflowKeyRoleActions';
 import { filesUnder, objectProperties, parseBicep, resourceBody, resourcesOfType, stringValue, syntaxErrors, walk, type BicepFile } from './bicepSyntax';
 
 /**
@@ -70,15 +70,18 @@ describe('infra/ Bicep', () => {
     }
   });
 
-  it('grants the custom role exactly the Logic Apps actions the rotation needs', () => {
+  it('grants the custom role exactly the actions of src/providers/workflowKeyRoleActions.ts', () => {
     const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
     expect(roles).toHaveLength(1);
     const properties = objectProperties(objectProperties(resourceBody(roles[0] as never)).get('properties'));
     const permissions = properties.get('permissions');
-    const actionsArray = [...walk(permissions as never)].find((node) => node.type === 'object_property' && node.children[0]?.text === 'actions');
-    const actions = [...walk(actionsArray as never)].filter((node) => node.type === 'string').map(stringValue);
-    expect([...actions].sort()).toEqual([...consumptionWorkflowActions].sort());
-    expect((permissions as { text: string }).text).not.toMatch(/'\*'|Microsoft\.Logic\/\*/);
+    const listed = (name: string): Array<string | undefined> => {
+      const array = [...walk(permissions as never)].find((node) => node.type === 'object_property' && node.children[0]?.text === name);
+      return [...walk(array as never)].filter((node) => node.type === 'string').map(stringValue);
+    };
+    expect(listed('actions').sort()).toEqual(workflowKeyRoleActions.map((entry) => entry.action).sort());
+    expect(listed('notActions').sort()).toEqual([...workflowKeyRoleNotActions].sort());
+    expect((permissions as { text: string }).text).not.toMatch(/'\*'|Microsoft\.(Logic|Web)\/\*|sites\/hostruntime\/\*/);
   });
 
   it('sets every app setting of DESIGN §4 that the settings parser reads, and no unknown ones', () => {
