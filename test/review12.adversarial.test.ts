@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../src/providers/workflowKeyRoleActions';
+import { packagedFiles } from './infra/deploymentPackage';
+import { analyzeKql } from './infra/kustoLanguageService';
+import { telemetryNameProblems } from './infra/operationsQueries';
+import type { RecordedExchange } from '../emulator/index';
+import { checkConformance, specsRoot } from './openapi/OpenApiConformance';
+
+/**
+ * Adversarial review of issue 12: each test here failed on the branch as delivered.
+ */
+const root = join(__dirname, '..');
+
+/** Azure RBAC matching, as in test/infra/workflowKeyRole.test.ts: case-insensitive, `*` also matches `/`. */
+function rbacMatches(pattern: string, action: string): boolean {
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
+  return regex.test(action);
+}
+const granted = (action: string): boolean =>
+  workflowKeyRoleActions.some((entry) => rbacMatches(entry.action, action)) && !workflowKeyRoleNotActions.some((pattern) => rbacMatches(pattern, action));
+
+/** The action ARM derives from a request path (same rule as workflowKeyRole.test.ts's actionOf). */
+function actionOf(method: string, path: string): string {
+  const match = /\/providers\/([^/]+)\/(.+)$/i.exec(path);
+  const types = (match?.[2] ?? '').split('/').filter((_, index) => index % 2 === 0);
+  return `${match?.[1] ?? ''}/${types.join('/')}/${method === 'post' ? 'action' : method === 'get' ? 'read' : 'write'}`;
+}
+
+describe('review 12: the workflow key role', () => {
+  it('grants, of the POST operations Microsoft.Web declares under a site\'s hostruntime, only regenerateAccessKey and the trigger\'s listCallbackUrl', () => {
+    // The vendored Microsoft.Web spec itself lists what the wildcard …/hostruntime/webhooks/api/workflows/*/action
+    // reaches: besides the two operations sas-rotator needs, WorkflowTriggerHistories_Resubmit (runs the
+    // workflow again with a past trigger payload: the very thing notActions means to forbid),
+    // WorkflowRuns_Cancel, and WorkflowRunActions(Repetitions)_ListExpressionTraces (reads run inputs and outputs).
+    const spec = JSON.parse(readFileSync(join(specsRoot, 'specification/web/resource-manager/Microsoft.Web/stable/2023-12-01/WebApps.json'), 'utf8')) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
+    const grantedOperations: string[] = [];
+    for (const [path, operations] of Object.entries(spec.paths)) {
+      if (!/\/hostruntime\//.test(path)) continue;
+      for (const [method, operation] of Object.entries(operations)) {
+        if (method === 'parameters') continue;
+        if (granted(actionOf(method, path))) grantedOperations.push(operation.operationId ?? `${method} ${path}`);
+      }
+    }
+    expect(grantedOperations.sort()).toEqual(['WorkflowTriggers_ListCallbackUrl', 'Workflows_RegenerateAccessKey']);
+  });
+});
+
+describe('review 12: the deployment package', () => {
+  const funcignore = readFileSync(join(root, '.funcignore'), 'utf8');
+
+  it('keeps out what a developer\'s project folder holds besides the tracked files: the manual zip of docs/deploy.md, logs, local settings variants', () => {
+    // docs/deploy.md's manual deployment writes rotator.zip into the project root; the next `azd deploy`
+    // would ship it (a stale copy of the whole package). .gitignore ignores *.log (npm-debug.log may hold
+    // environment values), and local.settings.*.json variants hold the same secrets as local.settings.json.
+    expect(readFileSync(join(root, 'docs', 'deploy.md'), 'utf8')).toMatch(/zip -qr rotator\.zip/);
+    const developerFolder = ['rotator.zip', 'npm-debug.log', 'local.settings.Development.json', 'local.settings.json.bak', '.DS_Store', 'dist/src/index.js'];
+    expect(packagedFiles(funcignore, developerFolder)).toEqual(['dist/src/index.js']);
+  });
+});
+
+describe('review 12: the KQL check', () => {
+  it('reports a customDimensions key the event does not emit when the query reads it through an alias of the column', () => {
+    const query = 'customEvents\n| where name == "SasKeyRotationFailed"\n| extend d = customDimensions\n| project timestamp, step = tostring(d.stepName)';
+    expect(analyzeKql(query).diagnostics).toEqual([]);
+    expect(telemetryNameProblems(analyzeKql(query))).toEqual(['customDimensions.stepName is not emitted by SasKeyRotationFailed']);
+  });
+});
+
+describe('review 12: the OpenAPI coverage table', () => {
+  it('tells Microsoft.Logic\'s Workflows_RegenerateAccessKey (Consumption) from Microsoft.Web\'s (Standard)', async () => {
+    const subscription = '11111111-2222-4333-8444-555555555555';
+    const json = { 'content-type': 'application/json; charset=utf-8' };
+    const exchange = (url: string): RecordedExchange => ({
+      service: 'arm',
+      operationId: 'x',
+      method: 'POST',
+      url,
+      requestHeaders: json,
+      requestBody: JSON.stringify({ keyType: 'Secondary' }),
+      status: 200,
+      responseHeaders: {},
+      responseBody: undefined,
+      injectedFault: false,
+    });
+    const report = await checkConformance([
+      exchange(`https://127.0.0.1:1/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders/regenerateAccessKey?api-version=2019-05-01`),
+      exchange(`https://127.0.0.1:1/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Web/sites/s1/hostruntime/runtime/webhooks/workflow/api/management/workflows/w1/regenerateAccessKey?api-version=2024-04-01`),
+    ]);
+    expect(report.problems).toEqual([]);
+    // One row per spec operation: a reader must see that the Standard host's calls were validated at all.
+    expect(report.coverage).toHaveLength(2);
+  }, 30_000);
+});
