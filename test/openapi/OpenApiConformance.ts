@@ -119,7 +119,8 @@ export async function checkConformance(exchanges: readonly RecordedExchange[]): 
     const requestResult = await live.validateLiveRequest(request, {}, operationInfo?.());
     const responseResult = await live.validateLiveResponse(response, { url, method: exchange.method }, {}, operationInfo?.());
     const specOperation = responseResult.operationInfo?.operationId ?? requestResult.operationInfo?.operationId ?? exchange.operationId;
-    count(specOperation, exchange.status, true);
+    // Microsoft.Web reuses Microsoft.Logic's operation IDs for a Standard site's workflows: say which host was checked.
+    count(/\/providers\/Microsoft\.Web\/sites\/[^/]+\/hostruntime\//i.test(url) ? `${specOperation} (Standard)` : specOperation, exchange.status, true);
     // A deliberately malformed success (an error body with 200) is what the product must survive,
     // not a shape to check: only its request is.
     const malformedByDesign = exchange.injectedFault && exchange.status >= 200 && exchange.status < 300;
