@@ -115,6 +115,9 @@ export function telemetryNameProblems(analyzed: AnalyzedKql): string[] {
   const namedEvents = new Set<string>();
   const keys: Array<{ column: 'customDimensions' | 'customMeasurements'; key: string }> = [];
   let queriesCustomEvents = false;
+  /** The column references that read one key (`customDimensions.x`, `customDimensions["x"]`). */
+  const keyReads = new Set<unknown>();
+  const columnReferences: Array<{ node: unknown; column: 'customDimensions' | 'customMeasurements' }> = [];
   for (const node of descendants(analyzed.syntax)) {
     const type = typeName(node);
     if (/NameReference$/.test(type) && node.SimpleName === 'customEvents') queriesCustomEvents = true;
@@ -125,10 +128,21 @@ export function telemetryNameProblems(analyzed: AnalyzedKql): string[] {
     if (/\.(PathExpression|ElementExpression)$/.test(type)) {
       for (const column of ['customDimensions', 'customMeasurements'] as const) {
         if (!analyzed.isTableColumn(node.Expression, column)) continue;
+        keyReads.add(node.Expression);
         const key = /PathExpression$/.test(type) ? (node.Selector?.SimpleName ?? '') : literal(node.Selector?.Expression);
         keys.push({ column, key: key ?? `<not a string literal at ${node.TextStart}>` });
       }
     }
+  }
+  for (const node of descendants(analyzed.syntax)) {
+    if (!/NameReference$/.test(typeName(node))) continue;
+    for (const column of ['customDimensions', 'customMeasurements'] as const) {
+      if (analyzed.isTableColumn(node, column)) columnReferences.push({ node, column });
+    }
+  }
+  // Read whole (an alias, bag_unpack, tostring of the bag), the keys could not be checked: refuse it.
+  for (const { node, column } of columnReferences) {
+    if (!keyReads.has(node)) problems.push(`${column} is used whole (aliased, unpacked or converted): read its keys directly, e.g. tostring(${column}.x), so they are checked`);
   }
   for (const name of namedEvents) if (!eventNames.includes(name)) problems.push(`unknown event '${name}'`);
   const known = [...namedEvents].filter((name) => eventNames.includes(name)) as Array<keyof typeof telemetryEventProperties>;
