@@ -35,7 +35,7 @@ param keyVaultName string = ''
 @description('Optional. Recover a soft-deleted vault of the same name (createMode recover) instead of creating a new one, which keeps the published callback URLs that consumers read. Only for a redeployment after `azd down`.')
 param keyVaultRecoverSoftDeleted bool = false
 
-@description('Optional. The rotation targets (DESIGN §4), set as the ROTATION_TARGETS app setting with string(). Each item: { workflowId, trigger?, secretName?, intervalDays?, adopt? }. The resource group of every workflowId also gets the workflow key role. Empty: the function reports a configuration error on every run until targets are set.')
+@description('Optional. The rotation targets (docs/design.md §4.1), set as the ROTATION_TARGETS app setting with string(). Each item: { workflowId, trigger?, secretName?, intervalDays?, adopt? }. The resource group of every workflowId also gets the workflow key role. Empty: the function reports a configuration error on every run until targets are set.')
 param rotationTargets rotationTarget[] = []
 
 @description('Optional. More resource groups that get the workflow key role, as resource IDs (/subscriptions/<id>/resourceGroups/<name>), e.g. for workflows you will add to rotationTargets later. The resource groups of the workflows in rotationTargets are always included.')
@@ -101,7 +101,7 @@ param tags object = {}
 // Types
 // ---------------------------------------------------------------------------------------------
 
-@description('A rotation target as in ROTATION_TARGETS (DESIGN §4); the function validates it again at run time.')
+@description('A rotation target as in ROTATION_TARGETS (docs/design.md §4.1); the function validates it again at run time.')
 type rotationTarget = {
   @description('Required. Resource ID of a Consumption workflow: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>.')
   workflowId: string

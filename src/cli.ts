@@ -15,7 +15,7 @@ import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } 
 import { scrubSecrets } from './rotation/scrubSecrets';
 import { workflowHostLabel } from './workflowHostLabel';
 
-/** Exit statuses (DESIGN §7). */
+/** Exit statuses (docs/design.md §7). */
 export const exitStatus = { ok: 0, targetFailed: 1, badUsage: 2 } as const;
 
 export interface CliIo {
@@ -208,7 +208,7 @@ async function runStatus(settings: RotatorSettings, services: RotationServices, 
   return statuses.some((s) => s.error) ? exitStatus.targetFailed : exitStatus.ok;
 }
 
-/** DESIGN §7's shape, every field present: what is not known is null, not missing. */
+/** docs/design.md §7's shape, every field present: what is not known is null, not missing. */
 function toJsonReport(result: RotationRunResult, discoveryProblems: readonly DiscoveryProblem[]): object {
   return {
     outcome: result.outcome,
@@ -230,7 +230,7 @@ function toJsonReport(result: RotationRunResult, discoveryProblems: readonly Dis
   };
 }
 
-/** What is not known is null in JSON reports (DESIGN §7). */
+/** What is not known is null in JSON reports (docs/design.md §7). */
 function toJsonProblem(problem: DiscoveryProblem): object {
   return { ...problem, statusCode: problem.statusCode ?? null };
 }

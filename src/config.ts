@@ -3,7 +3,7 @@ import type { RotationTarget } from './rotation/RotationTarget';
 import type { WorkflowHost } from './rotation/WorkflowHost';
 import { scrubSecrets } from './rotation/scrubSecrets';
 
-/** Everything sas-rotator reads from app settings / the environment (DESIGN §4), validated. */
+/** Everything sas-rotator reads from app settings / the environment (docs/design.md §4.2), validated. */
 export interface RotatorSettings {
   readonly schedule: string;
   /**
@@ -29,7 +29,7 @@ export interface RotatorSettings {
   readonly appInsightsEntraAuthentication: { readonly clientId: string | undefined } | undefined;
 }
 
-/** Every app setting sas-rotator reads (DESIGN §4); infra/ and local.settings.sample.json set these. */
+/** Every app setting sas-rotator reads (docs/design.md §4.2); infra/ and local.settings.sample.json set these. */
 export const settingNames = [
   'ROTATION_SCHEDULE',
   'ROTATION_TARGETS',
@@ -155,7 +155,7 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
 }
 
 const targetFields = ['workflowId', 'trigger', 'secretName', 'intervalDays', 'adopt'] as const;
-/** Parses the targets JSON (DESIGN §4), pushing one problem per bad field. */
+/** Parses the targets JSON (docs/design.md §4.1), pushing one problem per bad field. */
 export function parseTargets(text: string, source: string, defaultIntervalDays: number, problems: string[]): RotationTarget[] {
   let parsed: unknown;
   try {
@@ -284,7 +284,7 @@ export function parseTarget(entry: unknown, where: string, defaultIntervalDays: 
   };
 }
 
-/** `<workflow>-<trigger>-url`, lowercased, anything outside [0-9a-z-] as '-', at most 127 chars (DESIGN §5). */
+/** `<workflow>-<trigger>-url`, lowercased, anything outside [0-9a-z-] as '-', at most 127 chars (docs/design.md §5). */
 export function defaultSecretName(workflowName: string, trigger: string): string {
   return `${workflowName}-${trigger}-url`.toLowerCase().replace(/[^0-9a-z-]/g, '-').slice(0, 127);
 }

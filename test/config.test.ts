@@ -17,7 +17,7 @@ function problemsOf(env: Record<string, string | undefined>): readonly string[] 
 }
 
 describe('loadSettings', () => {
-  it('applies the documented defaults (DESIGN §4)', () => {
+  it('applies the documented defaults (docs/design.md §4.2)', () => {
     const settings = loadSettings(validEnv);
     expect(settings).toMatchObject({
       schedule: '0 0 3 * * *',
@@ -46,7 +46,7 @@ describe('loadSettings', () => {
     ]);
   });
 
-  it('derives the default secret name as DESIGN §5 says', () => {
+  it('derives the default secret name as docs/design.md §5 says', () => {
     expect(defaultSecretName('Orders_Intake.v2', 'manual')).toBe('orders-intake-v2-manual-url');
     expect(defaultSecretName('x'.repeat(200), 'manual')).toHaveLength(127);
   });

@@ -1,4 +1,4 @@
-/** Which kind of host a workflow lives on (DESIGN §4): each signs its callback URLs its own way. */
+/** Which kind of host a workflow lives on (docs/design.md §4.3): each signs its callback URLs its own way. */
 export type WorkflowHost = 'consumption' | 'standard' | 'powerAutomate';
 
 /** The workflow trigger a callback URL starts, whichever host it lives on. */

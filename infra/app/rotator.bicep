@@ -1,4 +1,4 @@
-metadata description = 'The sas-rotator function app on a Flex Consumption plan (Linux, Node 22), running as one user-assigned identity, with every app setting of DESIGN §4.'
+metadata description = 'The sas-rotator function app on a Flex Consumption plan (Linux, Node 22), running as one user-assigned identity, with every app setting of docs/design.md §4.2.'
 
 @description('Required. Name of the function app.')
 param name string
@@ -76,7 +76,7 @@ param maximumInstanceCount int = 40
 @description('Optional. Flex Consumption instance memory in MB.')
 param instanceMemoryMB int = 2048
 
-// DESIGN §4 names the public-cloud default without a trailing slash; environment() has one.
+// docs/design.md §4.2 names the public-cloud default without a trailing slash; environment() has one.
 // take(), not substring(): substring's length argument must be >= 0 and the compiler cannot tell
 // that endsWith() guarantees a non-empty string (BCP329); take() accepts any count.
 var armEndpointWithSlash = environment().resourceManager
@@ -124,7 +124,7 @@ var appSettings = [
     name: 'AZURE_TOKEN_CREDENTIALS'
     value: 'ManagedIdentityCredential'
   }
-  // sas-rotator (DESIGN §4).
+  // sas-rotator (docs/design.md §4.2).
   {
     name: 'ROTATION_SCHEDULE'
     value: rotationSchedule

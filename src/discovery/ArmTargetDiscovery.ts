@@ -9,7 +9,7 @@ import type { RotationTarget } from '../rotation/RotationTarget';
 import { scrubSecrets } from '../rotation/scrubSecrets';
 import { boundedPages, ListingStoppedError, requireValueArray } from './boundedPages';
 
-/** DESIGN §4: the tags that put a workflow (or a whole Standard site) under rotation. */
+/** docs/design.md §4.5: the tags that put a workflow (or a whole Standard site) under rotation. */
 export const discoveryTags = {
   enabled: 'sas-rotation',
   secretName: 'sas-rotation-secret',
@@ -18,7 +18,7 @@ export const discoveryTags = {
 } as const;
 
 /**
- * The bounds of one discovery (DESIGN §4), the same for the timer, the queue workers and the CLI.
+ * The bounds of one discovery (docs/design.md §4.5), the same for the timer, the queue workers and the CLI.
  * The budget leaves the listed targets most of the run: discovery of a scope that answers slowly,
  * throttles or pages for ever ends as a problem, never as a run that rotates nothing.
  */

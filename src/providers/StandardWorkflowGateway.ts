@@ -9,7 +9,7 @@ import type { RotationTarget } from '../rotation/RotationTarget';
 import { callbackUrlValue, postJsonAction } from './postJsonAction';
 import { requireWorkflowResourceId } from './WorkflowResourceId';
 
-/** DESIGN §4: the workflow management API under the site, as documented for 2024-04-01. */
+/** docs/design.md §4.3: the workflow management API under the site, as documented for 2024-04-01. */
 const apiVersion = '2024-04-01';
 
 /**

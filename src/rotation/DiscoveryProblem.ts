@@ -1,5 +1,5 @@
 /**
- * Something tag discovery could not see, or could not turn into a target (DESIGN §4). Any of them
+ * Something tag discovery could not see, or could not turn into a target (docs/design.md §4.5). Any of them
  * makes the run incomplete: it is recorded as `SasKeyDiscoveryFailed` and the run's outcome is never
  * `Succeeded` or `NothingDue` (the no-silent-non-rotation invariant).
  */

@@ -7,7 +7,7 @@ export type DueReason = 'first' | 'interval' | 'repair' | 'forced' | 'revoke' | 
 /** What happened to a target in a run: `rotated`, `skipped`, `failed`, `planned` (dry run) or `revoked`. */
 export type TargetAction = 'rotated' | 'skipped' | 'failed' | 'planned' | 'revoked';
 
-/** One line of a run's report (the CLI's `--json` `targets[]`, DESIGN §7). Holds no secret. */
+/** One line of a run's report (the CLI's `--json` `targets[]`, docs/design.md §7). Holds no secret. */
 export interface TargetResult {
   readonly workflowId: string;
   readonly trigger: string;

@@ -1,4 +1,4 @@
-/** Which service hosts a workflow (DESIGN §4); read from its resource ID. */
+/** Which service hosts a workflow (docs/design.md §4.3); read from its resource ID. */
 export type WorkflowHost = 'consumption' | 'standard' | 'powerAutomate';
 
 /**

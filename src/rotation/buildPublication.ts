@@ -8,7 +8,7 @@ import { sigFingerprint } from './sigFingerprint';
 export const managedByTagValue = 'sas-rotator';
 export const callbackUrlContentType = 'text/uri-list';
 
-/** The new secret version for a freshly signed URL (DESIGN §5): the tags are the rotation state. */
+/** The new secret version for a freshly signed URL (docs/design.md §5): the tags are the rotation state. */
 export function buildPublication(
   target: RotationTarget,
   keyType: KeyType,

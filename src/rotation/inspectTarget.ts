@@ -13,7 +13,7 @@ import type { DueReason } from './TargetResult';
 import { hasSingleKey } from './WorkflowHost';
 
 /**
- * One line of `sas-rotator status` (DESIGN §7). Reads only: nothing is regenerated or written.
+ * One line of `sas-rotator status` (docs/design.md §7). Reads only: nothing is regenerated or written.
  * `null` means unknown: never published, or the target could not be read (then `error` says why).
  */
 export interface TargetStatus {

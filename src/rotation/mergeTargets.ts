@@ -10,7 +10,7 @@ export interface MergedTargets {
 }
 
 /**
- * Listed and discovered targets together (DESIGN §4). A listed target wins over a discovered one
+ * Listed and discovered targets together (docs/design.md §4.5). A listed target wins over a discovered one
  * with the same workflowId. Two targets never share a secret: of discovered targets that would
  * publish to one secret, the one the secret already belongs to (`owners`: its `workflowId` tag) keeps
  * it, so consumers never lose the rotation of the secret they read; else the lowest resource ID. The

@@ -47,7 +47,7 @@ export interface PlanOptions extends OperationOptions {
 }
 
 /**
- * DESIGN §2–4: first rotation regenerates Secondary (portal URLs use Primary); afterwards the key
+ * docs/design.md §2–3: first rotation regenerates Secondary (portal URLs use Primary); afterwards the key
  * to regenerate is always the one the published URL does not use. A target is due when it has no
  * secret, when its interval elapsed, or when the published URL stopped working (repair).
  */

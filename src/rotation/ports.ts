@@ -29,7 +29,7 @@ export interface PublishedSecret {
   readonly expiresOn: Date | undefined;
 }
 
-/** What a rotation writes as a new secret version (DESIGN §5). */
+/** What a rotation writes as a new secret version (docs/design.md §5). */
 export interface CallbackUrlPublication {
   readonly value: string;
   readonly contentType: string;

@@ -11,7 +11,7 @@ const restoreTags = `put sas-rotator's tags back on the latest version (${tagEdi
 /** Clock skew we tolerate between this host and whoever wrote `rotatedAt`. */
 const allowedClockSkewMs = 5 * 60 * 1000;
 
-/** What the latest secret version says about the target, read from its value and tags (DESIGN §5). */
+/** What the latest secret version says about the target, read from its value and tags (docs/design.md §5). */
 export interface PublicationState {
   readonly secretVersion: string;
   /** The key that signs the published URL: the one a scheduled rotation never regenerates. */

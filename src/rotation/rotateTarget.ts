@@ -51,7 +51,7 @@ export const hardCutPublishAttempts = 3;
 const hardCutPublishRetryDelayMs = 500;
 
 /**
- * The rotation protocol for one target (DESIGN §3). Only a key that no published URL uses is
+ * The rotation protocol for one target (docs/design.md §3). Only a key that no published URL uses is
  * regenerated, and the secret write is the single publication step, so a failure or crash at any
  * step leaves the published URL working. Never throws: the outcome, failures included, is the result.
  */

@@ -23,7 +23,7 @@ export interface RunRotationOptions {
   readonly onTargetDone?: (result: TargetResult, done: number, total: number) => void;
 }
 
-/** The report of a whole run (the CLI's `--json` object, DESIGN §7). */
+/** The report of a whole run (the CLI's `--json` object, docs/design.md §7). */
 export interface RotationRunResult {
   readonly outcome: RunOutcome;
   readonly invocationId: string;

@@ -4,7 +4,7 @@ import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } fro
 import { isLoopbackUrl } from '../isLoopbackUrl';
 import type { CallbackUrlPublication, CallbackUrlStore, DeletedSecretInfo, OperationOptions, PublishedSecret, SecretVersionInfo } from '../rotation/ports';
 
-/** Key Vault secrets as the place consumers read callback URLs from (DESIGN §5). */
+/** Key Vault secrets as the place consumers read callback URLs from (docs/design.md §5). */
 export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
   private readonly client: SecretClient;
 

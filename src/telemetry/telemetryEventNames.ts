@@ -1,5 +1,5 @@
 /**
- * Application Insights custom event names and their fields (DESIGN §6). Dashboards, the workbook
+ * Application Insights custom event names and their fields (docs/design.md §6). Dashboards, the workbook
  * and the alert rules in infra/ query these exact strings, and a test checks every KQL query
  * against them: renaming one is a breaking change.
  */

@@ -84,7 +84,7 @@ describe('infra/ Bicep', () => {
     expect((permissions as { text: string }).text).not.toMatch(/'\*'|Microsoft\.(Logic|Web)\/\*|sites\/hostruntime\/\*/);
   });
 
-  it('sets every app setting of DESIGN §4 that the settings parser reads, and no unknown ones', () => {
+  it('sets every app setting of docs/design.md §4.2 that the settings parser reads, and no unknown ones', () => {
     const rotator = file('app/rotator.bicep');
     const declaration = [...walk(rotator.root)].find((node) => node.type === 'variable_declaration' && node.children[1]?.text === 'appSettings');
     expect(declaration).toBeDefined();

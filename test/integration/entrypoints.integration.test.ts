@@ -97,7 +97,7 @@ describe('the timer function handler', () => {
 });
 
 describe('the sas-rotator CLI', () => {
-  it('rotate --json prints the DESIGN §7 report and exits 1 when a target failed', async () => {
+  it('rotate --json prints the docs/design.md §7 report and exits 1 when a target failed', async () => {
     const good = addRequestWorkflow(emulator, 'cli');
     const timerOnly = addRequestWorkflow(emulator, 'cli-timer', { Recurrence: 'Recurrence' });
     const targets = targetsJson([{ workflowId: good, secretName: 'cli-url' }, { workflowId: timerOnly, trigger: 'Recurrence', secretName: 'cli-timer-url' }]);

@@ -77,7 +77,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     expect(emulator.keyVault.versions('alternation-url')).toHaveLength(3);
   });
 
-  it('publishes the value, contentType, tags and expiresOn of DESIGN §5, readable by a consumer with SecretClient', async () => {
+  it('publishes the value, contentType, tags and expiresOn of docs/design.md §5, readable by a consumer with SecretClient', async () => {
     const workflowId = addRequestWorkflow(emulator, 'contract');
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'contract-url', intervalDays: 10 }]);
     const services = createRotationServices(settings);
@@ -137,7 +137,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     expect(failed?.properties).toMatchObject({ workflowId: recurrence, trigger: 'Recurrence', step: 'listBefore', statusCode: '400', errorCode: 'ApiNotSupported' });
     expect(failed?.properties.message).toMatch(/not supported by triggers of type 'Recurrence'/);
     expect(run?.properties).toMatchObject({ outcome: 'PartiallyFailed', isPastDue: 'false' });
-    // Exactly the contract's properties (DESIGN §6): dashboards break on renames, and extras are contract changes.
+    // Exactly the contract's properties (docs/design.md §6): dashboards break on renames, and extras are contract changes.
     expect(Object.keys(rotated?.properties ?? {}).sort()).toEqual(
       ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'hardCut', 'invocationId'].sort(),
     );

@@ -8,7 +8,7 @@ import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
 import { fastRetry } from '../support/fastRetry';
 
 /**
- * No silent non-rotation (issue 11, DESIGN "the invariant"): every way in which discovery used to lose
+ * No silent non-rotation (issue 11, docs/design.md §10, the invariant): every way in which discovery used to lose
  * targets while the run reported success. Each run here goes through the timer handler, the queue
  * worker or the CLI, with the real SDK clients against the emulator, and checks the events that the
  * alert rules query.

@@ -31,7 +31,7 @@ describe('scrubSecrets', () => {
 });
 
 describe('sigFingerprint', () => {
-  it('is the first 16 hex chars of SHA-256 of the sig text (DESIGN §5)', () => {
+  it('is the first 16 hex chars of SHA-256 of the sig text (docs/design.md §5)', () => {
     expect(sigFingerprint('abc')).toBe('ba7816bf8f01cfea');
     expect(sigFingerprint(sig)).toMatch(/^[0-9a-f]{16}$/);
   });

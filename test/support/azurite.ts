@@ -62,7 +62,7 @@ function startService(service: 'blob' | 'queue'): ChildProcess {
       `--${service}Port`, '0',
       '--inMemoryPersistence',
       ...(service === 'blob' ? ['--extentMemoryLimit', '64'] : []),
-      // The SDK may be newer than the Azurite release (DESIGN §8).
+      // The SDK may be newer than the Azurite release (docs/design.md §8).
       '--skipApiVersionCheck',
       '--loose',
       '--silent',
