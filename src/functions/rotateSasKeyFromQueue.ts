@@ -13,7 +13,7 @@ import { untouchedResult, type TargetResult } from '../rotation/TargetResult';
 import type { TargetFailure } from '../rotation/TargetFailure';
 import { scrubSecrets } from '../rotation/scrubSecrets';
 import { recordWithoutSettings } from './recordWithoutSettings';
-import { invocationDeadlineMs } from './rotateSasKeys';
+import { invocationDeadlineMs } from './invocationLimits';
 
 /** Keep in step with `extensions.queues.maxDequeueCount` in host.json (a test checks both). */
 export const maxDequeueCount = 5;

@@ -13,16 +13,8 @@ import { describeFailure } from '../rotation/describeFailure';
 import type { RunOutcome } from '../rotation/RotationTelemetry';
 import { runRotation, type RotationRunResult } from '../rotation/runRotation';
 import { untouchedResult } from '../rotation/TargetResult';
+import { invocationDeadlineMs } from './invocationLimits';
 
-/** Keep in step with `functionTimeout` in host.json (a test checks both). */
-export const functionTimeoutMs = 10 * 60 * 1000;
-/** Stop starting targets this long before the host kills the invocation, to flush and report. */
-const deadlineMarginMs = 60 * 1000;
-/**
- * An invocation's own deadline, from its start: discovery and rotation both fit in it, and a hard
- * cut's 30 s finish budget and the final flush fit in the margin after it.
- */
-export const invocationDeadlineMs = functionTimeoutMs - deadlineMarginMs;
 
 /**
  * The scheduled rotation: settings → dependencies → the protocol for every configured target.
