@@ -96,7 +96,8 @@ export interface LoadSettingsOptions {
   readonly targetsJson?: { readonly text: string; readonly source: string };
 }
 
-type Environment = Readonly<Record<string, string | undefined>>;
+/** App settings as the process sees them (process.env, or the CLI's `env`). */
+export type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * Only the telemetry settings, for reporting a run that cannot start because the others are invalid:

@@ -1,7 +1,6 @@
 import type { RetrySettings } from './azureRetryPolicy';
-import { ConfigurationError } from './config';
+import { ConfigurationError, type Environment } from './config';
 
-type Environment = Readonly<Record<string, string | undefined>>;
 
 /** How to reach one service of the function app's own storage account. */
 export type HostStorageAccess = { readonly connectionString: string } | { readonly serviceUri: string };

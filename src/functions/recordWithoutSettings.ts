@@ -1,5 +1,5 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { loadTelemetrySettings } from '../config';
+import { loadTelemetrySettings, type Environment } from '../config';
 import type { RotationTelemetry } from '../rotation/RotationTelemetry';
 
 /** One client per process and connection string, as for valid settings: the SDK's clients are not cheap to make. */
@@ -10,7 +10,7 @@ let cached: { readonly key: string; readonly telemetry: RotationTelemetry } | un
  * is still seen by the alerts: only the telemetry settings are read, and nothing is recorded when
  * they are invalid too (the function's own logs then carry the problems).
  */
-export async function recordWithoutSettings(env: Readonly<Record<string, string | undefined>>, record: (telemetry: RotationTelemetry) => void): Promise<void> {
+export async function recordWithoutSettings(env: Environment, record: (telemetry: RotationTelemetry) => void): Promise<void> {
   const settings = loadTelemetrySettings(env);
   if (!settings?.appInsightsConnectionString) {
     return;

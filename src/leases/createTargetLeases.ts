@@ -1,11 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient, StorageRetryPolicyType, type StoragePipelineOptions } from '@azure/storage-blob';
 import { defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
-import { ConfigurationError } from '../config';
+import { ConfigurationError, type Environment } from '../config';
 import { hostStorageAccess, storageRetryNumbers } from '../hostStorage';
 import { BlobTargetLeases, type BlobTargetLeasesOptions } from './BlobTargetLeases';
 
-type Environment = Readonly<Record<string, string | undefined>>;
 
 export interface CreateTargetLeasesOptions extends BlobTargetLeasesOptions {
   /** The app's one retry policy; tests shorten its waits, production keeps the defaults. */

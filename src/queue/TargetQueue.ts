@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { QueueClient, QueueServiceClient, StorageRetryPolicyType, type StoragePipelineOptions } from '@azure/storage-queue';
 import { defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
-import { ConfigurationError } from '../config';
+import { ConfigurationError, type Environment } from '../config';
 import { hostStorageAccess, storageRetryNumbers } from '../hostStorage';
 import type { OperationOptions } from '../rotation/ports';
 import type { RotationTarget } from '../rotation/RotationTarget';
@@ -16,7 +16,6 @@ export interface TargetMessage {
   readonly force: boolean;
 }
 
-type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * The fan-out queue in the function app's own storage account, found the way the Functions host
