@@ -7,8 +7,8 @@ import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator, type AzureEmulator, type EmulatorOptions } from '../emulator/index';
-import { loadSettings } from '../src/config';
-import { createRotationServices } from '../src/createRotationServices';
+import { loadSettings } from '../src/composition/config';
+import { createRotationServices } from '../src/composition/createRotationServices';
 import { runRotation } from '../src/rotation/runRotation';
 
 const root = join(__dirname, '..', '..');
@@ -260,7 +260,7 @@ interface CliTimes {
 /** The CLI as an operator runs it: the built binary, the emulator's environment and nothing else. Medians of 3. */
 async function cliTimes(): Promise<CliTimes> {
   const emulator = await startEmulator();
-  const cli = join(root, 'dist', 'src', 'cli.js');
+  const cli = join(root, 'dist', 'src', 'cli', 'main.js');
   const run = (args: string[], env: NodeJS.ProcessEnv): Promise<{ startedAt: number; exitedAt: number }> =>
     new Promise((resolve, reject) => {
       const startedAt = Date.now();

@@ -10,10 +10,10 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { seedDemoEstate } from '../emulator/demoEstate';
 import { startEmulator } from '../emulator/index';
 import { ensureLocalCertificateAuthority } from '../emulator/localCertificateAuthority';
-import { formatTable } from '../src/formatTable';
-import { closeProcessServices } from '../src/processServices';
+import { formatTable } from '../src/cli/formatTable';
+import { closeProcessServices } from '../src/composition/processServices';
 import { scrubSecrets } from '../src/rotation/scrubSecrets';
-import { workflowHostLabel } from '../src/workflowHostLabel';
+import { workflowHostLabel } from '../src/cli/workflowHostLabel';
 import type { RotationRunResult } from '../src/rotation/runRotation';
 
 async function main(): Promise<number> {

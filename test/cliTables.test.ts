@@ -1,4 +1,4 @@
-import { formatRunReport, formatStatusReport } from '../src/cli';
+import { formatRunReport, formatStatusReport } from '../src/cli/main';
 import type { TargetStatus } from '../src/rotation/inspectTarget';
 import type { RotationRunResult } from '../src/rotation/runRotation';
 

@@ -1,4 +1,4 @@
-import { ConfigurationError, defaultSecretName, loadSettings } from '../src/config';
+import { ConfigurationError, defaultSecretName, loadSettings } from '../src/composition/config';
 
 const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-orders/providers/Microsoft.Logic/workflows/orders-intake';
 const validEnv = {

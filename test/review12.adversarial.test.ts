@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../src/providers/workflowKeyRoleActions';
+import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../src/azure/logicApps/workflowKeyRoleActions';
 import { packagedFiles } from './infra/deploymentPackage';
 import { analyzeKql } from './infra/kustoLanguageService';
 import { telemetryNameProblems } from './infra/operationsQueries';

@@ -83,7 +83,7 @@ var armEndpointWithSlash = environment().resourceManager
 var resourceManagerEndpoint = endsWith(armEndpointWithSlash, '/') ? take(armEndpointWithSlash, length(armEndpointWithSlash) - 1) : armEndpointWithSlash
 
 // Every app setting of the function app, in one place (a test compares these names with
-// settingNames in src/config.ts). Flex Consumption takes the runtime and the package location from
+// settingNames in src/composition/config.ts). Flex Consumption takes the runtime and the package location from
 // functionAppConfig, so FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION and
 // WEBSITE_RUN_FROM_PACKAGE are deliberately absent.
 var appSettings = [

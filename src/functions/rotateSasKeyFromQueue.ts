@@ -1,19 +1,19 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { ConfigurationError, loadSettings, type RotatorSettings } from '../config';
-import type { RotationServices } from '../createRotationServices';
-import { describeTargetResult } from '../describeTargetResult';
-import { servicesFor } from '../processServices';
-import { resolveTargets, type ResolvedTargets } from '../resolveTargets';
+import { ConfigurationError, loadSettings, type RotatorSettings } from '../composition/config';
+import type { RotationServices } from '../composition/createRotationServices';
+import { describeTargetResult } from '../rotation/describeTargetResult';
+import { servicesFor } from '../composition/processServices';
+import { resolveTargets, type ResolvedTargets } from '../composition/resolveTargets';
 import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } from '../rotation/DiscoveryProblem';
 import type { RotationTarget } from '../rotation/RotationTarget';
-import { targetQueueName } from '../queue/TargetQueue';
+import { targetQueueName } from '../azure/storage/TargetQueue';
 import { rotateTarget } from '../rotation/rotateTarget';
 import type { RotationTelemetry } from '../rotation/RotationTelemetry';
 import { untouchedResult, type TargetResult } from '../rotation/TargetResult';
 import type { TargetFailure } from '../rotation/TargetFailure';
 import { scrubSecrets } from '../rotation/scrubSecrets';
-import { recordWithoutSettings } from './recordWithoutSettings';
-import { invocationDeadlineMs } from './invocationLimits';
+import { recordWithoutSettings } from '../composition/recordWithoutSettings';
+import { invocationDeadlineMs } from '../composition/invocationLimits';
 
 /** Keep in step with `extensions.queues.maxDequeueCount` in host.json (a test checks both). */
 export const maxDequeueCount = 5;

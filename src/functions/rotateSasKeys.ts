@@ -1,19 +1,19 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { ConfigurationError, fanoutThreshold, loadSettings, settingDefaults } from '../config';
-import type { RotationServices } from '../createRotationServices';
-import { targetQueueName } from '../queue/TargetQueue';
+import { ConfigurationError, fanoutThreshold, loadSettings, settingDefaults } from '../composition/config';
+import type { RotationServices } from '../composition/createRotationServices';
+import { targetQueueName } from '../azure/storage/TargetQueue';
 import type { RotationTarget } from '../rotation/RotationTarget';
-import { describeTargetResult } from '../describeTargetResult';
-import { servicesFor } from '../processServices';
-import { recordDiscoveryProblems, resolveTargets } from '../resolveTargets';
+import { describeTargetResult } from '../rotation/describeTargetResult';
+import { servicesFor } from '../composition/processServices';
+import { recordDiscoveryProblems, resolveTargets } from '../composition/resolveTargets';
 import { describeDiscoveryProblem } from '../rotation/DiscoveryProblem';
 import { scrubSecrets } from '../rotation/scrubSecrets';
-import { recordWithoutSettings } from './recordWithoutSettings';
+import { recordWithoutSettings } from '../composition/recordWithoutSettings';
 import { describeFailure } from '../rotation/describeFailure';
 import type { RunOutcome } from '../rotation/RotationTelemetry';
 import { runRotation, type RotationRunResult } from '../rotation/runRotation';
 import { untouchedResult } from '../rotation/TargetResult';
-import { invocationDeadlineMs } from './invocationLimits';
+import { invocationDeadlineMs } from '../composition/invocationLimits';
 
 
 /**

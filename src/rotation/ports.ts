@@ -2,8 +2,8 @@ import type { KeyType } from './KeyType';
 import type { RotationTarget } from './RotationTarget';
 
 /**
- * The narrow interfaces the protocol needs from Azure. Adapters in src/providers, src/secrets and
- * src/telemetry implement them with the Azure SDK; nothing in src/rotation imports an SDK.
+ * The narrow interfaces the protocol needs from Azure. Adapters in src/azure/<service>/ implement them
+ * with the Azure SDK; nothing in src/rotation imports an SDK.
  */
 export interface OperationOptions {
   /** The run's deadline: every I/O call stops when it fires. */

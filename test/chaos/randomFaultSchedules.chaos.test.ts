@@ -1,8 +1,8 @@
 import type { AzureEmulator, FaultRule } from '../../emulator/index';
-import type { RetrySettings } from '../../src/azureRetryPolicy';
-import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
-import { describeTargetResult } from '../../src/describeTargetResult';
-import { recordDiscoveryProblems, resolveTargets } from '../../src/resolveTargets';
+import type { RetrySettings } from '../../src/azure/core/azureRetryPolicy';
+import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
+import { describeTargetResult } from '../../src/rotation/describeTargetResult';
+import { recordDiscoveryProblems, resolveTargets } from '../../src/composition/resolveTargets';
 import { inspectTarget } from '../../src/rotation/inspectTarget';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { runRotation, type RotationRunResult } from '../../src/rotation/runRotation';

@@ -52,7 +52,7 @@ describe('rotateSasKeys registration', () => {
   it('keeps functionTimeoutMs in step with host.json, so the deadline fires before the host kills the run', () => {
     let functionTimeoutMs = 0;
     jest.isolateModules(() => {
-      functionTimeoutMs = require('../../src/functions/invocationLimits').functionTimeoutMs;
+      functionTimeoutMs = require('../../src/composition/invocationLimits').functionTimeoutMs;
     });
     const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as { functionTimeout: string; extensionBundle: { version: string } };
     const [hours, minutes, seconds] = host.functionTimeout.split(':').map(Number) as [number, number, number];

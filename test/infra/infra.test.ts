@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { settingNames } from '../../src/config';
-import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/providers/workflowKeyRoleActions';
+import { settingNames } from '../../src/composition/config';
+import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
 import { filesUnder, objectProperties, parseBicep, resourceBody, resourcesOfType, stringValue, syntaxErrors, walk, type BicepFile } from './bicepSyntax';
 
 /**
@@ -70,7 +70,7 @@ describe('infra/ Bicep', () => {
     }
   });
 
-  it('grants the custom role exactly the actions of src/providers/workflowKeyRoleActions.ts', () => {
+  it('grants the custom role exactly the actions of src/azure/logicApps/workflowKeyRoleActions.ts', () => {
     const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
     expect(roles).toHaveLength(1);
     const properties = objectProperties(objectProperties(resourceBody(roles[0] as never)).get('properties'));

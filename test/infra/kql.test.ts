@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { telemetryEventNames } from '../../src/telemetry/telemetryEventNames';
+import { telemetryEventNames } from '../../src/azure/appInsights/telemetryEventNames';
 import { analyzeKql, type KqlDiagnostic } from './kustoLanguageService';
 import { markdownQueries, operationsQueries, substituteWorkbookParameters, telemetryNameProblems, workbookQueries, type OperationsQuery } from './operationsQueries';
 

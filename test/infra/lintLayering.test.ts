@@ -40,6 +40,6 @@ describe('lint keeps the layering', () => {
 
   it('lets the protocol import itself and adapters import the protocol', async () => {
     expect(await restrictedImportsIn('src/rotation/planted.ts', "import { otherKey } from './KeyType';\nexport const planted = otherKey;\n")).toEqual([]);
-    expect(await restrictedImportsIn('src/secrets/planted.ts', "import type { CallbackUrlStore } from '../rotation/ports';\nexport type Planted = CallbackUrlStore;\n")).toEqual([]);
+    expect(await restrictedImportsIn('src/azure/keyVault/planted.ts', "import type { CallbackUrlStore } from '../../rotation/ports';\nexport type Planted = CallbackUrlStore;\n")).toEqual([]);
   });
 });

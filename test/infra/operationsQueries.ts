@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { telemetryEventMeasurements, telemetryEventNames, telemetryEventProperties } from '../../src/telemetry/telemetryEventNames';
+import { telemetryEventMeasurements, telemetryEventNames, telemetryEventProperties } from '../../src/azure/appInsights/telemetryEventNames';
 import { objectProperties, parseBicep, stringValue, walk, type BicepFile } from './bicepSyntax';
 import { descendants, typeName, type AnalyzedKql, type KustoSyntaxNode } from './kustoLanguageService';
 

@@ -2,16 +2,16 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AzureEmulator } from '../../emulator';
-import { ArmTargetDiscovery } from '../../src/discovery/ArmTargetDiscovery';
-import { ConsumptionWorkflowGateway } from '../../src/providers/ConsumptionWorkflowGateway';
-import { StandardWorkflowGateway } from '../../src/providers/StandardWorkflowGateway';
-import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/providers/workflowKeyRoleActions';
+import { ArmTargetDiscovery } from '../../src/azure/logicApps/ArmTargetDiscovery';
+import { ConsumptionWorkflowGateway } from '../../src/azure/logicApps/ConsumptionWorkflowGateway';
+import { StandardWorkflowGateway } from '../../src/azure/logicApps/StandardWorkflowGateway';
+import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { startTestEmulator, useEmulatorManagedIdentity } from '../emulator/emulatorTestKit';
 
 /**
  * The workflow key role (infra/core/security/workflow-key-role.bicep, which infra.test.ts ties to
- * src/providers/workflowKeyRoleActions.ts) checked two ways: every action name against Microsoft's
+ * src/azure/logicApps/workflowKeyRoleActions.ts) checked two ways: every action name against Microsoft's
  * published operations list (the vendored excerpt), and every ARM request the gateways and discovery
  * send against the role, by the action ARM derives from the request.
  */

@@ -1,5 +1,5 @@
 import type { AzureEmulator } from '../../emulator/index';
-import { main } from '../../src/cli';
+import { main } from '../../src/cli/main';
 import { addRequestWorkflow, startEmulatorEnvironment, subscriptionId } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
 

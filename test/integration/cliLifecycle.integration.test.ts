@@ -9,7 +9,7 @@ import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
  * The CLI as users run it: the built binary in a process of its own, with the emulator's
  * environment and nothing else — in particular no variable that switches the SDK's statsbeat off.
  */
-const cliPath = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+const cliPath = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 /** The bug kept the process ~20 s after its output; a loaded 2-core machine needs a few. */
 const exitsOnItsOwnWithinMs = 10_000;
 /** Past this the child is killed, so that a regression fails the assertion instead of the test timeout. */

@@ -4,7 +4,7 @@ import type { AzureEmulator } from '../../emulator/index';
 import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
 
-const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 let emulator: AzureEmulator;
 const produced: string[] = [];
 

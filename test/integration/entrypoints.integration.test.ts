@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvocationContext, type Timer } from '@azure/functions';
 import type { AzureEmulator } from '../../emulator/index';
-import { main, type CliIo } from '../../src/cli';
+import { main, type CliIo } from '../../src/cli/main';
 import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
   emulator = await startEmulatorEnvironment();
 });
 afterAll(async () => {
-  const { closeProcessServices } = await import('../../src/processServices');
+  const { closeProcessServices } = await import('../../src/composition/processServices');
   await closeProcessServices();
   await emulator?.stop();
 });
@@ -214,7 +214,7 @@ describe('the sas-rotator CLI', () => {
   });
 
   it('works as the installed `sas-rotator` binary: a real process with the documented exit status', async () => {
-    const bin = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+    const bin = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
     expect(existsSync(bin)).toBe(true); // `npm test` builds dist/ first
     const targets = targetsJson([{ workflowId: addRequestWorkflow(emulator, 'binary'), secretName: 'binary-url' }]);
     const child = spawn(process.execPath, [bin, 'rotate', '--json'], {

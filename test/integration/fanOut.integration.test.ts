@@ -1,7 +1,7 @@
 import { InvocationContext, type Timer } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import type { AzureEmulator } from '../../emulator/index';
-import { targetQueueName } from '../../src/queue/TargetQueue';
+import { targetQueueName } from '../../src/azure/storage/TargetQueue';
 import { startAzurite, type Azurite } from '../support/azurite';
 import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   process.env.ROTATION_MODE = 'fanout';
 });
 afterAll(async () => {
-  const { closeProcessServices } = await import('../../src/processServices');
+  const { closeProcessServices } = await import('../../src/composition/processServices');
   await closeProcessServices();
   process.env = saved;
   await Promise.all([emulator?.stop(), azurite?.stop()]);
@@ -94,8 +94,8 @@ describe('queue fan-out for large estates', () => {
   it('keeps the per-target lease: a message for a target another run holds is skipped, not retried', async () => {
     const workflowId = addRequestWorkflow(emulator, 'fanout-leased');
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-leased' }]);
-    const { servicesFor } = await import('../../src/processServices');
-    const { loadSettings } = await import('../../src/config');
+    const { servicesFor } = await import('../../src/composition/processServices');
+    const { loadSettings } = await import('../../src/composition/config');
     const services = servicesFor(loadSettings(process.env));
     const other = await services.leases?.tryAcquire({ workflowId, host: 'consumption', trigger: 'manual', secretName: 'fanout-leased', intervalDays: 30, adopt: false });
     const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
@@ -135,7 +135,7 @@ describe('queue fan-out for large estates', () => {
     emulator.appInsights.clear();
     try {
       const run = await rotateSasKeys(timer, context('fanout-incomplete'));
-      const { closeProcessServices } = await import('../../src/processServices');
+      const { closeProcessServices } = await import('../../src/composition/processServices');
       await closeProcessServices();
 
       expect(run.outcome).toBe('PartiallyFailed');
@@ -151,7 +151,7 @@ describe('queue fan-out for large estates', () => {
   it('a target the timer could not queue is a SasKeyRotationFailed at step enqueue, and the run failed', async () => {
     const workflowId = addRequestWorkflow(emulator, 'fanout-unqueued');
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-unqueued' }]);
-    const { closeProcessServices } = await import('../../src/processServices');
+    const { closeProcessServices } = await import('../../src/composition/processServices');
     await closeProcessServices();
     // A storage key that the account refuses: every send fails with 403.
     process.env.AzureWebJobsStorage = azurite.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.alloc(64, 7).toString('base64')}`);
@@ -176,7 +176,7 @@ describe('queue fan-out for large estates', () => {
     emulator.appInsights.clear();
 
     const result = await rotateSasKeyFromQueue({ target: { workflowId: '/subscriptions/nope' } }, context('malformed', 1));
-    const { closeProcessServices } = await import('../../src/processServices');
+    const { closeProcessServices } = await import('../../src/composition/processServices');
     await closeProcessServices();
 
     expect(result).toBeUndefined();

@@ -1,8 +1,8 @@
 import type { AzureEmulator, FaultRule } from '../../emulator/index';
-import type { RetrySettings } from '../../src/azureRetryPolicy';
-import type { RotatorSettings } from '../../src/config';
-import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
-import { describeTargetResult } from '../../src/describeTargetResult';
+import type { RetrySettings } from '../../src/azure/core/azureRetryPolicy';
+import type { RotatorSettings } from '../../src/composition/config';
+import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
+import { describeTargetResult } from '../../src/rotation/describeTargetResult';
 import { runRotation, type RotationRunResult } from '../../src/rotation/runRotation';
 import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';

@@ -1,6 +1,6 @@
 import type { AzureEmulator } from '../../emulator/index';
-import type { RotatorSettings } from '../../src/config';
-import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
+import type { RotatorSettings } from '../../src/composition/config';
+import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
 import type { TargetMode } from '../../src/rotation/rotateTarget';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { runRotation } from '../../src/rotation/runRotation';

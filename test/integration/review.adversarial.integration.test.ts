@@ -1,6 +1,6 @@
 import { InvocationContext } from '@azure/functions';
 import type { AzureEmulator } from '../../emulator/index';
-import { main, type CliIo } from '../../src/cli';
+import { main, type CliIo } from '../../src/cli/main';
 import { startEmulatorEnvironment } from '../support/emulatorEnvironment';
 
 /**
@@ -21,7 +21,7 @@ afterEach(() => {
   delete process.env.ROTATION_TARGETS;
 });
 afterAll(async () => {
-  const { closeProcessServices } = await import('../../src/processServices');
+  const { closeProcessServices } = await import('../../src/composition/processServices');
   await closeProcessServices();
   process.env = saved;
   await emulator?.stop();
@@ -41,7 +41,7 @@ function invocation(invocationId: string, dequeueCount?: number): InvocationCont
 }
 
 async function events(name: string): Promise<Array<Record<string, string>>> {
-  const { closeProcessServices } = await import('../../src/processServices');
+  const { closeProcessServices } = await import('../../src/composition/processServices');
   await closeProcessServices();
   return emulator.appInsights.envelopes
     .filter((e) => e.data?.baseData?.name === name)

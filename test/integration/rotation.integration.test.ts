@@ -1,13 +1,13 @@
 import { SecretClient } from '@azure/keyvault-secrets';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureEmulator } from '../../emulator/index';
-import { createRotationServices as createRealRotationServices, type RotationServices } from '../../src/createRotationServices';
-import { describeTargetResult } from '../../src/describeTargetResult';
+import { createRotationServices as createRealRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
+import { describeTargetResult } from '../../src/rotation/describeTargetResult';
 import { runRotation } from '../../src/rotation/runRotation';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
 import { fastRetry } from '../support/fastRetry';
 import { sigFingerprint } from '../../src/rotation/sigFingerprint';
-import type { RotatorSettings } from '../../src/config';
+import type { RotatorSettings } from '../../src/composition/config';
 import { addRequestWorkflow, settingsFor, sigOf, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 
 const day = 24 * 60 * 60 * 1000;

@@ -1,8 +1,8 @@
 import { InvocationContext, type Timer } from '@azure/functions';
 import type { AzureEmulator } from '../../emulator/index';
-import { main, type CliIo } from '../../src/cli';
-import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
-import { resolveTargets } from '../../src/resolveTargets';
+import { main, type CliIo } from '../../src/cli/main';
+import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
+import { resolveTargets } from '../../src/composition/resolveTargets';
 import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
 import { fastRetry } from '../support/fastRetry';
@@ -28,7 +28,7 @@ afterEach(() => {
   delete process.env.ROTATION_TARGETS;
 });
 afterAll(async () => {
-  const { closeProcessServices } = await import('../../src/processServices');
+  const { closeProcessServices } = await import('../../src/composition/processServices');
   await closeProcessServices();
   await Promise.all(opened.map((services) => services.close()));
   process.env = saved;
@@ -58,7 +58,7 @@ function invocation(invocationId: string, dequeueCount?: number): { context: Inv
 
 /** The customDimensions of the events `name` of one invocation, as ingested. */
 async function events(name: string, invocationId: string): Promise<Array<Record<string, string>>> {
-  const { closeProcessServices } = await import('../../src/processServices');
+  const { closeProcessServices } = await import('../../src/composition/processServices');
   await closeProcessServices();
   return emulator.appInsights.envelopes
     .filter((e) => e.data?.baseData?.name === name && e.data.baseData.properties?.invocationId === invocationId)
@@ -330,7 +330,7 @@ describe('fan-out workers never drop a rotation because discovery was incomplete
 
 describe('secret hygiene', () => {
   it('leaked no sig or token into any log line, report or telemetry envelope', async () => {
-    const { closeProcessServices } = await import('../../src/processServices');
+    const { closeProcessServices } = await import('../../src/composition/processServices');
     await closeProcessServices();
     expectNoIssuedSecrets([...output, JSON.stringify(emulator.appInsights.envelopes)], emulator);
   });

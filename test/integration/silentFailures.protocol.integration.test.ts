@@ -1,8 +1,8 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { AzureEmulator } from '../../emulator/index';
-import type { RotatorSettings } from '../../src/config';
-import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
+import type { RotatorSettings } from '../../src/composition/config';
+import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
 import { inspectTarget } from '../../src/rotation/inspectTarget';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { runRotation } from '../../src/rotation/runRotation';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { InvocationContext, type Timer } from '@azure/functions';
 import type { AzureEmulator } from '../../emulator/index';
-import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
+import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
 import { runRotation } from '../../src/rotation/runRotation';
 import { startAzurite, type Azurite } from '../support/azurite';
 import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterEach(() => emulator.faults.clear());
 afterAll(async () => {
   delete process.env.AzureWebJobsStorage;
-  const { closeProcessServices } = await import('../../src/processServices');
+  const { closeProcessServices } = await import('../../src/composition/processServices');
   await closeProcessServices();
   await Promise.all(opened.map((services) => services.close()));
   await Promise.all([emulator?.stop(), azurite?.stop()]);
@@ -110,7 +110,7 @@ describe('single writer per target (blob lease on Azurite)', () => {
 });
 
 function runCli(args: string[], targets: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'cli.js'), ...args], {
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'), ...args], {
     env: { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets, AzureWebJobsStorage: azurite.connectionString },
   });
   let stdout = '';

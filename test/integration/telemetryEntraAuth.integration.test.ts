@@ -1,5 +1,5 @@
 import type { AzureEmulator } from '../../emulator/index';
-import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
+import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
 import { runRotation } from '../../src/rotation/runRotation';
 import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
 

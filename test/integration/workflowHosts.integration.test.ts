@@ -1,7 +1,7 @@
 import type { AzureEmulator } from '../../emulator/index';
-import type { RotatorSettings } from '../../src/config';
-import { createRotationServices, type RotationServices } from '../../src/createRotationServices';
-import { resolveTargets } from '../../src/resolveTargets';
+import type { RotatorSettings } from '../../src/composition/config';
+import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
+import { resolveTargets } from '../../src/composition/resolveTargets';
 import { runRotation } from '../../src/rotation/runRotation';
 import { settingsFor, startEmulatorEnvironment, subscriptionId } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';

@@ -1,4 +1,4 @@
-import { loadSettings, type RotatorSettings } from '../../src/config';
+import { loadSettings, type RotatorSettings } from '../../src/composition/config';
 import { startEmulator, type AzureEmulator, type EmulatorOptions } from '../../emulator/index';
 import { withConformanceCheck } from '../openapi/conformanceCheck';
 

@@ -10,7 +10,7 @@ param assignableScopes string[]
 
 // The built-in roles grant too little (Logic App Operator cannot regenerateAccessKey) or far more
 // (Logic App Contributor: Microsoft.Logic/*; Logic Apps Standard Operator: microsoft.web/sites/hostruntime/*,
-// which includes the function host's master key). These are exactly src/providers/workflowKeyRoleActions.ts;
+// which includes the function host's master key). These are exactly src/azure/logicApps/workflowKeyRoleActions.ts;
 // test/infra/workflowKeyRole.test.ts checks them against Microsoft's published operations list
 // (test/infra/resource-provider-operations.excerpt.md) and against the requests the code sends.
 resource workflowKeyRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {

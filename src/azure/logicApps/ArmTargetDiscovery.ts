@@ -1,13 +1,13 @@
 import { getContinuationToken, LogicManagementClient } from '@azure/arm-logic';
 import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import type { TokenCredential } from '@azure/identity';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
-import { parseTarget, type DiscoveryScope } from '../config';
-import type { DiscoveryProblem } from '../rotation/DiscoveryProblem';
-import type { OperationOptions } from '../rotation/ports';
-import type { RotationTarget } from '../rotation/RotationTarget';
-import { scrubSecrets } from '../rotation/scrubSecrets';
-import { boundedPages, ListingStoppedError, requireValueArray } from './boundedPages';
+import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import { parseTarget, type DiscoveryScope } from '../../composition/config';
+import type { DiscoveryProblem } from '../../rotation/DiscoveryProblem';
+import type { OperationOptions } from '../../rotation/ports';
+import type { RotationTarget } from '../../rotation/RotationTarget';
+import { scrubSecrets } from '../../rotation/scrubSecrets';
+import { boundedPages, ListingStoppedError, requireValueArray } from '../core/boundedPages';
 
 /** docs/design.md §4.5: the tags that put a workflow (or a whole Standard site) under rotation. */
 export const discoveryTags = {

@@ -31,3 +31,14 @@ export async function runEmulatorCommand(io: CommandIo): Promise<number> {
   io.stderr('Emulator stopped.\n');
   return 0;
 }
+
+// `sas-rotator-emulator` (package.json bin); `sas-rotator emulator` loads this same entry point at run time.
+if (require.main === module) {
+  runEmulatorCommand({ stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) }).then(
+    (status) => process.exit(status),
+    (error: unknown) => {
+      process.stderr.write(`sas-rotator-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

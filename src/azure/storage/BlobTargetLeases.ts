@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { BlobLeaseClient, BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
-import type { OperationOptions, TargetLeaseHandle, TargetLeases } from '../rotation/ports';
-import type { RotationTarget } from '../rotation/RotationTarget';
+import type { OperationOptions, TargetLeaseHandle, TargetLeases } from '../../rotation/ports';
+import type { RotationTarget } from '../../rotation/RotationTarget';
 
 /** The container, in the function app's own storage account, that holds one lease blob per target. */
 export const leaseContainerName = 'sas-rotator-leases';

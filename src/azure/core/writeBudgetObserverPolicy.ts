@@ -1,5 +1,5 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { writeBudgetKey, type SubscriptionWriteBudget } from './rotation/SubscriptionWriteBudget';
+import { writeBudgetKey, type SubscriptionWriteBudget } from '../../rotation/SubscriptionWriteBudget';
 
 /**
  * Feeds ARM's own count of the subscription's remaining writes back into our budget, from every

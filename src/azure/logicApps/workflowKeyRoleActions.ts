@@ -14,11 +14,11 @@ export interface WorkflowKeyRoleAction {
 }
 
 export const workflowKeyRoleActions: readonly WorkflowKeyRoleAction[] = [
-  // Consumption (src/providers/ConsumptionWorkflowGateway.ts) and its discovery (src/discovery/ArmTargetDiscovery.ts).
+  // Consumption (src/azure/logicApps/ConsumptionWorkflowGateway.ts) and its discovery (ArmTargetDiscovery.ts).
   { action: 'Microsoft.Logic/workflows/read', neededBy: ['Workflows_ListBySubscription', 'Workflows_ListByResourceGroup'] },
   { action: 'Microsoft.Logic/workflows/regenerateAccessKey/action', neededBy: ['Workflows_RegenerateAccessKey'] },
   { action: 'Microsoft.Logic/workflows/triggers/listCallbackUrl/action', neededBy: ['WorkflowTriggers_ListCallbackUrl'] },
-  // Logic Apps Standard (src/providers/StandardWorkflowGateway.ts) and its discovery.
+  // Logic Apps Standard (src/azure/logicApps/StandardWorkflowGateway.ts) and its discovery.
   { action: 'Microsoft.Web/sites/read', neededBy: ['WebApps_List', 'WebApps_ListByResourceGroup'] },
   { action: 'Microsoft.Web/sites/workflows/read', neededBy: ['WebApps_ListWorkflows'] },
   { action: 'Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action', neededBy: ['WorkflowTriggers_ListCallbackUrl'] },

@@ -1,5 +1,5 @@
-import type { RetrySettings } from './azureRetryPolicy';
-import { ConfigurationError, type Environment } from './config';
+import type { RetrySettings } from '../core/azureRetryPolicy';
+import { ConfigurationError, type Environment } from '../../composition/config';
 
 
 /** How to reach one service of the function app's own storage account. */

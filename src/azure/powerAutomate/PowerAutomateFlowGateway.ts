@@ -5,12 +5,12 @@ import {
   type Pipeline,
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
-import type { KeyType } from '../rotation/KeyType';
-import type { OperationOptions, WorkflowGateway } from '../rotation/ports';
-import type { RotationTarget } from '../rotation/RotationTarget';
-import { callbackUrlValue, postJsonAction } from './postJsonAction';
-import { requireWorkflowResourceId } from './WorkflowResourceId';
+import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import type { KeyType } from '../../rotation/KeyType';
+import type { OperationOptions, WorkflowGateway } from '../../rotation/ports';
+import type { RotationTarget } from '../../rotation/RotationTarget';
+import { callbackUrlValue, postJsonAction } from '../core/postJsonAction';
+import { requireWorkflowResourceId } from '../../rotation/WorkflowResourceId';
 
 const apiVersion = '2016-11-01';
 /** The Flow service's token audience (seed 000, reference README). */

@@ -2,12 +2,12 @@ import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
-import type { KeyType } from '../rotation/KeyType';
-import type { OperationOptions, WorkflowGateway } from '../rotation/ports';
-import type { RotationTarget } from '../rotation/RotationTarget';
-import { callbackUrlValue, postJsonAction } from './postJsonAction';
-import { requireWorkflowResourceId } from './WorkflowResourceId';
+import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import type { KeyType } from '../../rotation/KeyType';
+import type { OperationOptions, WorkflowGateway } from '../../rotation/ports';
+import type { RotationTarget } from '../../rotation/RotationTarget';
+import { callbackUrlValue, postJsonAction } from '../core/postJsonAction';
+import { requireWorkflowResourceId } from '../../rotation/WorkflowResourceId';
 
 /** docs/design.md §4.3: the workflow management API under the site, as documented for 2024-04-01. */
 const apiVersion = '2024-04-01';

@@ -1,5 +1,5 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { loadTelemetrySettings, type Environment } from '../config';
+import { loadTelemetrySettings, type Environment } from './config';
 import type { RotationTelemetry } from '../rotation/RotationTelemetry';
 
 /** One client per process and connection string, as for valid settings: the SDK's clients are not cheap to make. */
@@ -21,7 +21,7 @@ export async function recordWithoutSettings(env: Environment, record: (telemetry
     const credential = entra?.clientId ? new ManagedIdentityCredential({ clientId: entra.clientId }) : entra ? new DefaultAzureCredential() : undefined;
     // Loaded here, not at the top: this path is rare, and the SDK is large.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AppInsightsRotationTelemetry } = require('../telemetry/AppInsightsRotationTelemetry') as typeof import('../telemetry/AppInsightsRotationTelemetry');
+    const { AppInsightsRotationTelemetry } = require('../azure/appInsights/AppInsightsRotationTelemetry') as typeof import('../azure/appInsights/AppInsightsRotationTelemetry');
     cached = { key, telemetry: new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, undefined, credential) };
   }
   record(cached.telemetry);

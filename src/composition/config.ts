@@ -1,7 +1,7 @@
-import { parseWorkflowResourceId, resourceGroupNamePattern, workflowDisplayName } from './providers/WorkflowResourceId';
-import type { RotationTarget } from './rotation/RotationTarget';
-import type { WorkflowHost } from './rotation/WorkflowHost';
-import { scrubSecrets } from './rotation/scrubSecrets';
+import { parseWorkflowResourceId, resourceGroupNamePattern, workflowDisplayName } from '../rotation/WorkflowResourceId';
+import type { RotationTarget } from '../rotation/RotationTarget';
+import type { WorkflowHost } from '../rotation/WorkflowHost';
+import { scrubSecrets } from '../rotation/scrubSecrets';
 
 /** Everything sas-rotator reads from app settings / the environment (docs/design.md §4.2), validated. */
 export interface RotatorSettings {

@@ -1,9 +1,9 @@
 import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
-import { isLoopbackUrl } from '../isLoopbackUrl';
-import type { DiscoveryFailedEvent, RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../rotation/RotationTelemetry';
-import { scrubSecrets } from '../rotation/scrubSecrets';
+import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import { isLoopbackUrl } from '../core/isLoopbackUrl';
+import type { DiscoveryFailedEvent, RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../../rotation/RotationTelemetry';
+import { scrubSecrets } from '../../rotation/scrubSecrets';
 import { telemetryEventNames } from './telemetryEventNames';
 
 /**

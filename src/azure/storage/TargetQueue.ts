@@ -1,10 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
 import { QueueClient, QueueServiceClient, StorageRetryPolicyType, type StoragePipelineOptions } from '@azure/storage-queue';
-import { defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
-import { ConfigurationError, type Environment } from '../config';
-import { hostStorageAccess, storageRetryNumbers } from '../hostStorage';
-import type { OperationOptions } from '../rotation/ports';
-import type { RotationTarget } from '../rotation/RotationTarget';
+import { defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import { ConfigurationError, type Environment } from '../../composition/config';
+import { hostStorageAccess, storageRetryNumbers } from './functionsHostStorage';
+import type { OperationOptions } from '../../rotation/ports';
+import type { RotationTarget } from '../../rotation/RotationTarget';
 
 /** The queue the timer fans targets out to, and the queue-triggered function reads. */
 export const targetQueueName = 'sas-rotation-targets';

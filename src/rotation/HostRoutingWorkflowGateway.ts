@@ -1,7 +1,7 @@
-import type { KeyType } from '../rotation/KeyType';
-import type { OperationOptions, WorkflowGateway } from '../rotation/ports';
-import type { RotationTarget } from '../rotation/RotationTarget';
-import type { WorkflowHost } from '../rotation/WorkflowHost';
+import type { KeyType } from './KeyType';
+import type { OperationOptions, WorkflowGateway } from './ports';
+import type { RotationTarget } from './RotationTarget';
+import type { WorkflowHost } from './WorkflowHost';
 
 /**
  * One gateway per workflow host behind the protocol's single WorkflowGateway: each target goes to

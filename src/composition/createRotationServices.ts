@@ -1,18 +1,18 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
+import { defaultRetrySettings, type RetrySettings } from '../azure/core/azureRetryPolicy';
 import type { RotatorSettings } from './config';
-import { ArmTargetDiscovery, defaultDiscoveryLimits, type DiscoveryLimits } from './discovery/ArmTargetDiscovery';
-import { BudgetedWorkflowGateway } from './rotation/BudgetedWorkflowGateway';
-import { armWriteBudget, SubscriptionWriteBudget, type WriteBudgetSettings } from './rotation/SubscriptionWriteBudget';
-import { writeBudgetObserverPolicy } from './writeBudgetObserverPolicy';
-import { createTargetLeases } from './leases/createTargetLeases';
-import { createTargetQueue, type TargetQueue } from './queue/TargetQueue';
-import { ConsumptionWorkflowGateway } from './providers/ConsumptionWorkflowGateway';
-import { HostRoutingWorkflowGateway } from './providers/HostRoutingWorkflowGateway';
-import { PowerAutomateFlowGateway } from './providers/PowerAutomateFlowGateway';
-import { noTelemetry, type RotationTelemetry } from './rotation/RotationTelemetry';
-import type { RotationDependencies } from './rotation/rotateTarget';
-import { KeyVaultCallbackUrlStore } from './secrets/KeyVaultCallbackUrlStore';
+import { ArmTargetDiscovery, defaultDiscoveryLimits, type DiscoveryLimits } from '../azure/logicApps/ArmTargetDiscovery';
+import { BudgetedWorkflowGateway } from '../rotation/BudgetedWorkflowGateway';
+import { armWriteBudget, SubscriptionWriteBudget, type WriteBudgetSettings } from '../rotation/SubscriptionWriteBudget';
+import { writeBudgetObserverPolicy } from '../azure/core/writeBudgetObserverPolicy';
+import { createTargetLeases } from '../azure/storage/createTargetLeases';
+import { createTargetQueue, type TargetQueue } from '../azure/storage/TargetQueue';
+import { ConsumptionWorkflowGateway } from '../azure/logicApps/ConsumptionWorkflowGateway';
+import { HostRoutingWorkflowGateway } from '../rotation/HostRoutingWorkflowGateway';
+import { PowerAutomateFlowGateway } from '../azure/powerAutomate/PowerAutomateFlowGateway';
+import { noTelemetry, type RotationTelemetry } from '../rotation/RotationTelemetry';
+import type { RotationDependencies } from '../rotation/rotateTarget';
+import { KeyVaultCallbackUrlStore } from '../azure/keyVault/KeyVaultCallbackUrlStore';
 
 export interface RotationServices extends RotationDependencies {
   readonly telemetry: RotationTelemetry;
@@ -67,7 +67,7 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
         case 'standard': {
           // Loaded on demand: @azure/arm-appservice is large and most estates are Consumption only.
           // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { StandardWorkflowGateway } = require('./providers/StandardWorkflowGateway') as typeof import('./providers/StandardWorkflowGateway');
+          const { StandardWorkflowGateway } = require('../azure/logicApps/StandardWorkflowGateway') as typeof import('../azure/logicApps/StandardWorkflowGateway');
           return new StandardWorkflowGateway(credential, settings.resourceManagerEndpoint, retry, armPolicies);
         }
         case 'powerAutomate':
@@ -94,7 +94,7 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
  * Loaded only when a run with a connection string starts: importing `applicationinsights` takes most
  * of a second, which `--help`, usage and configuration errors must not pay.
  */
-function loadAppInsightsRotationTelemetry(): typeof import('./telemetry/AppInsightsRotationTelemetry').AppInsightsRotationTelemetry {
+function loadAppInsightsRotationTelemetry(): typeof import('../azure/appInsights/AppInsightsRotationTelemetry').AppInsightsRotationTelemetry {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('./telemetry/AppInsightsRotationTelemetry') as typeof import('./telemetry/AppInsightsRotationTelemetry')).AppInsightsRotationTelemetry;
+  return (require('../azure/appInsights/AppInsightsRotationTelemetry') as typeof import('../azure/appInsights/AppInsightsRotationTelemetry')).AppInsightsRotationTelemetry;
 }

@@ -1,4 +1,4 @@
-import type { WorkflowHost } from '../rotation/WorkflowHost';
+import type { WorkflowHost } from './WorkflowHost';
 
 /** A workflow resource ID taken apart. */
 export type WorkflowResourceId =

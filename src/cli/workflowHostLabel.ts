@@ -1,5 +1,5 @@
-import { parseWorkflowResourceId } from './providers/WorkflowResourceId';
-import type { WorkflowHost } from './rotation/WorkflowHost';
+import { parseWorkflowResourceId } from '../rotation/WorkflowResourceId';
+import type { WorkflowHost } from '../rotation/WorkflowHost';
 
 const labels: Record<WorkflowHost, string> = { consumption: 'Consumption', standard: 'Standard', powerAutomate: 'Power Automate' };
 

@@ -1,4 +1,4 @@
-import type { TargetResult } from './rotation/TargetResult';
+import type { TargetResult } from './TargetResult';
 
 /** One human-readable line per target: fingerprints only, never a sig or URL. */
 export function describeTargetResult(result: TargetResult): string {

@@ -1,8 +1,8 @@
 import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient, StorageRetryPolicyType, type StoragePipelineOptions } from '@azure/storage-blob';
-import { defaultRetrySettings, type RetrySettings } from '../azureRetryPolicy';
-import { ConfigurationError, type Environment } from '../config';
-import { hostStorageAccess, storageRetryNumbers } from '../hostStorage';
+import { defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import { ConfigurationError, type Environment } from '../../composition/config';
+import { hostStorageAccess, storageRetryNumbers } from './functionsHostStorage';
 import { BlobTargetLeases, type BlobTargetLeasesOptions } from './BlobTargetLeases';
 
 

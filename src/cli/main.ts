@@ -3,16 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigurationError, loadSettings, type RotatorSettings } from './config';
-import { createRotationServices, type RotationServices } from './createRotationServices';
-import { describeTargetResult } from './describeTargetResult';
+import { ConfigurationError, loadSettings, type RotatorSettings } from '../composition/config';
+import { createRotationServices, type RotationServices } from '../composition/createRotationServices';
+import { describeTargetResult } from '../rotation/describeTargetResult';
 import { formatTable } from './formatTable';
-import { inspectTarget, type TargetStatus } from './rotation/inspectTarget';
-import { mapWithConcurrency } from './rotation/mapWithConcurrency';
-import { runRotation, type RotationRunResult } from './rotation/runRotation';
-import { recordDiscoveryProblems, resolveTargets } from './resolveTargets';
-import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } from './rotation/DiscoveryProblem';
-import { scrubSecrets } from './rotation/scrubSecrets';
+import { inspectTarget, type TargetStatus } from '../rotation/inspectTarget';
+import { mapWithConcurrency } from '../rotation/mapWithConcurrency';
+import { runRotation, type RotationRunResult } from '../rotation/runRotation';
+import { recordDiscoveryProblems, resolveTargets } from '../composition/resolveTargets';
+import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } from '../rotation/DiscoveryProblem';
+import { scrubSecrets } from '../rotation/scrubSecrets';
 import { workflowHostLabel } from './workflowHostLabel';
 
 /** Exit statuses (docs/design.md §7). */
@@ -295,11 +295,12 @@ function progressReporter(io: CliIo): (result: Parameters<typeof describeTargetR
 }
 
 async function runEmulatorCommand(io: CliIo): Promise<number> {
-  // Resolved at run time: the emulator ships with the source checkout, not with a deployment.
+  // Resolved at run time from the emulator's own entry point (also the `sas-rotator-emulator` bin): the
+  // emulator ships with the source checkout, not with a deployment, and src/ never imports it.
   let emulatorModule: { runEmulatorCommand(io: CliIo): Promise<number> };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- path computed at run time on purpose
-    emulatorModule = require(join(__dirname, '..', 'emulator', 'runEmulatorCommand'));
+    emulatorModule = require(join(__dirname, '..', '..', 'emulator', 'main'));
   } catch {
     io.stderr('The emulator is part of the source checkout, not of a deployed package: run it from a clone of the repository.\n');
     return exitStatus.badUsage;

@@ -1,11 +1,11 @@
 import type { RotatorSettings } from './config';
 import type { RotationServices } from './createRotationServices';
-import type { DiscoveryProblem } from './rotation/DiscoveryProblem';
-import { managedByTagValue } from './rotation/buildPublication';
-import { contestedSecretNames, mergeTargets } from './rotation/mergeTargets';
-import type { CallbackUrlStore } from './rotation/ports';
-import type { RotationTarget } from './rotation/RotationTarget';
-import type { RotationTelemetry } from './rotation/RotationTelemetry';
+import type { DiscoveryProblem } from '../rotation/DiscoveryProblem';
+import { managedByTagValue } from '../rotation/buildPublication';
+import { contestedSecretNames, mergeTargets } from '../rotation/mergeTargets';
+import type { CallbackUrlStore } from '../rotation/ports';
+import type { RotationTarget } from '../rotation/RotationTarget';
+import type { RotationTelemetry } from '../rotation/RotationTelemetry';
 
 export interface ResolvedTargets {
   readonly targets: readonly RotationTarget[];
