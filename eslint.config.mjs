@@ -9,6 +9,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+      // One import statement per module, type-only names included (`import { type X, y }`).
+      'no-duplicate-imports': 'error',
     },
   },
   {

@@ -1,6 +1,5 @@
 import { WebSiteManagementClient } from '@azure/arm-appservice';
-import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
 import type { KeyType } from '../../rotation/KeyType';
