@@ -13,6 +13,16 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error('usage: withEmulatorCa <command> [args...]');
     return 2;
   }
+  return runWithEmulatorCa(command, args);
+}
+
+/** True when this process already trusts the emulator's CA (it was started by runWithEmulatorCa). */
+export async function trustsEmulatorCa(): Promise<boolean> {
+  return process.env.NODE_EXTRA_CA_CERTS === (await ensureLocalCertificateAuthority()).certPath;
+}
+
+/** Runs `command` in a child process that trusts the emulator's CA; resolves with its exit status. */
+export async function runWithEmulatorCa(command: string, args: readonly string[]): Promise<number> {
   const ca = await ensureLocalCertificateAuthority();
   const child = spawn(command, args, {
     stdio: 'inherit',
@@ -37,10 +47,12 @@ function signalNumber(signal: NodeJS.Signals): number {
   return signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`withEmulatorCa: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`withEmulatorCa: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -3,13 +3,12 @@
  * seeds three workflows, and runs the timer function's own handler twice through the real Azure
  * SDK clients (credentials from the managed-identity endpoint, like in Azure).
  */
-import { spawnSync } from 'node:child_process';
 import { DefaultAzureCredential } from '@azure/identity';
 import { InvocationContext, type Timer } from '@azure/functions';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { seedDemoEstate } from '../emulator/demoEstate';
 import { startEmulator } from '../emulator/index';
-import { ensureLocalCertificateAuthority } from '../emulator/localCertificateAuthority';
+import { runWithEmulatorCa, trustsEmulatorCa } from '../emulator/withEmulatorCa';
 import { formatTable } from '../src/cli/formatTable';
 import { closeProcessServices } from '../src/composition/processServices';
 import { scrubSecrets } from '../src/rotation/scrubSecrets';
@@ -18,14 +17,7 @@ import type { RotationRunResult } from '../src/rotation/runRotation';
 
 async function main(): Promise<number> {
   // Node trusts extra CAs only from NODE_EXTRA_CA_CERTS read at start-up: re-run ourselves with it.
-  const ca = await ensureLocalCertificateAuthority();
-  if (process.env.NODE_EXTRA_CA_CERTS !== ca.certPath) {
-    const child = spawnSync(process.execPath, process.argv.slice(1), {
-      stdio: 'inherit',
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.certPath },
-    });
-    return child.status ?? 1;
-  }
+  if (!(await trustsEmulatorCa())) return runWithEmulatorCa(process.execPath, process.argv.slice(1));
 
   const startedAt = Date.now();
   const emulator = await startEmulator();

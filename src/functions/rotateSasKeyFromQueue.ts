@@ -6,7 +6,7 @@ import { servicesFor } from '../composition/processServices';
 import { resolveTargets, type ResolvedTargets } from '../composition/resolveTargets';
 import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } from '../rotation/DiscoveryProblem';
 import type { RotationTarget } from '../rotation/RotationTarget';
-import { targetQueueName } from '../azure/storage/TargetQueue';
+import { readTargetMessage, targetQueueName } from '../azure/storage/TargetQueue';
 import { rotateTarget } from '../rotation/rotateTarget';
 import type { RotationTelemetry } from '../rotation/RotationTelemetry';
 import { untouchedResult, type TargetResult } from '../rotation/TargetResult';
@@ -34,9 +34,9 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
   const finalAttempt = dequeueCount >= maxDequeueCount;
   const attempt = `attempt ${dequeueCount} of ${maxDequeueCount}`;
-  const body = decode(message) as { target?: { workflowId?: unknown }; invocationId?: unknown } | undefined;
-  const workflowId = typeof body?.target?.workflowId === 'string' ? body.target.workflowId : undefined;
-  const invocationId = typeof body?.invocationId === 'string' ? body.invocationId : context.invocationId;
+  const reference = readTargetMessage(message);
+  const workflowId = reference.workflowId;
+  const invocationId = reference.invocationId ?? context.invocationId;
 
   let settings: RotatorSettings;
   try {
@@ -168,20 +168,6 @@ async function configuredTarget(
     discovered = { at: Date.now(), scopes, targets: resolved.targets };
   }
   return { target: resolved.targets.find(matches), problems: resolved.problems };
-}
-
-function decode(message: unknown): unknown {
-  if (typeof message !== 'string') {
-    return message;
-  }
-  for (const text of [message, Buffer.from(message, 'base64').toString('utf8')]) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      // not JSON in this encoding
-    }
-  }
-  return undefined;
 }
 
 app.storageQueue('rotateSasKeyFromQueue', {

@@ -100,7 +100,7 @@ async function fanOut(
     throw new ConfigurationError(['ROTATION_MODE fans out to a Storage queue, but no AzureWebJobsStorage settings are there. Fix: set AzureWebJobsStorage (or __accountName), or ROTATION_MODE=inline.']);
   }
   const notQueued = await services.targetQueue.enqueue(
-    targets.map((target) => ({ target, invocationId: context.invocationId, force: false })),
+    targets.map((target) => ({ target, invocationId: context.invocationId })),
     { abortSignal: deadline },
   );
   const durationMs = Math.round(performance.now() - startedAt);

@@ -9,18 +9,55 @@ import type { RotationTarget } from '../../rotation/RotationTarget';
 /** The queue the timer fans targets out to, and the queue-triggered function reads. */
 export const targetQueueName = 'sas-rotation-targets';
 
-/** One queued rotation: the target as configured, plus the run that queued it. */
+/**
+ * One queued rotation: the target as the timer resolved it, and the run that queued it. A worker takes
+ * only the target's `workflowId` and the `invocationId` from it (readTargetMessage): secret name, adopt
+ * and interval come from the configuration as it is when the message is handled, so a forged or stale
+ * message cannot change how a target is rotated.
+ */
 export interface TargetMessage {
   readonly target: RotationTarget;
   readonly invocationId: string;
-  readonly force: boolean;
 }
 
+/** What a worker may take from a message. */
+export interface TargetMessageReference {
+  readonly workflowId?: string;
+  readonly invocationId?: string;
+}
+
+/** Base64-encoded JSON: the Functions host's default queue message encoding. */
+export function encodeTargetMessage(message: TargetMessage): string {
+  return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
+}
+
+/**
+ * Reads a message as the queue trigger hands it over: the host passes JSON it could decode as an
+ * object, anything else as a string (plain or base64 text). Fields of the wrong type are left out.
+ */
+export function readTargetMessage(message: unknown): TargetMessageReference {
+  const body = (typeof message === 'string' ? parseJsonText(message) : message) as { target?: { workflowId?: unknown }; invocationId?: unknown } | undefined;
+  return {
+    workflowId: typeof body?.target?.workflowId === 'string' ? body.target.workflowId : undefined,
+    invocationId: typeof body?.invocationId === 'string' ? body.invocationId : undefined,
+  };
+}
+
+function parseJsonText(message: string): unknown {
+  for (const text of [message, Buffer.from(message, 'base64').toString('utf8')]) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // not JSON in this encoding
+    }
+  }
+  return undefined;
+}
 
 /**
  * The fan-out queue in the function app's own storage account, found the way the Functions host
  * finds it (`AzureWebJobsStorage` connection string, or identity-based `__queueServiceUri` /
- * `__accountName`). Messages are base64-encoded JSON: the host's default queue message encoding.
+ * `__accountName`).
  */
 export class TargetQueue {
   private created: Promise<unknown> | undefined;
@@ -56,7 +93,7 @@ export class TargetQueue {
       Array.from({ length: Math.min(16, pending.length) }, async () => {
         for (let message = pending.shift(); message; message = pending.shift()) {
           try {
-            await this.queue.sendMessage(Buffer.from(JSON.stringify(message), 'utf8').toString('base64'), { abortSignal: options.abortSignal });
+            await this.queue.sendMessage(encodeTargetMessage(message), { abortSignal: options.abortSignal });
           } catch (error) {
             notSent.push({ message, error });
           }
