@@ -286,7 +286,7 @@ describe('rotateTarget: the rotation protocol for one target', () => {
 
       const result = await rotateTarget(target, { gateway: host, store, telemetry, now: () => new Date(), leases }, { mode: 'rotate', invocationId: 'overlap' });
 
-      expect(result).toMatchObject({ action: 'skipped', reason: null, skipped: { code: 'LeaseHeld' } });
+      expect(result).toMatchObject({ action: 'skipped', reason: undefined, skipped: { code: 'LeaseHeld' } });
       expect(result.error).toBeUndefined();
       expect(host.calls).toEqual([]);
       expect(store.latest(target.secretName)).toBeUndefined();
