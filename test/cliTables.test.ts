@@ -6,7 +6,7 @@ const consumption = '/subscriptions/11111111-2222-4333-8444-555555555555/resourc
 const standard = '/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg/providers/Microsoft.Web/sites/app/workflows/invoices';
 const flow = '/providers/Microsoft.ProcessSimple/environments/Default-1/flows/2635d931-0000-4000-8000-000000000001';
 
-const nothingKnown = { keyType: null, rotatedAt: null, expiresOn: null, nextDueAt: null, sigFingerprint: null, due: null, reason: null, urlWorks: null } as const;
+const nothingKnown = { keyType: undefined, rotatedAt: undefined, expiresOn: undefined, nextDueAt: undefined, sigFingerprint: undefined, due: undefined, reason: undefined, urlWorks: undefined } as const;
 
 function row(table: string, workflow: string): string {
   return table.split('\n').find((line) => line.startsWith(`${workflow} `)) ?? '';
@@ -33,7 +33,7 @@ describe('the status table', () => {
   });
 
   it('names each target\'s host', () => {
-    const published = { trigger: 'manual', keyType: 'Secondary', rotatedAt: '2026-01-01T00:00:00.000Z', expiresOn: null, nextDueAt: '2026-01-31T00:00:00.000Z', sigFingerprint: '0123456789abcdef', due: false, reason: 'notDue', urlWorks: true } as const;
+    const published = { trigger: 'manual', keyType: 'Secondary', rotatedAt: '2026-01-01T00:00:00.000Z', expiresOn: undefined, nextDueAt: '2026-01-31T00:00:00.000Z', sigFingerprint: '0123456789abcdef', due: false, reason: 'notDue', urlWorks: true } as const;
     const table = formatStatusReport([
       { workflowId: consumption, secretName: 'a', ...published },
       { workflowId: standard, secretName: 'b', ...published },

@@ -201,7 +201,7 @@ function normalizeWorkflowId(workflowId: string): string {
 async function runStatus(settings: RotatorSettings, services: RotationServices, json: boolean, io: CliIo, discoveryProblems: readonly DiscoveryProblem[]): Promise<number> {
   const statuses = await mapWithConcurrency(settings.targets, settings.concurrency, (target) => inspectTarget(target, services));
   if (json) {
-    io.stdout(`${JSON.stringify({ targets: statuses, discoveryProblems: discoveryProblems.map(toJsonProblem) }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ targets: statuses.map(toJsonStatus), discoveryProblems: discoveryProblems.map(toJsonProblem) }, null, 2)}\n`);
   } else {
     io.stdout(`${formatStatusReport(statuses)}\n`);
   }
@@ -219,7 +219,7 @@ function toJsonReport(result: RotationRunResult, discoveryProblems: readonly Dis
       trigger: t.trigger,
       secretName: t.secretName,
       action: t.action,
-      reason: t.reason,
+      reason: t.reason ?? null,
       keyType: t.keyType ?? null,
       secretVersion: t.secretVersion ?? null,
       oldSigFingerprint: t.oldSigFingerprint ?? null,
@@ -227,6 +227,24 @@ function toJsonReport(result: RotationRunResult, discoveryProblems: readonly Dis
       ...(t.error ? { error: t.error } : {}),
       ...(t.skipped ? { skipped: t.skipped } : {}),
     })),
+  };
+}
+
+/** docs/design.md §7's status line, every field present: what is not known is null, not missing. */
+function toJsonStatus(s: TargetStatus): object {
+  return {
+    workflowId: s.workflowId,
+    trigger: s.trigger,
+    secretName: s.secretName,
+    keyType: s.keyType ?? null,
+    rotatedAt: s.rotatedAt ?? null,
+    expiresOn: s.expiresOn ?? null,
+    nextDueAt: s.nextDueAt ?? null,
+    sigFingerprint: s.sigFingerprint ?? null,
+    due: s.due ?? null,
+    reason: s.reason ?? null,
+    urlWorks: s.urlWorks ?? null,
+    ...(s.error ? { error: s.error } : {}),
   };
 }
 
@@ -266,7 +284,7 @@ export function formatRunReport(result: RotationRunResult): string {
 
 export function formatStatusReport(statuses: readonly TargetStatus[]): string {
   const rows = statuses.map((s) => {
-    // null is unknown, unless the secret really does not exist: then nothing was ever rotated and it is due now.
+    // undefined is unknown, unless the secret really does not exist: then nothing was ever rotated and it is due now.
     const neverPublished = !s.error && s.reason === 'first';
     const unknown = s.error ? 'unknown' : '-';
     return [
@@ -277,8 +295,8 @@ export function formatStatusReport(statuses: readonly TargetStatus[]): string {
       s.rotatedAt ?? (neverPublished ? 'never' : unknown),
       s.nextDueAt ?? (neverPublished ? 'now' : unknown),
       s.sigFingerprint ?? unknown,
-      s.urlWorks === null ? unknown : s.urlWorks ? 'yes' : 'NO',
-      s.due === null ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
+      s.urlWorks === undefined ? unknown : s.urlWorks ? 'yes' : 'NO',
+      s.due === undefined ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
     ];
   });
   const table = formatTable(['WORKFLOW', 'HOST', 'SECRET', 'KEY IN USE', 'LAST ROTATION', 'NEXT DUE', 'SIG FINGERPRINT', 'URL WORKS', 'DUE'], rows);

@@ -10,7 +10,7 @@ import { createTargetQueue, type TargetQueue } from '../azure/storage/TargetQueu
 import { ConsumptionWorkflowGateway } from '../azure/logicApps/ConsumptionWorkflowGateway';
 import { HostRoutingWorkflowGateway } from '../rotation/HostRoutingWorkflowGateway';
 import { PowerAutomateFlowGateway } from '../azure/powerAutomate/PowerAutomateFlowGateway';
-import { noTelemetry, type RotationTelemetry } from '../rotation/RotationTelemetry';
+import type { RotationTelemetry } from '../rotation/ports';
 import type { RotationDependencies } from '../rotation/rotateTarget';
 import { KeyVaultCallbackUrlStore } from '../azure/keyVault/KeyVaultCallbackUrlStore';
 
@@ -89,6 +89,15 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
     },
   };
 }
+
+/** Without an Application Insights connection string, rotations are recorded nowhere. */
+const noTelemetry: RotationTelemetry = {
+  trackTargetRotated: () => undefined,
+  trackTargetFailed: () => undefined,
+  trackDiscoveryFailed: () => undefined,
+  trackRun: () => undefined,
+  flush: async () => undefined,
+};
 
 /**
  * Loaded only when a run with a connection string starts: importing `applicationinsights` takes most

@@ -1,6 +1,6 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { loadTelemetrySettings, type Environment } from './config';
-import type { RotationTelemetry } from '../rotation/RotationTelemetry';
+import type { RotationTelemetry } from '../rotation/ports';
 
 /** One client per process and connection string, as for valid settings: the SDK's clients are not cheap to make. */
 let cached: { readonly key: string; readonly telemetry: RotationTelemetry } | undefined;

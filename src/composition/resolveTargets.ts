@@ -1,11 +1,10 @@
 import type { RotatorSettings } from './config';
 import type { RotationServices } from './createRotationServices';
 import type { DiscoveryProblem } from '../rotation/DiscoveryProblem';
-import { managedByTagValue } from '../rotation/buildPublication';
+import { publishedWorkflowId } from '../rotation/publication';
 import { contestedSecretNames, mergeTargets } from '../rotation/mergeTargets';
-import type { CallbackUrlStore } from '../rotation/ports';
+import type { CallbackUrlStore, RotationTelemetry } from '../rotation/ports';
 import type { RotationTarget } from '../rotation/RotationTarget';
-import type { RotationTelemetry } from '../rotation/RotationTelemetry';
 
 export interface ResolvedTargets {
   readonly targets: readonly RotationTarget[];
@@ -40,7 +39,7 @@ async function secretOwners(names: readonly string[], store: CallbackUrlStore, a
   await Promise.all(
     names.map(async (name) => {
       const secret = await store.readLatest(name, { abortSignal }).catch(() => undefined);
-      const owner = secret?.tags.managedBy === managedByTagValue ? secret.tags.workflowId : undefined;
+      const owner = secret ? publishedWorkflowId(secret.tags) : undefined;
       if (owner) owners.set(name, owner.toLowerCase());
     }),
   );

@@ -8,9 +8,9 @@ import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } 
 import type { RotationTarget } from '../rotation/RotationTarget';
 import { readTargetMessage, targetQueueName } from '../azure/storage/TargetQueue';
 import { rotateTarget } from '../rotation/rotateTarget';
-import type { RotationTelemetry } from '../rotation/RotationTelemetry';
+import type { RotationTelemetry } from '../rotation/ports';
 import { untouchedResult, type TargetResult } from '../rotation/TargetResult';
-import type { TargetFailure } from '../rotation/TargetFailure';
+import type { TargetFailure } from '../rotation/failures';
 import { scrubSecrets } from '../rotation/scrubSecrets';
 import { recordWithoutSettings } from '../composition/recordWithoutSettings';
 import { invocationDeadlineMs } from '../composition/invocationLimits';

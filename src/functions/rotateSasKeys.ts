@@ -9,8 +9,8 @@ import { recordDiscoveryProblems, resolveTargets } from '../composition/resolveT
 import { describeDiscoveryProblem } from '../rotation/DiscoveryProblem';
 import { scrubSecrets } from '../rotation/scrubSecrets';
 import { recordWithoutSettings } from '../composition/recordWithoutSettings';
-import { describeFailure } from '../rotation/describeFailure';
-import type { RunOutcome } from '../rotation/RotationTelemetry';
+import { describeFailure } from '../rotation/failures';
+import type { RunOutcome } from '../rotation/ports';
 import { runRotation, type RotationRunResult } from '../rotation/runRotation';
 import { untouchedResult } from '../rotation/TargetResult';
 import { invocationDeadlineMs } from '../composition/invocationLimits';

@@ -28,3 +28,8 @@ export function parseCallbackUrl(value: string): CallbackUrl | undefined {
 export function triggerSignedPath(trigger: string): string {
   return `/triggers/${trigger}/run`;
 }
+
+/** The unversioned URL of the configured trigger: a version-pinned URL dies when the workflow is saved. */
+export function isTriggerUrl(url: CallbackUrl, trigger: string): boolean {
+  return url.signedPath.toLowerCase() === triggerSignedPath(trigger).toLowerCase();
+}

@@ -1,5 +1,5 @@
+import type { TargetFailure } from './failures';
 import type { KeyType } from './KeyType';
-import type { TargetFailure } from './TargetFailure';
 
 /** Why a target was (or was not) acted on. */
 export type DueReason = 'first' | 'interval' | 'repair' | 'forced' | 'revoke' | 'notDue';
@@ -13,8 +13,8 @@ export interface TargetResult {
   readonly trigger: string;
   readonly secretName: string;
   readonly action: TargetAction;
-  /** Null when the run never got far enough to decide (it failed reading the secret, or never started). */
-  readonly reason: DueReason | null;
+  /** Undefined when the run never got far enough to decide (it failed reading the secret, or never started). */
+  readonly reason: DueReason | undefined;
   /** The key regenerated (rotation) or whose URL was republished (repair). */
   readonly keyType: KeyType | undefined;
   readonly secretVersion: string | undefined;
@@ -39,7 +39,7 @@ export function untouchedResult(
     trigger: target.trigger,
     secretName: target.secretName,
     action,
-    reason: null,
+    reason: undefined,
     keyType: undefined,
     secretVersion: undefined,
     oldSigFingerprint: undefined,

@@ -1,8 +1,8 @@
 import { parseCallbackUrl, type CallbackUrl } from './CallbackUrl';
+import { TargetRotationError } from './failures';
 import type { KeyType } from './KeyType';
 import type { OperationOptions, WorkflowGateway } from './ports';
 import type { RotationTarget } from './RotationTarget';
-import { TargetRotationError } from './TargetRotationError';
 
 /** Lists the trigger's URL for `keyType` and refuses anything that is not a signed trigger URL. */
 export async function currentCallbackUrl(

@@ -1,15 +1,13 @@
-import type { PublicationState } from './readPublicationState';
-
 const dayInMs = 24 * 60 * 60 * 1000;
 
-/** True when the last rotation is at least `intervalDays` old. */
-export function isIntervalElapsed(state: PublicationState, intervalDays: number, now: Date): boolean {
-  return now.getTime() - state.rotatedAt.getTime() >= intervalDays * dayInMs;
+/** True when the last rotation, at `rotatedAt`, is at least `intervalDays` old. */
+export function isIntervalElapsed(rotatedAt: Date, intervalDays: number, now: Date): boolean {
+  return now.getTime() - rotatedAt.getTime() >= intervalDays * dayInMs;
 }
 
-/** The moment a rotation of `intervalDays` makes the target due again. */
-export function nextDueAt(state: PublicationState, intervalDays: number): Date {
-  return new Date(state.rotatedAt.getTime() + intervalDays * dayInMs);
+/** The moment a rotation at `rotatedAt` with `intervalDays` makes the target due again. */
+export function nextDueAt(rotatedAt: Date, intervalDays: number): Date {
+  return new Date(rotatedAt.getTime() + intervalDays * dayInMs);
 }
 
 /**

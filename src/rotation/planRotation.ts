@@ -1,11 +1,11 @@
-import { triggerSignedPath, type CallbackUrl } from './CallbackUrl';
+import { isTriggerUrl, triggerSignedPath, type CallbackUrl } from './CallbackUrl';
 import { currentCallbackUrl } from './currentCallbackUrl';
 import { isIntervalElapsed } from './dueDates';
+import { TargetRotationError } from './failures';
 import { otherKey, type KeyType } from './KeyType';
 import type { OperationOptions, WorkflowGateway } from './ports';
-import type { AdoptedSecret, PublicationState } from './readPublicationState';
+import type { SecretState } from './publication';
 import type { RotationTarget } from './RotationTarget';
-import { TargetRotationError } from './TargetRotationError';
 import { hasSingleKey } from './WorkflowHost';
 
 /** What a run will do with a target, decided before any key is touched. */
@@ -53,7 +53,7 @@ export interface PlanOptions extends OperationOptions {
  */
 export async function planRotation(
   target: RotationTarget,
-  state: PublicationState | AdoptedSecret | undefined,
+  state: SecretState | undefined,
   gateway: WorkflowGateway,
   now: Date,
   options: PlanOptions = {},
@@ -64,27 +64,27 @@ export async function planRotation(
       ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: undefined, ifKeyInUse: 'hardCut', checkKeyTypeHonoured: false }
       : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: undefined, ifKeyInUse: 'refuse', checkKeyTypeHonoured: true };
   }
-  if ('adopted' in state && state.callbackUrl && !isTriggerUrl(state.callbackUrl, target)) {
+  if (state.kind === 'adopted' && state.callbackUrl && !isTriggerUrl(state.callbackUrl, target.trigger)) {
     // Its key cannot be identified from the trigger's URLs, so neither key is known to be free.
     throw new TargetRotationError({
       step: 'readSecret',
       code: 'UnusableSecret',
-      message: `Secret '${target.secretName}' to adopt holds a URL signed for '${state.callbackUrl.signedPath}', not '/triggers/${target.trigger}/run': sas-rotator cannot tell which key it uses, so nothing was regenerated. Fix: store the trigger's unversioned callback URL in the secret first, or adopt another secret.`,
+      message: `Secret '${target.secretName}' to adopt holds a URL signed for '${state.callbackUrl.signedPath}', not '${triggerSignedPath(target.trigger)}': sas-rotator cannot tell which key it uses, so nothing was regenerated. Fix: store the trigger's unversioned callback URL in the secret first, or adopt another secret.`,
     });
   }
-  if ('adopted' in state) {
+  if (state.kind === 'adopted') {
     return singleKey
       ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: state.callbackUrl, ifKeyInUse: 'hardCut', checkKeyTypeHonoured: false }
       : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: state.callbackUrl, ifKeyInUse: 'regenerateOtherKey', checkKeyTypeHonoured: true };
   }
   const keyToRegenerate = singleKey ? 'Primary' : otherKey(state.keyType);
-  const intervalElapsed = isIntervalElapsed(state, target.intervalDays, now);
+  const intervalElapsed = isIntervalElapsed(state.rotatedAt, target.intervalDays, now);
   if (singleKey && !options.force) {
     // One key: a dead published URL (a hard cut whose publish failed, or a key regenerated
     // elsewhere) is republished first, whether or not the interval elapsed. A fresh hard cut would
     // kill the flow's current URL too, for nothing: its key is already newer than the published one.
     const currentUrl = await currentCallbackUrl(target, state.keyType, gateway, options);
-    if (currentUrl.sig !== state.callbackUrl.sig || !isTriggerUrl(state.callbackUrl, target)) {
+    if (currentUrl.sig !== state.callbackUrl.sig || !isTriggerUrl(state.callbackUrl, target.trigger)) {
       return { kind: 'republish', reason: 'repair', keyType: state.keyType, currentUrl };
     }
     return intervalElapsed
@@ -102,13 +102,8 @@ export async function planRotation(
     };
   }
   const currentUrl = await currentCallbackUrl(target, state.keyType, gateway, options);
-  if (currentUrl.sig !== state.callbackUrl.sig || !isTriggerUrl(state.callbackUrl, target)) {
+  if (currentUrl.sig !== state.callbackUrl.sig || !isTriggerUrl(state.callbackUrl, target.trigger)) {
     return { kind: 'republish', reason: 'repair', keyType: state.keyType, currentUrl };
   }
   return { kind: 'none', reason: 'notDue', keyType: state.keyType };
-}
-
-/** The unversioned URL of the configured trigger: a version-pinned URL dies when the workflow is saved. */
-export function isTriggerUrl(url: CallbackUrl, target: RotationTarget): boolean {
-  return url.signedPath.toLowerCase() === triggerSignedPath(target.trigger).toLowerCase();
 }

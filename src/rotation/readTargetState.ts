@@ -1,9 +1,7 @@
-import { managedByTagValue } from './buildPublication';
-import { describeFailure } from './describeFailure';
+import { describeFailure, TargetRotationError } from './failures';
 import type { CallbackUrlStore, OperationOptions } from './ports';
-import { readPublicationState, type AdoptedSecret, type PublicationState } from './readPublicationState';
+import { isWrittenBySasRotator, readPublicationState, type SecretState } from './publication';
 import type { RotationTarget } from './RotationTarget';
-import { TargetRotationError } from './TargetRotationError';
 
 /**
  * Reads what is published for a target, asking Key Vault the two questions its latest version
@@ -19,14 +17,14 @@ export async function readTargetState(
   store: CallbackUrlStore,
   now: Date,
   options: OperationOptions = {},
-): Promise<PublicationState | AdoptedSecret | undefined> {
+): Promise<SecretState | undefined> {
   const latest = await store.readLatest(target.secretName, options);
   if (!latest) {
     await refuseSoftDeleted(target, store, options);
     return undefined;
   }
-  if (latest.tags.managedBy !== managedByTagValue) {
-    const ours = await store.findVersion(target.secretName, (tags) => tags.managedBy === managedByTagValue, options);
+  if (!isWrittenBySasRotator(latest.tags)) {
+    const ours = await store.findVersion(target.secretName, isWrittenBySasRotator, options);
     if (ours) {
       throw new TargetRotationError({
         step: 'readSecret',

@@ -1,7 +1,7 @@
 import type { CallbackUrl } from './CallbackUrl';
+import { TargetRotationError } from './failures';
 import type { RotationTarget } from './RotationTarget';
 import { sigFingerprint } from './sigFingerprint';
-import { TargetRotationError } from './TargetRotationError';
 
 /** Where the protocol found the two keys' URLs identical; the message says what that left untouched. */
 export type KeyTypeIgnoredSituation = 'regenerate' | 'republish' | 'keyInUse';

@@ -1,20 +1,24 @@
-import { buildPublication } from './buildPublication';
-import type { CallbackUrl } from './CallbackUrl';
+import { isTriggerUrl, triggerSignedPath, type CallbackUrl } from './CallbackUrl';
 import { currentCallbackUrl } from './currentCallbackUrl';
-import { describeFailure } from './describeFailure';
+import { describeFailure, TargetRotationError, type RotationStep, type TargetFailure } from './failures';
 import { otherKey, type KeyType } from './KeyType';
-import { isTriggerUrl, planRotation, type KeyInUsePolicy } from './planRotation';
-import type { CallbackUrlPublication, CallbackUrlStore, OperationOptions, TargetLeaseHandle, TargetLeases, WorkflowGateway } from './ports';
+import { planRotation, type KeyInUsePolicy } from './planRotation';
+import type {
+  CallbackUrlPublication,
+  CallbackUrlStore,
+  OperationOptions,
+  RotationTelemetry,
+  TargetLeaseHandle,
+  TargetLeases,
+  WorkflowGateway,
+} from './ports';
+import { buildPublication } from './publication';
 import { readTargetState } from './readTargetState';
 import { requireDistinctKeyUrls } from './requireDistinctKeyUrls';
 import type { RotationTarget } from './RotationTarget';
-import type { RotationTelemetry } from './RotationTelemetry';
-import type { RotationStep } from './RotationStep';
 import { sigFingerprint } from './sigFingerprint';
 import { sleep } from './sleep';
 import { untouchedResult, type DueReason, type TargetResult } from './TargetResult';
-import type { TargetFailure } from './TargetFailure';
-import { TargetRotationError } from './TargetRotationError';
 import { hasSingleKey } from './WorkflowHost';
 
 export interface RotationDependencies {
@@ -107,7 +111,7 @@ async function rotateLeasedTarget(
   const io: OperationOptions = { abortSignal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
   const base = { workflowId: target.workflowId, trigger: target.trigger, secretName: target.secretName };
   let step: RotationStep = 'readSecret';
-  let reason: DueReason | null = options.mode === 'revoke' ? 'revoke' : null;
+  let reason: DueReason | undefined = options.mode === 'revoke' ? 'revoke' : undefined;
   let keyType: KeyType | undefined;
   /** What was already published when a later step failed (a revoke's second key). */
   let published: Publication | undefined;
@@ -130,7 +134,7 @@ async function rotateLeasedTarget(
         const { after, before } = await regenerateVerified(keyType, undefined, 'hardCut');
         return { ...base, reason, keyType, action: 'revoked', ...(await publish(keyType, after, before.sig)) };
       }
-      keyType = state && !('adopted' in state) ? otherKey(state.keyType) : 'Secondary';
+      keyType = state?.kind === 'published' ? otherKey(state.keyType) : 'Secondary';
       // The first key's fresh URL is published on the strength of its sig having changed: that means
       // something only on a host that lists each key its own URL.
       const { after, before } = await regenerateVerified(keyType, undefined, 'refuse', true);
@@ -153,7 +157,7 @@ async function rotateLeasedTarget(
           reason,
           keyType,
           action: 'skipped',
-          secretVersion: state && !('adopted' in state) ? state.secretVersion : undefined,
+          secretVersion: state?.kind === 'published' ? state.secretVersion : undefined,
           oldSigFingerprint: undefined,
           newSigFingerprint: undefined,
         };
@@ -170,7 +174,7 @@ async function rotateLeasedTarget(
         }
         step = 'verify';
         verifyTriggerUrl(plan.currentUrl, plan.keyType);
-        const oldSig = state && !('adopted' in state) ? state.callbackUrl.sig : undefined;
+        const oldSig = state?.kind === 'published' ? state.callbackUrl.sig : undefined;
         return { ...base, reason, keyType, action: 'rotated', ...(await publish(plan.keyType, plan.currentUrl, oldSig)) };
       }
       case 'regenerate': {
@@ -310,11 +314,11 @@ async function rotateLeasedTarget(
   }
 
   function verifyTriggerUrl(url: CallbackUrl, key: KeyType): void {
-    if (!isTriggerUrl(url, target)) {
+    if (!isTriggerUrl(url, target.trigger)) {
       throw new TargetRotationError({
         step: 'verify',
         code: 'UnexpectedSignedPath',
-        message: `the ${key} callback URL of ${target.workflowId} is signed for '${url.signedPath}', not '/triggers/${target.trigger}/run'; nothing was published.`,
+        message: `the ${key} callback URL of ${target.workflowId} is signed for '${url.signedPath}', not '${triggerSignedPath(target.trigger)}'; nothing was published.`,
       });
     }
   }
@@ -367,7 +371,7 @@ async function rotateLeasedTarget(
  */
 function skipInsteadOfFailing(
   target: RotationTarget,
-  failure: { step: string; statusCode?: number; code?: string },
+  failure: TargetFailure,
   protocolStep: RotationStep,
   hasPublication: boolean,
 ): TargetResult['skipped'] {
@@ -381,7 +385,7 @@ function skipInsteadOfFailing(
   return undefined;
 }
 
-function isMissingSiteTrigger(target: RotationTarget, failure: { step: string; statusCode?: number; code?: string }): boolean {
+function isMissingSiteTrigger(target: RotationTarget, failure: TargetFailure): boolean {
   return target.discoveredFromSite === true && failure.step === 'listBefore' && (failure.code === 'ApiNotSupported' || failure.statusCode === 404);
 }
 

@@ -1,6 +1,6 @@
 import { mapWithConcurrency } from './mapWithConcurrency';
+import type { RunOutcome } from './ports';
 import type { RotationTarget } from './RotationTarget';
-import type { RunOutcome } from './RotationTelemetry';
 import { rotateTarget, type RotationDependencies, type TargetMode } from './rotateTarget';
 import { writeBudgetKey } from './SubscriptionWriteBudget';
 import { untouchedResult, type TargetResult } from './TargetResult';

@@ -2,7 +2,7 @@ import { parseCallbackUrl, type CallbackUrl } from '../../src/rotation/CallbackU
 import { requireDistinctKeyUrls } from '../../src/rotation/requireDistinctKeyUrls';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { sigFingerprint } from '../../src/rotation/sigFingerprint';
-import { TargetRotationError } from '../../src/rotation/TargetRotationError';
+import { TargetRotationError } from '../../src/rotation/failures';
 
 const target: RotationTarget = {
   workflowId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders',

@@ -1,3 +1,4 @@
+import { RestError } from '@azure/core-rest-pipeline';
 import { parseCallbackUrl } from '../../src/rotation/CallbackUrl';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { rotateTarget, type RotationDependencies } from '../../src/rotation/rotateTarget';
@@ -164,7 +165,7 @@ describe('rotateTarget: the rotation protocol for one target', () => {
   it('a dry run that fails records no telemetry', async () => {
     const { rotate, store, telemetry } = setup();
     store.readLatest = async () => {
-      throw Object.assign(new Error('Forbidden'), { statusCode: 403, code: 'Forbidden' });
+      throw new RestError('Forbidden', { statusCode: 403, code: 'Forbidden' });
     };
     const result = await rotate({ mode: 'dryRun' });
     expect(result).toMatchObject({ action: 'failed', error: { step: 'readSecret', statusCode: 403 } });
@@ -242,7 +243,7 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const regenerate = host.regenerateAccessKey.bind(host);
     let calls = 0;
     host.regenerateAccessKey = async (t, key, o) => {
-      if (++calls === 2) throw Object.assign(new Error('Conflict'), { statusCode: 409, code: 'Conflict' });
+      if (++calls === 2) throw new RestError('Conflict', { statusCode: 409, code: 'Conflict' });
       return regenerate(t, key, o);
     };
 
@@ -260,7 +261,7 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     let lists = 0;
     host.listCallbackUrl = async (t, key, o) => {
       // The list-after (the third listing of a first rotation).
-      if (++lists === 3) throw Object.assign(new Error('Service unavailable'), { statusCode: 503 });
+      if (++lists === 3) throw new RestError('Service unavailable', { statusCode: 503 });
       return list(t, key, o);
     };
 
@@ -285,7 +286,7 @@ describe('rotateTarget: the rotation protocol for one target', () => {
 
       const result = await rotateTarget(target, { gateway: host, store, telemetry, now: () => new Date(), leases }, { mode: 'rotate', invocationId: 'overlap' });
 
-      expect(result).toMatchObject({ action: 'skipped', reason: null, skipped: { code: 'LeaseHeld' } });
+      expect(result).toMatchObject({ action: 'skipped', reason: undefined, skipped: { code: 'LeaseHeld' } });
       expect(result.error).toBeUndefined();
       expect(host.calls).toEqual([]);
       expect(store.latest(target.secretName)).toBeUndefined();

@@ -1,3 +1,4 @@
+import { RestError } from '@azure/core-rest-pipeline';
 import type { CallbackUrlPublication, CallbackUrlStore, DeletedSecretInfo, OperationOptions, PublishedSecret, SecretVersionInfo } from '../../src/rotation/ports';
 
 /** Secret versions in memory, for unit tests of the protocol. */
@@ -28,10 +29,10 @@ export class InMemoryCallbackUrlStore implements CallbackUrlStore {
 
   async publish(secretName: string, publication: CallbackUrlPublication, _options?: OperationOptions): Promise<{ version: string }> {
     if (this.deleted.has(secretName.toLowerCase())) {
-      throw Object.assign(new Error(`Secret ${secretName} is currently in a deleted but recoverable state`), { statusCode: 409, code: 'Conflict' });
+      throw new RestError(`Secret ${secretName} is currently in a deleted but recoverable state`, { statusCode: 409, code: 'Conflict' });
     }
     if (this.failPublish) {
-      throw Object.assign(new Error('Operation returned an invalid status code'), { statusCode: 503, code: 'ServiceUnavailable' });
+      throw new RestError('Operation returned an invalid status code', { statusCode: 503, code: 'ServiceUnavailable' });
     }
     return this.seed(secretName, publication.value, { ...publication.tags }, publication.contentType, publication.expiresOn);
   }

@@ -1,3 +1,4 @@
+import { RestError } from '@azure/core-rest-pipeline';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { KeyType } from '../../src/rotation/KeyType';
 import type { OperationOptions, WorkflowGateway } from '../../src/rotation/ports';
@@ -22,10 +23,7 @@ export class InMemoryWorkflowHost implements WorkflowGateway {
   async listCallbackUrl(target: RotationTarget, keyType: KeyType, _options?: OperationOptions): Promise<string> {
     this.calls.push(`list ${keyType}`);
     if (this.failListFor.has(target.workflowId)) {
-      throw Object.assign(new Error("The 'ListCallbackUrl' API is not supported by triggers of type 'Recurrence'."), {
-        statusCode: 400,
-        code: 'ApiNotSupported',
-      });
+      throw new RestError("The 'ListCallbackUrl' API is not supported by triggers of type 'Recurrence'.", { statusCode: 400, code: 'ApiNotSupported' });
     }
     return this.urlFor(target.workflowId, target.trigger, keyType);
   }
@@ -34,10 +32,10 @@ export class InMemoryWorkflowHost implements WorkflowGateway {
     this.calls.push(`regenerate ${keyType}`);
     const behaviour = this.regenerateBehaviour;
     if (behaviour === 'noop') return;
-    if (behaviour === 'fail') throw Object.assign(new Error('Internal error'), { statusCode: 500, code: 'InternalServerError' });
+    if (behaviour === 'fail') throw new RestError('Internal error', { statusCode: 500, code: 'InternalServerError' });
     this.workflowKeys(target.workflowId)[keyType] = randomBytes(32);
     if (behaviour === 'failAfterChange') {
-      throw Object.assign(new Error('Gateway timeout'), { statusCode: 504, code: 'GatewayTimeout' });
+      throw new RestError('Gateway timeout', { statusCode: 504, code: 'GatewayTimeout' });
     }
   }
 
@@ -54,7 +52,7 @@ export class InMemoryWorkflowHost implements WorkflowGateway {
 
   private workflowKeys(workflowId: string): Record<KeyType, Buffer> {
     const keys = this.keys.get(workflowId.toLowerCase());
-    if (!keys) throw Object.assign(new Error(`The Resource '${workflowId}' was not found.`), { statusCode: 404, code: 'ResourceNotFound' });
+    if (!keys) throw new RestError(`The Resource '${workflowId}' was not found.`, { statusCode: 404, code: 'ResourceNotFound' });
     return keys;
   }
 }

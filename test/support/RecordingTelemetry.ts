@@ -1,4 +1,4 @@
-import type { DiscoveryFailedEvent, RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../../src/rotation/RotationTelemetry';
+import type { DiscoveryFailedEvent, RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../../src/rotation/ports';
 
 export class RecordingTelemetry implements RotationTelemetry {
   readonly rotated: TargetRotatedEvent[] = [];

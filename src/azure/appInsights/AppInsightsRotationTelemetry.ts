@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
 import { isLoopbackUrl } from '../core/isLoopbackUrl';
-import type { DiscoveryFailedEvent, RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../../rotation/RotationTelemetry';
+import type { DiscoveryFailedEvent, RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../../rotation/ports';
 import { scrubSecrets } from '../../rotation/scrubSecrets';
 import { telemetryEventNames } from './telemetryEventNames';
 

@@ -1,3 +1,4 @@
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
@@ -31,8 +32,7 @@ export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
     } catch (error) {
       // Only Key Vault's own "no such secret" means "never published": any other 404 (a wrong
       // vault URI behind a proxy, say) must not start a first rotation.
-      const { statusCode, code } = error as { statusCode?: number; code?: string };
-      if (statusCode === 404 && code === 'SecretNotFound') {
+      if (isSecretNotFound(error)) {
         return undefined;
       }
       throw error;
@@ -47,8 +47,7 @@ export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
       // Quirk: "no deleted secret" is a 404 with the same code as "no secret" ("Deleted Secret not
       // found"). Anything else (403 without the right, throttling) is thrown: the caller must not
       // treat an unanswered question as "not deleted".
-      const { statusCode, code } = error as { statusCode?: number; code?: string };
-      if (statusCode === 404 && code === 'SecretNotFound') {
+      if (isSecretNotFound(error)) {
         return undefined;
       }
       throw error;
@@ -79,4 +78,9 @@ export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
     });
     return { version: secret.properties.version ?? '' };
   }
+}
+
+/** Key Vault's 404 SecretNotFound: the secret (or, asked of deleted secrets, the deleted one) does not exist. */
+function isSecretNotFound(error: unknown): boolean {
+  return isRestError(error) && error.statusCode === 404 && error.code === 'SecretNotFound';
 }

@@ -1,5 +1,6 @@
 import { getContinuationToken, LogicManagementClient } from '@azure/arm-logic';
 import type { WebSiteManagementClient } from '@azure/arm-appservice';
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
 import { parseTarget, type DiscoveryScope } from '../../composition/config';
@@ -135,15 +136,15 @@ export class ArmTargetDiscovery {
         message: `${what} was not listed within discovery's budget of ${this.limits.budgetMs / 1000} s, so that the listed and already discovered targets keep the rest of the run; the next run lists it again.`,
       };
     }
-    const { statusCode, code, message } = error as { statusCode?: unknown; code?: unknown; message?: unknown };
-    const status = typeof statusCode === 'number' ? statusCode : undefined;
-    const firstLine = typeof message === 'string' ? message.split('\n')[0] ?? '' : String(error);
+    const status = isRestError(error) ? error.statusCode : undefined;
+    const code = isRestError(error) ? error.code : undefined;
+    const firstLine = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
     return {
       scope,
       resourceId,
       operation,
       statusCode: status,
-      errorCode: typeof code === 'string' && code !== '' ? code : status !== undefined ? `Http${status}` : 'RequestFailed',
+      errorCode: code !== undefined && code !== '' ? code : status !== undefined ? `Http${status}` : 'RequestFailed',
       message: scrubSecrets(`listing ${what} failed: ${firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine}`),
     };
   }

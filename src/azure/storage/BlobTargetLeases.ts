@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { BlobLeaseClient, BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { OperationOptions, TargetLeaseHandle, TargetLeases } from '../../rotation/ports';
 import type { RotationTarget } from '../../rotation/RotationTarget';
@@ -202,17 +203,18 @@ class HeldBlobLease implements TargetLeaseHandle {
 }
 
 function isStorageError(error: unknown, statusCode: number): boolean {
-  return typeof error === 'object' && error !== null && (error as { statusCode?: unknown }).statusCode === statusCode;
+  return isRestError(error) && error.statusCode === statusCode;
 }
 
+/** Storage's own error code (`x-ms-error-code`, which the SDK puts in `details`), else the RestError's. */
 function storageErrorCode(error: unknown): string | undefined {
-  const { code, details } = error as { code?: unknown; details?: { errorCode?: unknown } };
-  if (typeof details?.errorCode === 'string') return details.errorCode;
-  return typeof code === 'string' ? code : undefined;
+  if (!isRestError(error)) return undefined;
+  const errorCode = (error.details as { errorCode?: unknown } | undefined)?.errorCode;
+  return typeof errorCode === 'string' ? errorCode : error.code;
 }
 
 function describeStorageError(error: unknown): string {
-  const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  const statusCode = isRestError(error) ? error.statusCode : undefined;
   const code = storageErrorCode(error);
   const name = error instanceof Error ? error.name : typeof error;
   return [statusCode, code].filter((part) => part !== undefined).join(' ') || name;

@@ -1,7 +1,7 @@
-import { readPublicationState } from '../../src/rotation/readPublicationState';
+import { TargetRotationError } from '../../src/rotation/failures';
 import type { PublishedSecret } from '../../src/rotation/ports';
+import { readPublicationState } from '../../src/rotation/publication';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
-import { TargetRotationError } from '../../src/rotation/TargetRotationError';
 
 const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
 const target: RotationTarget = { workflowId, trigger: 'manual', secretName: 'orders-url', intervalDays: 30, adopt: false, host: 'consumption' as const };
@@ -53,7 +53,7 @@ describe('readPublicationState: what the secret says about a target', () => {
   });
 
   it('adopts a foreign secret only when the target opts in, remembering the URL it holds', () => {
-    expect(readPublicationState({ ...target, adopt: true }, secret({}), now)).toMatchObject({ adopted: true, callbackUrl: { signedPath: '/triggers/manual/run' } });
+    expect(readPublicationState({ ...target, adopt: true }, secret({}), now)).toMatchObject({ kind: 'adopted', callbackUrl: { signedPath: '/triggers/manual/run' } });
   });
 
   it('never echoes a callback URL hidden in a hostile tag', () => {
