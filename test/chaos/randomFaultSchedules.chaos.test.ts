@@ -1,14 +1,16 @@
-import type { AzureEmulator, FaultRule } from '../../emulator/index';
+import type { FaultRule } from '../../emulator/index';
 import type { RetrySettings } from '../../src/azure/core/azureRetryPolicy';
-import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
-import { describeTargetResult } from '../../src/rotation/describeTargetResult';
+import type { RotationServices } from '../../src/composition/createRotationServices';
 import { recordDiscoveryProblems, resolveTargets } from '../../src/composition/resolveTargets';
+import { describeTargetResult } from '../../src/rotation/describeTargetResult';
 import { inspectTarget } from '../../src/rotation/inspectTarget';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { runRotation, type RotationRunResult } from '../../src/rotation/runRotation';
-import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { minute, rotationEnabledTags } from '../support/constants';
+import { addRequestWorkflow, settingsFor, subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 import { RecordingTelemetry } from '../support/RecordingTelemetry';
+import { useRotationServices } from '../support/rotationServices';
 
 /**
  * Randomized, seeded fault schedules: each schedule runs a few rotations of two listed targets and
@@ -25,7 +27,6 @@ const scheduleCount = Number(process.env.CHAOS_SCHEDULES ?? 200);
 const seeds = process.env.CHAOS_SEED ? [Number(process.env.CHAOS_SEED)] : Array.from({ length: scheduleCount }, (_, i) => i + 1);
 /** Short waits; Retry-After above the cap fails the target, which the schedule must survive too. */
 const chaosRetry: RetrySettings = { maxRetries: 2, initialDelayInMs: 5, maxDelayInMs: 20, maxSingleWaitInMs: 200 };
-const day = 24 * 60 * 60 * 1000;
 
 /** mulberry32: a tiny seeded PRNG, so a failing schedule can be replayed exactly. */
 function random(seed: number): () => number {
@@ -61,19 +62,11 @@ const faultKinds: ReadonlyArray<Omit<FaultRule, 'operationId'>> = [
   { status: 200 },
 ];
 
-let emulator: AzureEmulator;
-const opened: RotationServices[] = [];
-const produced: string[] = [];
-
-beforeAll(async () => {
-  // Schedules run back to back far faster than real time: ARM's write bucket would run dry and
-  // turn every later schedule into a throttling test. Throttling is covered by injected 429s.
-  emulator = await startEmulatorEnvironment({ armWriteThrottle: { capacity: 1_000_000, refillPerSecond: 1_000_000 } });
-});
-afterAll(async () => {
-  await Promise.all(opened.map((services) => services.close()));
-  await emulator?.stop();
-});
+// Schedules run back to back far faster than real time: ARM's write bucket would run dry and
+// turn every later schedule into a throttling test. Throttling is covered by injected 429s.
+const emulator = useEmulator({ armWriteThrottle: { capacity: 1_000_000, refillPerSecond: 1_000_000 } });
+const rotationServices = useRotationServices(emulator);
+const produced = new ProducedOutput();
 
 /** Telemetry that keeps every event for the invariant check and still sends it to the emulator. */
 function recordingAndSending(real: RotationServices['telemetry']): RecordingTelemetry {
@@ -87,7 +80,8 @@ function recordingAndSending(real: RotationServices['telemetry']): RecordingTele
   });
 }
 
-let subscriptionCounter = 0;
+/** One tagged workflow per schedule, in a subscription of its own. */
+const newSubscription = subscriptionSequence('c4a05000');
 
 async function runSchedule(seed: number): Promise<void> {
   const next = random(seed);
@@ -95,15 +89,13 @@ async function runSchedule(seed: number): Promise<void> {
   const workflows = [addRequestWorkflow(emulator, `chaos-${seed}`), addRequestWorkflow(emulator, `chaos-${seed}`)];
   const secretNames = workflows.map((_, i) => `chaos-${seed}-${i}`);
   // One tagged workflow in a subscription of its own, found by discovery on every run.
-  const discoverySubscription = `c4a05000-0000-4000-8000-${String(++subscriptionCounter).padStart(12, '0')}`;
-  const tagged = emulator.logic.addWorkflow({ subscriptionId: discoverySubscription, resourceGroup: 'rg-chaos', name: `chaos-tagged-${seed}`, tags: { 'sas-rotation': 'enabled' } });
+  const discoverySubscription = newSubscription();
+  const tagged = emulator.logic.addWorkflow({ subscriptionId: discoverySubscription, resourceGroup: 'rg-chaos', name: `chaos-tagged-${seed}`, tags: rotationEnabledTags });
   secretNames.push(`chaos-tagged-${seed}-manual-url`);
   const settings = settingsFor(emulator, workflows.map((workflowId, i) => ({ workflowId, secretName: secretNames[i] })), { ROTATION_DISCOVERY: `/subscriptions/${discoverySubscription}` });
-  const real = createRotationServices(settings, { retry: chaosRetry, discovery: { maxPages: 20, budgetMs: 5_000 } });
-  opened.push(real);
-  let now = Date.now();
+  const { services: real, advanceDays } = rotationServices.withClock(settings, { retry: chaosRetry, discovery: { maxPages: 20, budgetMs: 5_000 } });
   const telemetry = recordingAndSending(real.telemetry);
-  const services: RotationServices = { ...real, telemetry, now: () => new Date(now) };
+  const services: RotationServices = { ...real, telemetry };
   const expected: RotationTarget[] = [
     ...settings.targets,
     { workflowId: tagged, host: 'consumption', trigger: 'manual', secretName: secretNames[2] as string, intervalDays: settings.intervalDays, adopt: false },
@@ -178,16 +170,16 @@ async function runSchedule(seed: number): Promise<void> {
       crash = new AbortController();
       const invocationId = `chaos-${seed}-${index}`;
       const result = await run(invocationId, force, crash.signal);
-      produced.push(...result.targets.map(describeTargetResult));
+      produced.addRun(result);
       checkNoSilentNonRotation(invocationId, due, result);
-      now += (next() < 0.5 ? 31 : 1) * day;
+      advanceDays(next() < 0.5 ? 31 : 1);
     }
     // A clean run after the storm: everything must end rotated and working.
     emulator.faults.clear();
     emulator.logic.pagingFaults.clear();
     crashAfter = Infinity;
     const final = await run(`chaos-${seed}-final`, true);
-    produced.push(...final.targets.map(describeTargetResult));
+    produced.addRun(final);
     const notRotated = final.targets.filter((t) => t.action !== 'rotated').map(describeTargetResult);
     if (notRotated.length > 0) violations.push(`final clean run did not rotate: ${notRotated.join('; ')}`);
     if (final.targets.length !== expected.length) violations.push(`final clean run saw ${final.targets.length} of ${expected.length} targets`);
@@ -217,10 +209,10 @@ describe(`randomized fault schedules (${seeds.length} seeded schedules)`, () => 
       }
     }
     expect(failures).toEqual([]);
-  }, 15 * 60 * 1000);
+  }, 15 * minute);
 
   it('leaked no sig or token into any report or telemetry envelope', async () => {
-    await Promise.all(opened.map((services) => services.telemetry.flush()));
-    expectNoIssuedSecrets(produced, emulator);
+    await rotationServices.flushTelemetry();
+    expectNoIssuedSecrets(produced.texts, emulator);
   });
 });

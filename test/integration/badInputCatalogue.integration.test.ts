@@ -1,7 +1,7 @@
-import type { AzureEmulator } from '../../emulator/index';
-import { main } from '../../src/cli/main';
-import { addRequestWorkflow, startEmulatorEnvironment, subscriptionId } from '../support/emulatorEnvironment';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { runCliInProcess } from '../support/cliInProcess';
+import { day, resourceGroupId, subscriptionId } from '../support/constants';
+import { addRequestWorkflow, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 
 /**
  * The bad-input catalogue: each entry is something users really get wrong. Every one must give a
@@ -9,17 +9,9 @@ import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
  * secret. Configuration mistakes exit 2 before any request; bad existing secrets fail their target
  * (exit 1) at readSecret or before regenerating.
  */
-let emulator: AzureEmulator;
-const produced: string[] = [];
+const emulator = useEmulator();
+const produced = new ProducedOutput();
 
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
-afterAll(async () => {
-  await emulator?.stop();
-});
-
-const rg = `/subscriptions/${subscriptionId}/resourceGroups/rg-tests`;
 const sig = 'IxEQ_ygZf6WNEQCbjV0Vs6p6Y4DyNEJVAa86U5B4xhk';
 const pastedUrl = `https://prod-03.westus.logic.azure.com:443/workflows/d469/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${sig}`;
 
@@ -30,11 +22,11 @@ const configurationMistakes: ReadonlyArray<[string, Targets | string, RegExp, Re
   ['an empty list', '[]', /is an empty list/],
   ['a bare string entry', (id) => [id], /must be an object with a workflowId/],
   ['a missing workflowId', () => [{ trigger: 'manual' }], /workflowId is missing/],
-  ['a truncated resource ID', () => [{ workflowId: `${rg}/providers/Microsoft.Logic` }], /not a Logic Apps workflow resource ID/],
+  ['a truncated resource ID', () => [{ workflowId: `${resourceGroupId}/providers/Microsoft.Logic` }], /not a Logic Apps workflow resource ID/],
   ['a subscription that is not a GUID', () => [{ workflowId: '/subscriptions/prod/resourceGroups/rg/providers/Microsoft.Logic/workflows/a' }], /subscription GUID/],
   ['a missing resource group', () => [{ workflowId: `/subscriptions/${subscriptionId}/providers/Microsoft.Logic/workflows/a` }], /not a Logic Apps workflow resource ID/],
-  ['an unknown provider', () => [{ workflowId: `${rg}/providers/Microsoft.Compute/virtualMachines/vm1` }], /not a Logic Apps workflow resource ID/],
-  ['a Logic Apps Standard site without the workflow', () => [{ workflowId: `${rg}/providers/Microsoft.Web/sites/app` }], /not a Logic Apps Standard workflow ID/],
+  ['an unknown provider', () => [{ workflowId: `${resourceGroupId}/providers/Microsoft.Compute/virtualMachines/vm1` }], /not a Logic Apps workflow resource ID/],
+  ['a Logic Apps Standard site without the workflow', () => [{ workflowId: `${resourceGroupId}/providers/Microsoft.Web/sites/app` }], /not a Logic Apps Standard workflow ID/],
   ['a Power Automate environment without the flow', () => [{ workflowId: '/providers/Microsoft.ProcessSimple/environments/Default-1' }], /not a Power Automate flow ID/],
   ['a malformed discovery scope', (id) => [{ workflowId: id }], /ROTATION_DISCOVERY: '\/subscriptions\/all' is not a scope/, { ROTATION_DISCOVERY: '/subscriptions/all' }],
   ['the same workflow twice', (id) => [{ workflowId: id }, { workflowId: id.toUpperCase(), secretName: 'other' }], /is listed twice/],
@@ -56,18 +48,7 @@ const configurationMistakes: ReadonlyArray<[string, Targets | string, RegExp, Re
   ['a schedule with five fields', (id) => [{ workflowId: id }], /ROTATION_SCHEDULE is '0 3 \* \* \*'/, { ROTATION_SCHEDULE: '0 3 * * *' }],
 ];
 
-async function cli(argv: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    env: { ...emulator.environment(), ...env },
-    isTerminal: false,
-  });
-  produced.push(stdout, stderr);
-  return { status, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string>) => runCliInProcess(emulator, argv, env, { output: produced });
 
 const writes = () => emulator.requests.filter((r) => r.operationId === 'Workflows_RegenerateAccessKey' || r.operationId === 'SetSecret').length;
 
@@ -92,7 +73,7 @@ const validTags = (workflowId: string) => ({
   keyType: 'Secondary',
   workflowId,
   trigger: 'manual',
-  rotatedAt: new Date(now - 40 * 24 * 60 * 60 * 1000).toISOString(),
+  rotatedAt: new Date(now - 40 * day).toISOString(),
   sigFingerprint: '0123456789abcdef',
   managedBy: 'sas-rotator',
 });
@@ -106,7 +87,7 @@ const hostileSecrets: ReadonlyArray<[string, SecretState, RegExp, string]> = [
   ['a tag value over Key Vault\'s limit', (id, url) => ({ value: url('Secondary'), tags: { ...validTags(id), rotatedAt: '9'.repeat(300) } }), /tag rotatedAt is '9{280}…'/, 'UnusableSecret'],
   ['a secret sas-rotator did not create', (_id, url) => ({ value: url('Primary'), tags: { owner: 'team-a' } }), /not created by sas-rotator .*adopt/, 'UnusableSecret'],
   ['a secret managed by another tool', (id, url) => ({ value: url('Primary'), tags: { ...validTags(id), managedBy: 'other-rotator' } }), /tag managedBy is 'other-rotator'/, 'UnusableSecret'],
-  ["another workflow's secret", (_id, url) => ({ value: url('Secondary'), tags: { ...validTags(`${rg}/providers/Microsoft.Logic/workflows/someone-else`) } }), /tag workflowId is .*someone-else.*, not this target's workflow/, 'UnusableSecret'],
+  ["another workflow's secret", (_id, url) => ({ value: url('Secondary'), tags: { ...validTags(`${resourceGroupId}/providers/Microsoft.Logic/workflows/someone-else`) } }), /tag workflowId is .*someone-else.*, not this target's workflow/, 'UnusableSecret'],
   ['a value that is not a URL', (id) => ({ value: 'see wiki page', tags: validTags(id) }), /secret value is not a callback URL/, 'UnusableSecret'],
   ['a keyType tag that names the wrong key', (id, url) => ({ value: url('Primary'), tags: validTags(id) }), /signed with the Primary key although its keyType tag says Secondary/, 'KeyInUse'],
   ['a callback URL hidden in a tag', (id, url) => ({ value: url('Secondary'), tags: { ...validTags(id), keyType: pastedUrl } }), /tag keyType is '\[REDACTED/, 'UnusableSecret'],
@@ -153,8 +134,8 @@ describe('bad input catalogue: existing secrets with missing, malformed or hosti
 
 describe('secret hygiene in errors', () => {
   it('no sig or token appears in any error or report above, not even the pasted ones', () => {
-    const text = produced.join('\n');
+    const text = produced.texts.join('\n');
     expect(text).not.toContain(sig);
-    expectNoIssuedSecrets(produced, emulator);
+    expectNoIssuedSecrets(produced.texts, emulator);
   });
 });

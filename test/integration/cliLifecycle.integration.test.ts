@@ -1,34 +1,23 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import type { AzureEmulator } from '../../emulator/index';
-import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { builtCliPath, startBuiltCli } from '../support/cliProcess';
+import { addRequestWorkflow, beforeEmulatorStops, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 
 /**
  * The CLI as users run it: the built binary in a process of its own, with the emulator's
  * environment and nothing else — in particular no variable that switches the SDK's statsbeat off.
  */
-const cliPath = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 /** The bug kept the process ~20 s after its output; a loaded 2-core machine needs a few. */
 const exitsOnItsOwnWithinMs = 10_000;
 /** Past this the child is killed, so that a regression fails the assertion instead of the test timeout. */
 const killAfterMs = 30_000;
 
-let emulator: AzureEmulator;
-const output: string[] = [];
+const emulator = useEmulator();
+const output = new ProducedOutput();
 
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
-afterEach(() => emulator.faults.clear());
-afterAll(async () => {
-  try {
-    expectNoIssuedSecrets(output, emulator);
-  } finally {
-    await emulator?.stop();
-  }
-});
+// What every CLI run printed, checked once all ran, while the emulator still knows what it issued.
+beforeEmulatorStops(emulator, async () => expectNoIssuedSecrets(output.texts, emulator));
 
 interface CliRun {
   readonly status: number | null;
@@ -47,31 +36,15 @@ function userEnvironment(extra: Record<string, string | undefined>): NodeJS.Proc
   return env;
 }
 
-function runCli(args: readonly string[], extra: Record<string, string | undefined> = {}, nodeArgs: readonly string[] = []): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], { env: userEnvironment(extra) });
-    let stdout = '';
-    let stderr = '';
-    let printedAt: number | undefined;
-    let killed = false;
-    const killer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, killAfterMs);
-    child.stdout.on('data', (chunk: Buffer) => {
-      printedAt ??= Date.now();
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(killer);
-      output.push(stdout, stderr);
-      resolve({ status, stdout, stderr, printedToExitMs: Date.now() - (printedAt ?? Date.now()), killed });
-    });
-  });
+async function runCli(args: readonly string[], extra: Record<string, string | undefined> = {}, nodeArgs: readonly string[] = []): Promise<CliRun> {
+  const { child, exited } = startBuiltCli(args, userEnvironment(extra), { nodeArgs, output });
+  let killed = false;
+  const killer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, killAfterMs);
+  const { status, stdout, stderr, firstStdoutAt, closedAt } = await exited.finally(() => clearTimeout(killer));
+  return { status, stdout, stderr, printedToExitMs: closedAt - (firstStdoutAt ?? closedAt), killed };
 }
 
 function eventNamesOf(invocationId: string): string[] {
@@ -183,7 +156,7 @@ describe('the telemetry SDK is loaded only for a run', () => {
   /** Runs the CLI's main() in a fresh process and reports whether `applicationinsights` was loaded. */
   async function loadsApplicationInsights(args: readonly string[], extra: Record<string, string | undefined> = {}): Promise<{ status: unknown; loaded: boolean }> {
     const probe = [
-      `const { main } = require(${JSON.stringify(cliPath)});`,
+      `const { main } = require(${JSON.stringify(builtCliPath)});`,
       `const io = { stdout: () => undefined, stderr: () => undefined, env: process.env, isTerminal: false };`,
       `main(${JSON.stringify(args)}, io).then((status) => {`,
       `  const loaded = Object.keys(require.cache).some((file) => /[\\\\/]node_modules[\\\\/]applicationinsights[\\\\/]/.test(file));`,

@@ -1,34 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import type { AzureEmulator } from '../../emulator/index';
-import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { startBuiltCli } from '../support/cliProcess';
+import { addRequestWorkflow, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 
-const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
-let emulator: AzureEmulator;
-const produced: string[] = [];
+const emulator = useEmulator();
+const produced = new ProducedOutput();
 
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
-afterEach(() => emulator.faults.clear());
-afterAll(async () => {
-  await emulator?.stop();
-});
-
-function startCli(args: string[], targets: string): { child: ChildProcess; done: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string }> } {
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string }>((resolve) =>
-    child.on('close', (status, signal) => {
-      produced.push(stdout, stderr);
-      resolve({ status, signal, stdout });
-    }),
-  );
-  return { child, done };
+function startCli(args: string[], targets: string) {
+  return startBuiltCli(args, { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets }, { output: produced });
 }
 
 /** Resolves once the emulator has processed (and recorded) a request of this operation. */
@@ -57,7 +35,7 @@ describe('crash consistency: the rotation process is SIGKILLed while the emulato
     const workflowId = addRequestWorkflow(emulator, 'crash');
     const secretName = `crash-${operationId.toLowerCase().replace(/[^a-z0-9]/g, '-')}-${skip}`;
     const targets = JSON.stringify([{ workflowId, secretName }]);
-    const first = await startCli(['rotate'], targets).done;
+    const first = await startCli(['rotate'], targets).exited;
     expect(first.status).toBe(0);
 
     const violations: string[] = [];
@@ -68,18 +46,18 @@ describe('crash consistency: the rotation process is SIGKILLed while the emulato
     const stopChecking = emulator.onRequest((record) => checkInvariant(`after ${record.operationId} (${record.status})`));
     try {
       emulator.faults.add({ operationId, skip, hold: true });
-      const { child, done } = startCli(['rotate', '--force'], targets);
+      const { child, exited } = startCli(['rotate', '--force'], targets);
       const held = await emulator.faults.nextHeld();
       checkInvariant(`while ${operationId} is held`);
       child.kill('SIGKILL');
-      expect((await done).signal).toBe('SIGKILL');
+      expect((await exited).signal).toBe('SIGKILL');
       // Azure finishes a request it has received even when the caller is gone; so does the emulator.
       const handled = processed(operationId);
       held.release();
       await handled;
       checkInvariant(`after the killed run's ${operationId} was processed`);
 
-      const next = await startCli(['rotate', '--force', '--json'], targets).done;
+      const next = await startCli(['rotate', '--force', '--json'], targets).exited;
       expect(next.status).toBe(0);
       expect(JSON.parse(next.stdout).targets[0]).toMatchObject({ action: 'rotated' });
       checkInvariant('after the next run');
@@ -90,6 +68,6 @@ describe('crash consistency: the rotation process is SIGKILLed while the emulato
   });
 
   it('leaked no sig or token into the output of the killed and recovering processes', () => {
-    expectNoIssuedSecrets(produced, emulator);
+    expectNoIssuedSecrets(produced.texts, emulator);
   });
 });

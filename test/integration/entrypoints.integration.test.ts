@@ -1,64 +1,22 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvocationContext, type Timer } from '@azure/functions';
-import type { AzureEmulator } from '../../emulator/index';
-import { main, type CliIo } from '../../src/cli/main';
-import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { runCliInProcess } from '../support/cliInProcess';
+import { builtCliPath, startBuiltCli } from '../support/cliProcess';
+import { addRequestWorkflow, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
+import { functionInvocation, timerTrigger } from '../support/functionInvocation';
 
-
-let emulator: AzureEmulator;
+const emulator = useEmulator({ callsFunctionHandlers: true });
 /** Everything this file's entry points printed or logged, checked for secrets at the end. */
-const output: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
-afterAll(async () => {
-  const { closeProcessServices } = await import('../../src/composition/processServices');
-  await closeProcessServices();
-  await emulator?.stop();
-});
+const output = new ProducedOutput();
 
 function targetsJson(specs: ReadonlyArray<Record<string, unknown>>): string {
   return JSON.stringify(specs);
 }
 
-async function cli(argv: string[], env: Record<string, string | undefined> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: { ...emulator.environment(), ...env },
-    isTerminal: false,
-  };
-  const status = await main(argv, io);
-  output.push(stdout, stderr);
-  return { status, stdout, stderr };
-}
-
-function invocation(invocationId: string): { context: InvocationContext; lines: string[] } {
-  const lines: string[] = [];
-  const context = new InvocationContext({
-    invocationId,
-    functionName: 'rotateSasKeys',
-    logHandler: (level, ...args) => {
-      const line = `${level}: ${args.map(String).join(' ')}`;
-      lines.push(line);
-      output.push(line);
-    },
-  });
-  return { context, lines };
-}
-
-const timer = (isPastDue: boolean): Timer => ({ isPastDue, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } });
+const cli = (argv: string[], env: Record<string, string | undefined> = {}) => runCliInProcess(emulator, argv, env, { output });
+const invocation = (invocationId: string) => functionInvocation(invocationId, { output });
 
 describe('the timer function handler', () => {
   it('rotates the configured targets, logs one line per target and a summary, and warns when past due', async () => {
@@ -67,7 +25,7 @@ describe('the timer function handler', () => {
     const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
     const { context, lines } = invocation('handler-1');
 
-    const result = await rotateSasKeys(timer(true), context);
+    const result = await rotateSasKeys(timerTrigger(true), context);
 
     expect(result).toMatchObject({ outcome: 'Succeeded', invocationId: 'handler-1' });
     expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest('timer-url')?.value as string)).toBe(true);
@@ -85,7 +43,7 @@ describe('the timer function handler', () => {
     const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
     const { context, lines } = invocation('handler-bad');
 
-    await expect(rotateSasKeys(timer(false), context)).rejects.toThrow(/Invalid configuration/);
+    await expect(rotateSasKeys(timerTrigger(false), context)).rejects.toThrow(/Invalid configuration/);
 
     expect(lines.some((l) => /^error: Configuration: ROTATION_TARGETS\[0\]/.test(l))).toBe(true);
     expect(emulator.requests.filter((r) => r.service !== 'appInsights').length).toBe(before);
@@ -199,33 +157,16 @@ describe('the sas-rotator CLI', () => {
       { workflowId: addRequestWorkflow(emulator, 'progress'), secretName: 'progress-a' },
       { workflowId: addRequestWorkflow(emulator, 'progress'), secretName: 'progress-b' },
     ]);
-    let stderr = '';
-    const status = await main(['rotate'], {
-      stdout: (text) => output.push(text),
-      stderr: (text) => {
-        stderr += text;
-        output.push(text);
-      },
-      env: { ...emulator.environment(), ROTATION_TARGETS: targets },
-      isTerminal: true,
-    });
+    const { status, stderr } = await runCliInProcess(emulator, ['rotate'], { ROTATION_TARGETS: targets }, { output, isTerminal: true });
     expect(status).toBe(0);
     expect(stderr).toMatch(/^Warning: .*\n\[1\/2\] rotated .*\n\[2\/2\] rotated .*\n$/);
   });
 
   it('works as the installed `sas-rotator` binary: a real process with the documented exit status', async () => {
-    const bin = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
-    expect(existsSync(bin)).toBe(true); // `npm test` builds dist/ first
+    expect(existsSync(builtCliPath)).toBe(true); // `npm test` builds dist/ first
     const targets = targetsJson([{ workflowId: addRequestWorkflow(emulator, 'binary'), secretName: 'binary-url' }]);
-    const child = spawn(process.execPath, [bin, 'rotate', '--json'], {
-      env: { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    output.push(stdout, stderr);
+    const { status, stdout, stderr } = await startBuiltCli(['rotate', '--json'], { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets }, { output }).exited;
+
     expect(stderr).toBe('Warning: No AzureWebJobsStorage settings: running without the per-target lease, so a concurrent run (timer, another instance, the CLI) is not excluded.\n');
     expect(status).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ outcome: 'Succeeded', targets: [{ secretName: 'binary-url', action: 'rotated' }] });
@@ -253,6 +194,6 @@ describe('the sas-rotator CLI', () => {
 
 describe('secret hygiene', () => {
   it('no sig, callback URL or token appears in any log line, CLI output or telemetry envelope produced above', () => {
-    expectNoIssuedSecrets(output, emulator);
+    expectNoIssuedSecrets(output.texts, emulator);
   });
 });

@@ -1,10 +1,8 @@
-import { InvocationContext, type Timer } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
-import type { AzureEmulator } from '../../emulator/index';
 import { targetQueueName } from '../../src/azure/storage/TargetQueue';
 import { startAzurite, type Azurite } from '../support/azurite';
-import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulatorEnvironment';
-
+import { addRequestWorkflow, useEmulator } from '../support/emulatorEnvironment';
+import { closeFunctionHandlerServices, functionInvocation, timerTrigger } from '../support/functionInvocation';
 
 /**
  * Queue fan-out, end to end against Azurite (blob + queue) and the emulator: the timer queues one
@@ -12,25 +10,21 @@ import { addRequestWorkflow, startEmulatorEnvironment } from '../support/emulato
  * available here, so the test plays its part: receive, invoke with the dequeue count, delete on
  * success, let the message come back after its visibility timeout on failure.
  */
-let emulator: AzureEmulator;
+const emulator = useEmulator({ callsFunctionHandlers: true });
 let azurite: Azurite;
-const saved = { ...process.env };
 
 beforeAll(async () => {
-  [emulator, azurite] = await Promise.all([startEmulatorEnvironment(), startAzurite({ queue: true })]);
+  azurite = await startAzurite({ queue: true });
   process.env.AzureWebJobsStorage = azurite.connectionString;
   process.env.ROTATION_MODE = 'fanout';
 });
+// Runs after the emulator's clean-up, which closes the services that use Azurite.
 afterAll(async () => {
-  const { closeProcessServices } = await import('../../src/composition/processServices');
-  await closeProcessServices();
-  process.env = saved;
-  await Promise.all([emulator?.stop(), azurite?.stop()]);
+  await azurite?.stop();
 });
 
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
-const context = (invocationId: string, dequeueCount?: number) =>
-  new InvocationContext({ invocationId, functionName: 'test', logHandler: () => undefined, ...(dequeueCount ? { triggerMetadata: { dequeueCount } } : {}) });
+const timer = timerTrigger();
+const context = (invocationId: string, dequeueCount?: number) => functionInvocation(invocationId, { dequeueCount }).context;
 
 /** Plays the Functions host's queue listener until the queue is empty. */
 async function drain(queue: QueueClient): Promise<Map<string, number>> {
@@ -135,8 +129,7 @@ describe('queue fan-out for large estates', () => {
     emulator.appInsights.clear();
     try {
       const run = await rotateSasKeys(timer, context('fanout-incomplete'));
-      const { closeProcessServices } = await import('../../src/composition/processServices');
-      await closeProcessServices();
+      await closeFunctionHandlerServices();
 
       expect(run.outcome).toBe('PartiallyFailed');
       const names = emulator.appInsights.envelopes.map((e) => [e.data?.baseData?.name, e.data?.baseData?.properties?.outcome ?? e.data?.baseData?.properties?.errorCode]);
@@ -151,15 +144,14 @@ describe('queue fan-out for large estates', () => {
   it('a target the timer could not queue is a SasKeyRotationFailed at step enqueue, and the run failed', async () => {
     const workflowId = addRequestWorkflow(emulator, 'fanout-unqueued');
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-unqueued' }]);
-    const { closeProcessServices } = await import('../../src/composition/processServices');
-    await closeProcessServices();
+    await closeFunctionHandlerServices();
     // A storage key that the account refuses: every send fails with 403.
     process.env.AzureWebJobsStorage = azurite.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.alloc(64, 7).toString('base64')}`);
     const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
     emulator.appInsights.clear();
     try {
       const run = await rotateSasKeys(timer, context('fanout-unqueued'));
-      await closeProcessServices();
+      await closeFunctionHandlerServices();
 
       expect(run).toMatchObject({ outcome: 'Failed', targets: [{ workflowId, action: 'failed', error: { step: 'enqueue', statusCode: 403 } }] });
       const failed = emulator.appInsights.envelopes.find((e) => e.data?.baseData?.name === 'SasKeyRotationFailed')?.data?.baseData?.properties;
@@ -167,7 +159,7 @@ describe('queue fan-out for large estates', () => {
       expect(failed?.errorCode).not.toBe('');
     } finally {
       process.env.AzureWebJobsStorage = azurite.connectionString;
-      await closeProcessServices();
+      await closeFunctionHandlerServices();
     }
   });
 
@@ -176,8 +168,7 @@ describe('queue fan-out for large estates', () => {
     emulator.appInsights.clear();
 
     const result = await rotateSasKeyFromQueue({ target: { workflowId: '/subscriptions/nope' } }, context('malformed', 1));
-    const { closeProcessServices } = await import('../../src/composition/processServices');
-    await closeProcessServices();
+    await closeFunctionHandlerServices();
 
     expect(result).toBeUndefined();
     expect(emulator.appInsights.envelopes.some((e) => JSON.stringify(e).includes('InvalidQueueMessage'))).toBe(true);

@@ -1,27 +1,17 @@
-import type { AzureEmulator, FaultRule } from '../../emulator/index';
+import type { FaultRule } from '../../emulator/index';
 import type { RetrySettings } from '../../src/azure/core/azureRetryPolicy';
 import type { RotatorSettings } from '../../src/composition/config';
-import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
-import { describeTargetResult } from '../../src/rotation/describeTargetResult';
+import type { RotationServices } from '../../src/composition/createRotationServices';
 import { runRotation, type RotationRunResult } from '../../src/rotation/runRotation';
-import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
+import { minute } from '../support/constants';
+import { addRequestWorkflow, settingsFor, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 import { fastRetry } from '../support/fastRetry';
+import { useRotationServices } from '../support/rotationServices';
 
-const day = 24 * 60 * 60 * 1000;
-
-let emulator: AzureEmulator;
-const opened: RotationServices[] = [];
-const produced: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
-afterEach(() => emulator.faults.clear());
-afterAll(async () => {
-  await Promise.all(opened.map((services) => services.close()));
-  await emulator?.stop();
-});
+const emulator = useEmulator();
+const rotationServices = useRotationServices(emulator);
+const produced = new ProducedOutput();
 
 let counter = 0;
 /** A target rotated once already, then 31 days later: due, with a published URL consumers use. */
@@ -30,12 +20,9 @@ async function rotatedOnceTarget(retry: RetrySettings = fastRetry) {
   const workflowId = addRequestWorkflow(emulator, 'faulty');
   const secretName = `faulty-${counter}-url`;
   const settings = settingsFor(emulator, [{ workflowId, secretName }]);
-  const real = createRotationServices(settings, { retry });
-  opened.push(real);
-  let now = Date.now();
-  const services: RotationServices = { ...real, now: () => new Date(now) };
+  const { services, advanceDays } = rotationServices.withClock(settings, { retry });
   await run(settings, services);
-  now += 31 * day;
+  advanceDays(31);
   const published = emulator.keyVault.latest(secretName)?.value as string;
   return { settings, services, secretName, published };
 }
@@ -43,7 +30,7 @@ async function rotatedOnceTarget(retry: RetrySettings = fastRetry) {
 async function run(settings: RotatorSettings, services: RotationServices, abortSignal?: AbortSignal): Promise<RotationRunResult> {
   const result = await runRotation(settings.targets, services, { mode: 'rotate', invocationId: `fault-${counter}`, concurrency: 4, abortSignal });
   await services.telemetry.flush();
-  produced.push(JSON.stringify(result), ...result.targets.map(describeTargetResult));
+  produced.addRun(result);
   return result;
 }
 
@@ -128,7 +115,7 @@ describe('fault tolerance: persistent faults end in a clean failure', () => {
   });
 
   it("the run's deadline cuts a Retry-After wait short", async () => {
-    const patient: RetrySettings = { ...fastRetry, maxSingleWaitInMs: 10 * 60 * 1000 };
+    const patient: RetrySettings = { ...fastRetry, maxSingleWaitInMs: 10 * minute };
     const { settings, services, published } = await rotatedOnceTarget(patient);
     emulator.faults.add({ operationId: 'Workflows_RegenerateAccessKey', status: 429, retryAfterSeconds: 600, times: Infinity });
     const deadline = new AbortController();
@@ -144,7 +131,7 @@ describe('fault tolerance: persistent faults end in a clean failure', () => {
 
 describe('secret hygiene under faults', () => {
   it('no sig or token appears in any report or telemetry envelope produced by the fault suite', async () => {
-    await Promise.all(opened.map((services) => services.telemetry.flush()));
-    expectNoIssuedSecrets(produced, emulator);
+    await rotationServices.flushTelemetry();
+    expectNoIssuedSecrets(produced.texts, emulator);
   });
 });

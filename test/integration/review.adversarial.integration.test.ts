@@ -1,60 +1,23 @@
-import { InvocationContext } from '@azure/functions';
-import type { AzureEmulator } from '../../emulator/index';
-import { main, type CliIo } from '../../src/cli/main';
-import { startEmulatorEnvironment } from '../support/emulatorEnvironment';
+import { rotationEnabledTags } from '../support/constants';
+import { runCliInProcess } from '../support/cliInProcess';
+import { subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
+import { freshQueueWorker, functionInvocation, ingestedEvents } from '../support/functionInvocation';
 
 /**
  * Adversarial review of issue 11 (branch issue11-review): ways in which a due target still ends up not
  * rotated, or a run's report is wrong, after the no-silent-non-rotation change. Each test here failed
  * when it was written.
  */
-let emulator: AzureEmulator;
-const saved = { ...process.env };
+const emulator = useEmulator({ callsFunctionHandlers: true });
 
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
 afterEach(() => {
-  emulator.faults.clear();
-  emulator.logic.pagingFaults.clear();
   delete process.env.ROTATION_DISCOVERY;
   delete process.env.ROTATION_TARGETS;
 });
-afterAll(async () => {
-  const { closeProcessServices } = await import('../../src/composition/processServices');
-  await closeProcessServices();
-  process.env = saved;
-  await emulator?.stop();
-});
 
-let subscriptionCounter = 0;
-const newSubscription = (): string => `ad0e25a1-0000-4000-8000-${String(++subscriptionCounter).padStart(12, '0')}`;
-const enabled = { 'sas-rotation': 'enabled' };
-
-function invocation(invocationId: string, dequeueCount?: number): InvocationContext {
-  return new InvocationContext({
-    invocationId,
-    functionName: 'test',
-    logHandler: () => undefined,
-    ...(dequeueCount ? { triggerMetadata: { dequeueCount } } : {}),
-  });
-}
-
-async function events(name: string): Promise<Array<Record<string, string>>> {
-  const { closeProcessServices } = await import('../../src/composition/processServices');
-  await closeProcessServices();
-  return emulator.appInsights.envelopes
-    .filter((e) => e.data?.baseData?.name === name)
-    .map((e) => ({ ...e.data?.baseData?.properties }) as Record<string, string>);
-}
-
-function freshWorker(): typeof import('../../src/functions/rotateSasKeyFromQueue') {
-  let worker: typeof import('../../src/functions/rotateSasKeyFromQueue') | undefined;
-  jest.isolateModules(() => {
-    worker = jest.requireActual<typeof import('../../src/functions/rotateSasKeyFromQueue')>('../../src/functions/rotateSasKeyFromQueue');
-  });
-  return worker as typeof import('../../src/functions/rotateSasKeyFromQueue');
-}
+const newSubscription = subscriptionSequence('ad0e25a1');
+const invocation = (invocationId: string, dequeueCount: number) => functionInvocation(invocationId, { dequeueCount }).context;
+const events = (name: string) => ingestedEvents(emulator, name);
 
 describe('review: fan-out worker', () => {
   it('a target tagged after the worker cached a (complete) discovery is rotated, not dropped as InvalidQueueMessage', async () => {
@@ -62,13 +25,13 @@ describe('review: fan-out worker', () => {
     // 5 minutes of the previous run: the timer's fresh discovery queues the new target, but a warm
     // worker answers from its 5-minute cache, which predates the tag.
     const subscription = newSubscription();
-    const first = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cache', name: 'already-tagged', tags: enabled });
+    const first = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cache', name: 'already-tagged', tags: rotationEnabledTags });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
-    const worker = freshWorker();
+    const worker = freshQueueWorker();
     await expect(worker.rotateSasKeyFromQueue({ target: { workflowId: first }, invocationId: 'run-1' }, invocation('cache-1', 1))).resolves.toMatchObject({ action: 'rotated' });
 
-    const fresh = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cache', name: 'tagged-since', tags: enabled });
+    const fresh = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cache', name: 'tagged-since', tags: rotationEnabledTags });
     const result = await worker.rotateSasKeyFromQueue({ target: { workflowId: fresh }, invocationId: 'run-2' }, invocation('cache-2', 1));
 
     expect(result).toMatchObject({ workflowId: fresh, action: 'rotated' });
@@ -83,7 +46,7 @@ describe('review: fan-out worker', () => {
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     const gone = `/subscriptions/${subscription}/resourceGroups/rg-gone/providers/Microsoft.Logic/workflows/untagged-since`;
-    const worker = freshWorker();
+    const worker = freshQueueWorker();
 
     await worker.rotateSasKeyFromQueue({ target: { workflowId: gone }, invocationId: 'queued-by-run-3' }, invocation('worker-3', 1));
 
@@ -96,18 +59,12 @@ describe('review: fan-out worker', () => {
 describe('review: CLI --only during a discovery failure', () => {
   it('rotate/revoke --only of a discovered target whose scope cannot be listed is a failure (exit 1) recorded as SasKeyDiscoveryFailed, not "bad usage"', async () => {
     const subscription = newSubscription();
-    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-only', name: 'emergency', tags: enabled });
+    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-only', name: 'emergency', tags: rotationEnabledTags });
     emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 429, retryAfterSeconds: 3600, times: Infinity });
-    let stderr = '';
-    const io: CliIo = {
-      stdout: () => undefined,
-      stderr: (t) => void (stderr += t),
-      env: { ...emulator.environment(), ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '[]' },
-      isTerminal: false,
-    };
+    const env = { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '[]' };
     const before = (await events('SasKeyDiscoveryFailed')).length;
 
-    const status = await main(['revoke', '--only', workflowId], io);
+    const { status, stderr } = await runCliInProcess(emulator, ['revoke', '--only', workflowId], env);
 
     // Today: exit 2 ("bad usage or configuration") and "no listed or discovered target has this
     // workflowId", during an emergency revoke, and the discovery problem never reaches the alerts.
@@ -124,20 +81,13 @@ describe('review: secret name collisions decided by resource ID', () => {
     // read that secret — stops rotating (SecretNameCollision), and the newcomer fails too (the secret's
     // workflowId tag is the incumbent's): nothing in the estate rotates that secret any more.
     const subscription = newSubscription();
-    const incumbent = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-b', name: 'orders-intake', tags: enabled });
-    let stdout = '';
-    const io: CliIo = {
-      stdout: (t) => void (stdout += t),
-      stderr: () => undefined,
-      env: { ...emulator.environment(), ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '[]' },
-      isTerminal: false,
-    };
-    expect(await main(['rotate', '--json'], io)).toBe(0);
+    const incumbent = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-b', name: 'orders-intake', tags: rotationEnabledTags });
+    const env = { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '[]' };
+    expect((await runCliInProcess(emulator, ['rotate', '--json'], env)).status).toBe(0);
     expect(emulator.keyVault.latest('orders-intake-manual-url')?.tags.workflowId).toBe(incumbent);
 
-    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-a', name: 'orders-intake', tags: enabled });
-    stdout = '';
-    await main(['rotate', '--force', '--json'], io);
+    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-a', name: 'orders-intake', tags: rotationEnabledTags });
+    const { stdout } = await runCliInProcess(emulator, ['rotate', '--force', '--json'], env);
     const report = JSON.parse(stdout) as { targets: Array<{ workflowId: string; action: string }> };
 
     expect(report.targets).toEqual(expect.arrayContaining([expect.objectContaining({ workflowId: incumbent, action: 'rotated' })]));

@@ -1,53 +1,24 @@
 import { SecretClient } from '@azure/keyvault-secrets';
 import { DefaultAzureCredential } from '@azure/identity';
-import type { AzureEmulator } from '../../emulator/index';
-import { createRotationServices as createRealRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
-import { describeTargetResult } from '../../src/rotation/describeTargetResult';
+import type { RotationServices } from '../../src/composition/createRotationServices';
 import { runRotation } from '../../src/rotation/runRotation';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
-import { fastRetry } from '../support/fastRetry';
 import { sigFingerprint } from '../../src/rotation/sigFingerprint';
 import type { RotatorSettings } from '../../src/composition/config';
-import { addRequestWorkflow, settingsFor, sigOf, startEmulatorEnvironment } from '../support/emulatorEnvironment';
+import { day, resourceGroupId } from '../support/constants';
+import { addRequestWorkflow, keyVersionsOf, settingsFor, sigOf, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
+import { useRotationServices } from '../support/rotationServices';
 
-const day = 24 * 60 * 60 * 1000;
-let emulator: AzureEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
-const opened: RotationServices[] = [];
-afterAll(async () => {
-  await Promise.all(opened.map((services) => services.close()));
-  await emulator?.stop();
-});
-
-function createRotationServices(settings: RotatorSettings): RotationServices {
-  // Short retry waits: persistent-fault tests would otherwise wait out the production backoff.
-  const services = createRealRotationServices(settings, { retry: fastRetry });
-  opened.push(services);
-  return services;
-}
-
-/** Real adapters and SDK clients; only the clock is ours, so "30 days later" takes no time. */
-function servicesWithClock(settings: RotatorSettings, start = Date.now()): { services: RotationServices; advanceDays(days: number): void } {
-  const real = createRotationServices(settings);
-  let now = start;
-  return {
-    services: { ...real, now: () => new Date(now) },
-    advanceDays: (days: number) => {
-      now += days * day;
-    },
-  };
-}
-
+const emulator = useEmulator();
+/** Real adapters and SDK clients; `withClock` makes "30 days later" take no time. */
+const rotationServices = useRotationServices(emulator);
 /** Every report this file produced, checked for secrets at the end. */
-const reports: string[] = [];
+const reports = new ProducedOutput();
 
 async function rotate(settings: RotatorSettings, services: RotationServices, invocationId = 'test-run') {
   const result = await runRotation(settings.targets, services, { mode: 'rotate', invocationId, concurrency: settings.concurrency });
   await services.telemetry.flush();
-  reports.push(JSON.stringify(result), ...result.targets.map(describeTargetResult));
+  reports.addRun(result);
   return result;
 }
 
@@ -55,7 +26,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
   it('alternates Secondary, Primary, Secondary over three runs and every published URL works when published', async () => {
     const workflowId = addRequestWorkflow(emulator, 'orders');
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'alternation-url' }]);
-    const { services, advanceDays } = servicesWithClock(settings);
+    const { services, advanceDays } = rotationServices.withClock(settings);
     const portalUrl = emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Primary');
 
     const keys: string[] = [];
@@ -80,7 +51,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
   it('publishes the value, contentType, tags and expiresOn of docs/design.md §5, readable by a consumer with SecretClient', async () => {
     const workflowId = addRequestWorkflow(emulator, 'contract');
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'contract-url', intervalDays: 10 }]);
-    const services = createRotationServices(settings);
+    const services = rotationServices.create(settings);
     const before = Date.now();
 
     const result = await rotate(settings, services);
@@ -111,7 +82,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     const good = addRequestWorkflow(emulator, 'telemetry');
     const recurrence = addRequestWorkflow(emulator, 'timer-only', { Recurrence: 'Recurrence' });
     const settings = settingsFor(emulator, [{ workflowId: good }, { workflowId: recurrence, trigger: 'Recurrence' }]);
-    const services = createRotationServices(settings);
+    const services = rotationServices.create(settings);
     emulator.appInsights.clear();
 
     await rotate(settings, services, 'telemetry-run');
@@ -151,11 +122,11 @@ describe('rotation end to end through the real Azure SDK clients against the emu
   });
 
   it('isolates failures: a broken target fails alone, with step, status and Azure error code, and the others rotate', async () => {
-    const missing = `/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-tests/providers/Microsoft.Logic/workflows/does-not-exist`;
+    const missing = `${resourceGroupId}/providers/Microsoft.Logic/workflows/does-not-exist`;
     const good = addRequestWorkflow(emulator, 'isolated');
     const settings = settingsFor(emulator, [{ workflowId: missing }, { workflowId: good }]);
 
-    const result = await rotate(settings, createRotationServices(settings));
+    const result = await rotate(settings, rotationServices.create(settings));
 
     expect(result.outcome).toBe('PartiallyFailed');
     expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'listBefore', statusCode: 404, code: 'ResourceNotFound' } });
@@ -167,7 +138,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'liar-url' }]);
     emulator.faults.add({ operationId: 'Workflows_RegenerateAccessKey', status: 200, times: 1 });
 
-    const result = await rotate(settings, createRotationServices(settings));
+    const result = await rotate(settings, rotationServices.create(settings));
 
     expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'verify', code: 'SigUnchanged' } });
     expect(emulator.keyVault.latest('liar-url')).toBeUndefined();
@@ -178,19 +149,16 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'flaky-url' }]);
     emulator.faults.add({ operationId: 'Workflows_RegenerateAccessKey', status: 500, afterProcessing: true, times: Infinity });
 
-    try {
-      const result = await rotate(settings, createRotationServices(settings));
-      expect(result.targets[0]).toMatchObject({ action: 'rotated', keyType: 'Secondary' });
-      expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest('flaky-url')?.value as string)).toBe(true);
-    } finally {
-      emulator.faults.clear();
-    }
+    const result = await rotate(settings, rotationServices.create(settings));
+
+    expect(result.targets[0]).toMatchObject({ action: 'rotated', keyType: 'Secondary' });
+    expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest('flaky-url')?.value as string)).toBe(true);
   });
 
   it('repairs a published URL whose key was regenerated outside sas-rotator', async () => {
     const workflowId = addRequestWorkflow(emulator, 'repair');
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'repair-url' }]);
-    const services = createRotationServices(settings);
+    const services = rotationServices.create(settings);
     await rotate(settings, services);
     emulator.logic.regenerateAccessKey(workflowId, 'Secondary');
     expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest('repair-url')?.value as string)).toBe(false);
@@ -204,15 +172,15 @@ describe('rotation end to end through the real Azure SDK clients against the emu
   it('skips a target that is not due and whose URL works, and regenerates nothing', async () => {
     const workflowId = addRequestWorkflow(emulator, 'steady');
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'steady-url' }]);
-    const services = createRotationServices(settings);
+    const services = rotationServices.create(settings);
     await rotate(settings, services);
-    const keyVersions = [emulator.logic.keyVersionOf(workflowId, 'Primary'), emulator.logic.keyVersionOf(workflowId, 'Secondary')];
+    const keyVersions = keyVersionsOf(emulator, workflowId);
 
     const result = await rotate(settings, services);
 
     expect(result.outcome).toBe('NothingDue');
     expect(result.targets[0]).toMatchObject({ action: 'skipped', reason: 'notDue' });
-    expect([emulator.logic.keyVersionOf(workflowId, 'Primary'), emulator.logic.keyVersionOf(workflowId, 'Secondary')]).toEqual(keyVersions);
+    expect(keyVersionsOf(emulator, workflowId)).toEqual(keyVersions);
     expect(emulator.keyVault.versions('steady-url')).toHaveLength(1);
   });
 
@@ -221,7 +189,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     emulator.keyVault.seed('foreign-url', 'https://example.com/hand-made', { tags: { owner: 'team-a' } });
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'foreign-url' }]);
 
-    const result = await rotate(settings, createRotationServices(settings));
+    const result = await rotate(settings, rotationServices.create(settings));
 
     expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'readSecret', code: 'UnusableSecret' } });
     expect(result.targets[0]?.error?.message).toMatch(/not created by sas-rotator.*adopt/);
@@ -230,7 +198,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
   });
 
   it('leaked no sig or token into any report or telemetry envelope of the runs above', async () => {
-    await Promise.all(opened.map((services) => services.telemetry.flush()));
-    expectNoIssuedSecrets(reports, emulator);
+    await rotationServices.flushTelemetry();
+    expectNoIssuedSecrets(reports.texts, emulator);
   });
 });

@@ -1,11 +1,10 @@
-import { InvocationContext, type Timer } from '@azure/functions';
-import type { AzureEmulator } from '../../emulator/index';
-import { main, type CliIo } from '../../src/cli/main';
-import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
 import { resolveTargets } from '../../src/composition/resolveTargets';
-import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
-import { fastRetry } from '../support/fastRetry';
+import { rotationEnabledTags } from '../support/constants';
+import { runCliInProcess } from '../support/cliInProcess';
+import { addRequestWorkflow, settingsFor, subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
+import { closeFunctionHandlerServices, freshQueueWorker, functionInvocation, ingestedEvents, timerTrigger } from '../support/functionInvocation';
+import { useRotationServices } from '../support/rotationServices';
 
 /**
  * No silent non-rotation (issue 11, docs/design.md §10, the invariant): every way in which discovery used to lose
@@ -13,74 +12,31 @@ import { fastRetry } from '../support/fastRetry';
  * worker or the CLI, with the real SDK clients against the emulator, and checks the events that the
  * alert rules query.
  */
-let emulator: AzureEmulator;
-const saved = { ...process.env };
-const output: string[] = [];
-const opened: RotationServices[] = [];
+const emulator = useEmulator({ callsFunctionHandlers: true });
+const rotationServices = useRotationServices(emulator);
+const output = new ProducedOutput();
 
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
 afterEach(() => {
-  emulator.faults.clear();
-  emulator.logic.pagingFaults.clear();
   delete process.env.ROTATION_DISCOVERY;
   delete process.env.ROTATION_TARGETS;
 });
-afterAll(async () => {
-  const { closeProcessServices } = await import('../../src/composition/processServices');
-  await closeProcessServices();
-  await Promise.all(opened.map((services) => services.close()));
-  process.env = saved;
-  await emulator?.stop();
-});
 
-let subscriptionCounter = 0;
-/** A subscription of its own per test, so that discovery sees only what the test seeded. */
-const newSubscription = (): string => `5ca1ab1e-0000-4000-8000-${String(++subscriptionCounter).padStart(12, '0')}`;
-const enabled = { 'sas-rotation': 'enabled' };
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+const newSubscription = subscriptionSequence('5ca1ab1e');
 
-function invocation(invocationId: string, dequeueCount?: number): { context: InvocationContext; lines: string[] } {
-  const lines: string[] = [];
-  const context = new InvocationContext({
-    invocationId,
-    functionName: 'test',
-    logHandler: (level, ...args) => {
-      const line = `${level}: ${args.map(String).join(' ')}`;
-      lines.push(line);
-      output.push(line);
-    },
-    ...(dequeueCount ? { triggerMetadata: { dequeueCount } } : {}),
-  });
-  return { context, lines };
-}
+const invocation = (invocationId: string, dequeueCount?: number) => functionInvocation(invocationId, { dequeueCount, output });
 
 /** The customDimensions of the events `name` of one invocation, as ingested. */
-async function events(name: string, invocationId: string): Promise<Array<Record<string, string>>> {
-  const { closeProcessServices } = await import('../../src/composition/processServices');
-  await closeProcessServices();
-  return emulator.appInsights.envelopes
-    .filter((e) => e.data?.baseData?.name === name && e.data.baseData.properties?.invocationId === invocationId)
-    .map((e) => ({ ...e.data?.baseData?.properties, ...Object.fromEntries(Object.entries(e.data?.baseData?.measurements ?? {}).map(([k, v]) => [k, String(v)])) }));
-}
+const events = (name: string, invocationId: string) => ingestedEvents(emulator, name, invocationId);
 
 async function runTimer(invocationId: string) {
   const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
   const { context, lines } = invocation(invocationId);
-  const result = await rotateSasKeys(timer, context);
-  output.push(JSON.stringify(result));
+  const result = await rotateSasKeys(timerTrigger(), context);
+  output.add(JSON.stringify(result));
   return { result, lines };
 }
 
-async function cli(argv: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: { ...emulator.environment(), ...env }, isTerminal: false };
-  const status = await main(argv, io);
-  output.push(stdout, stderr);
-  return { status, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string>) => runCliInProcess(emulator, argv, env, { output });
 
 describe('discovery problems are events and runs that are not a success', () => {
   it('a subscription that cannot be listed (403, 429 past the retry cap, 5xx) records SasKeyDiscoveryFailed and the run is not NothingDue', async () => {
@@ -103,8 +59,8 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('a listing answered 200 without a value array is a failed listing, never "no workflows here"', async () => {
     const subscription = newSubscription();
-    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-malformed', name: 'hidden', tags: enabled });
-    emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-malformed', site: 'la-hidden', name: 'intake', siteTags: enabled });
+    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-malformed', name: 'hidden', tags: rotationEnabledTags });
+    emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-malformed', site: 'la-hidden', name: 'intake', siteTags: rotationEnabledTags });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     // The chaos schedules found this one: an error body with status 200 read as an empty list.
@@ -139,8 +95,8 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('one Standard site whose workflows cannot be listed hides no other site, and the problem names that site', async () => {
     const subscription = newSubscription();
-    const broken = emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-sites', site: 'la-broken', name: 'intake', siteTags: enabled });
-    const healthy = emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-sites', site: 'la-healthy', name: 'intake', siteTags: enabled });
+    const broken = emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-sites', site: 'la-broken', name: 'intake', siteTags: rotationEnabledTags });
+    const healthy = emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-sites', site: 'la-healthy', name: 'intake', siteTags: rotationEnabledTags });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     emulator.faults.add({ operationId: 'WebApps_ListWorkflows', pathIncludes: '/sites/la-broken/', status: 500, times: Infinity });
@@ -157,8 +113,8 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('two tagged workflows with the same name in different resource groups: one keeps the default secret, the other fails loudly on every run', async () => {
     const subscription = newSubscription();
-    const first = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-b', name: 'orders-intake', tags: enabled });
-    const second = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-a', name: 'orders-intake', tags: enabled });
+    const first = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-b', name: 'orders-intake', tags: rotationEnabledTags });
+    const second = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-a', name: 'orders-intake', tags: rotationEnabledTags });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
 
@@ -176,8 +132,8 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('a nextLink that loops: discovery stops at the repeated link, warns once, and the listed targets rotate long before the deadline', async () => {
     const subscription = newSubscription();
-    const listed = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-loop', name: 'listed-and-tagged', tags: enabled });
-    const tagged = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-loop', name: 'tagged-only', tags: enabled });
+    const listed = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-loop', name: 'listed-and-tagged', tags: rotationEnabledTags });
+    const tagged = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-loop', name: 'tagged-only', tags: rotationEnabledTags });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed, secretName: 'loop-listed' }]);
     emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'loop' });
@@ -195,10 +151,9 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('a nextLink that never ends stops at the documented page cap', async () => {
     const subscription = newSubscription();
-    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-endless', name: 'tagged', tags: enabled });
+    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-endless', name: 'tagged', tags: rotationEnabledTags });
     const settings = settingsFor(emulator, [], { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '' });
-    const services = createRotationServices(settings, { retry: fastRetry, discovery: { maxPages: 5 } });
-    opened.push(services);
+    const services = rotationServices.create(settings, { discovery: { maxPages: 5 } });
     emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'endless' });
 
     const resolved = await resolveTargets(settings, services);
@@ -211,8 +166,7 @@ describe('discovery problems are events and runs that are not a success', () => 
   it('discovery has its own time budget inside the run: a scope that answers too slowly is a problem, and the listed targets still rotate', async () => {
     const subscription = newSubscription();
     const settings = settingsFor(emulator, [], { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '' });
-    const services = createRotationServices(settings, { retry: fastRetry, discovery: { budgetMs: 300 } });
-    opened.push(services);
+    const services = rotationServices.create(settings, { discovery: { budgetMs: 300 } });
     emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, delayMs: 5_000 });
 
     const resolved = await resolveTargets(settings, services);
@@ -225,7 +179,7 @@ describe('discovery problems are events and runs that are not a success', () => 
   it('the CLI has the same bounds: a looping nextLink ends the listing, the listed target rotates, and the exit status says it was incomplete', async () => {
     const subscription = newSubscription();
     const listed = addRequestWorkflow(emulator, 'cli-loop');
-    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cli-loop', name: 'tagged', tags: enabled });
+    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cli-loop', name: 'tagged', tags: rotationEnabledTags });
     emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'loop' });
 
     const { status, stdout, stderr } = await cli(['rotate', '--json'], {
@@ -243,7 +197,7 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('accepts resource group names with Unicode letters, in ROTATION_DISCOVERY and in listed workflow IDs', async () => {
     const subscription = newSubscription();
-    const tagged = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-Müller', name: 'bestellungen', tags: enabled });
+    const tagged = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-Müller', name: 'bestellungen', tags: rotationEnabledTags });
     const listed = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-Ærø_(prod)', name: 'rechnungen' });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}/resourceGroups/rg-Müller`;
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed }]);
@@ -261,7 +215,7 @@ describe('discovery problems are events and runs that are not a success', () => 
 describe('fan-out workers never drop a rotation because discovery was incomplete', () => {
   it('a message for a discovered target is retried while discovery fails, never rejected, and rotates once discovery recovers', async () => {
     const subscription = newSubscription();
-    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-fanout', name: 'discovered', tags: enabled });
+    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-fanout', name: 'discovered', tags: rotationEnabledTags });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
@@ -278,7 +232,7 @@ describe('fan-out workers never drop a rotation because discovery was incomplete
 
   it('on the last attempt, a target that discovery still cannot confirm is recorded as a failure, not dropped silently', async () => {
     const subscription = newSubscription();
-    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-fanout', name: 'unconfirmed', tags: enabled });
+    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-fanout', name: 'unconfirmed', tags: rotationEnabledTags });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     const { rotateSasKeyFromQueue, maxDequeueCount } = await import('../../src/functions/rotateSasKeyFromQueue');
@@ -292,16 +246,13 @@ describe('fan-out workers never drop a rotation because discovery was incomplete
 
   it('concurrent messages on a cold worker share one discovery', async () => {
     const subscription = newSubscription();
-    const workflowIds = Array.from({ length: 16 }, (_, i) => emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cold', name: `cold-${i}`, tags: enabled }));
+    const workflowIds = Array.from({ length: 16 }, (_, i) => emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cold', name: `cold-${i}`, tags: rotationEnabledTags }));
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
-    let worker: typeof import('../../src/functions/rotateSasKeyFromQueue') | undefined;
-    jest.isolateModules(() => {
-      worker = jest.requireActual<typeof import('../../src/functions/rotateSasKeyFromQueue')>('../../src/functions/rotateSasKeyFromQueue');
-    });
+    const worker = freshQueueWorker();
     const listings = () => emulator.requests.filter((r) => r.operationId === 'Workflows_ListBySubscription' && r.path.includes(subscription)).length;
 
-    const results = await Promise.all(workflowIds.map((workflowId, i) => worker?.rotateSasKeyFromQueue({ target: { workflowId } }, invocation(`cold-${i}`, 1).context)));
+    const results = await Promise.all(workflowIds.map((workflowId, i) => worker.rotateSasKeyFromQueue({ target: { workflowId } }, invocation(`cold-${i}`, 1).context)));
 
     expect(results.map((r) => r?.action)).toEqual(Array(16).fill('rotated'));
     expect(listings()).toBe(1);
@@ -330,8 +281,7 @@ describe('fan-out workers never drop a rotation because discovery was incomplete
 
 describe('secret hygiene', () => {
   it('leaked no sig or token into any log line, report or telemetry envelope', async () => {
-    const { closeProcessServices } = await import('../../src/composition/processServices');
-    await closeProcessServices();
-    expectNoIssuedSecrets([...output, JSON.stringify(emulator.appInsights.envelopes)], emulator);
+    await closeFunctionHandlerServices();
+    expectNoIssuedSecrets([...output.texts, JSON.stringify(emulator.appInsights.envelopes)], emulator);
   });
 });

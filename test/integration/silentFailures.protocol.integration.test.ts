@@ -1,16 +1,16 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import type { AzureEmulator } from '../../emulator/index';
 import type { RotatorSettings } from '../../src/composition/config';
-import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
+import type { RotationServices } from '../../src/composition/createRotationServices';
 import { inspectTarget } from '../../src/rotation/inspectTarget';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { runRotation } from '../../src/rotation/runRotation';
-import { addRequestWorkflow, settingsFor, startEmulatorEnvironment, subscriptionId } from '../support/emulatorEnvironment';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
-import { fastRetry } from '../support/fastRetry';
+import { flowEnvironment, rotationEnabledTags, standardResourceGroup, subscriptionId } from '../support/constants';
+import { addRequestWorkflow, keyVersionsOf, settingsFor, uniqueName, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 import { InMemoryTargetLeases } from '../support/InMemoryTargetLeases';
 import { RecordingTelemetry } from '../support/RecordingTelemetry';
+import { useRotationServices } from '../support/rotationServices';
 
 /**
  * Issue 11, the protocol's share: situations in which a target stopped rotating (or left a dead URL
@@ -18,36 +18,20 @@ import { RecordingTelemetry } from '../support/RecordingTelemetry';
  * SasKeyRotationFailed event naming the step, the error code and the fix — never a silent skip.
  * Real SDK clients against the emulator; telemetry is recorded through the protocol's own port.
  */
-const day = 24 * 60 * 60 * 1000;
-let emulator: AzureEmulator;
-const opened: RotationServices[] = [];
-const produced: string[] = [];
+const emulator = useEmulator();
+const rotationServices = useRotationServices(emulator);
+const produced = new ProducedOutput();
 const recorded: RecordingTelemetry[] = [];
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${++counter}`;
-
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
-afterEach(() => emulator.faults.clear());
-afterAll(async () => {
-  await Promise.all(opened.map((services) => services.close()));
-  await emulator?.stop();
-});
 
 function servicesFor(settings: RotatorSettings, extra: { leases?: InMemoryTargetLeases } = {}) {
-  const real = createRotationServices(settings, { retry: fastRetry });
-  opened.push(real);
   const telemetry = new RecordingTelemetry();
   recorded.push(telemetry);
-  let now = Date.now();
-  const services = { ...real, telemetry, now: () => new Date(now), ...(extra.leases ? { leases: extra.leases } : {}) } as RotationServices;
-  return { services, telemetry, advanceDays: (days: number) => (now += days * day) };
+  return { telemetry, ...rotationServices.withClock(settings, { telemetry, ...extra }) };
 }
 
 async function rotate(services: RotationServices, targets: readonly RotationTarget[], options: { abortSignal?: AbortSignal; force?: boolean } = {}) {
-  const result = await runRotation(targets, services, { mode: 'rotate', invocationId: unique('silent'), concurrency: 4, ...options });
-  produced.push(JSON.stringify(result));
+  const result = await runRotation(targets, services, { mode: 'rotate', invocationId: uniqueName('silent'), concurrency: 4, ...options });
+  produced.addRun(result);
   return result;
 }
 
@@ -60,9 +44,9 @@ const published = (secretName: string) => emulator.keyVault.latest(secretName)?.
 
 describe('item 6: a discovered Standard workflow whose published trigger was renamed', () => {
   it('fails with an event (consumers hold a dead URL), while a never-published one is still only skipped', async () => {
-    const site = unique('la-renamed');
-    const workflowId = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: 'rg-standard', site, name: 'intake', siteTags: { 'sas-rotation': 'enabled' } });
-    const neverPublished = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: 'rg-standard', site, name: 'timer', triggers: { Recurrence: 'Recurrence' } });
+    const site = uniqueName('la-renamed');
+    const workflowId = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name: 'intake', siteTags: rotationEnabledTags });
+    const neverPublished = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name: 'timer', triggers: { Recurrence: 'Recurrence' } });
     const settings = settingsFor(emulator, [{ workflowId, secretName: `${site}-intake` }, { workflowId: neverPublished, secretName: `${site}-timer` }]);
     // As discovery hands them over: workflows of a tagged site, not named by the user.
     const targets = settings.targets.map((target) => ({ ...target, discoveredFromSite: true }));
@@ -85,8 +69,8 @@ describe('item 6: a discovered Standard workflow whose published trigger was ren
 
 describe('item 8: a Power Automate hard cut is always finished', () => {
   function flowTarget() {
-    const workflowId = emulator.flows.addFlow({ environment: 'Default-contoso' });
-    const secretName = unique('flow-cut');
+    const workflowId = emulator.flows.addFlow({ environment: flowEnvironment });
+    const secretName = uniqueName('flow-cut');
     const settings = settingsFor(emulator, [{ workflowId, secretName }]);
     return { workflowId, secretName, settings };
   }
@@ -175,7 +159,7 @@ describe('item 9: a secret sas-rotator wrote is never adopted again', () => {
     ['adopt: false', false],
   ])('after an operator replaced the latest version\'s tags (%s), the target fails with UnusableSecret and no key is touched', async (_label, adopt) => {
     const workflowId = addRequestWorkflow(emulator, 'retagged');
-    const secretName = unique('retagged');
+    const secretName = uniqueName('retagged');
     const settings = settingsFor(emulator, [{ workflowId, secretName, adopt }]);
     const { services, advanceDays } = servicesFor(settings);
     await rotate(services, settings.targets);
@@ -185,7 +169,7 @@ describe('item 9: a secret sas-rotator wrote is never adopted again', () => {
     // What `az keyvault secret set-attributes --tags keyType=Secondary` does: the PATCH replaces every tag.
     await operatorVaultClient().updateSecretProperties(secretName, latest?.version as string, { tags: { keyType: 'Secondary' } });
     advanceDays(31);
-    const keyVersions = () => [emulator.logic.keyVersionOf(workflowId, 'Primary'), emulator.logic.keyVersionOf(workflowId, 'Secondary')];
+    const keyVersions = () => keyVersionsOf(emulator, workflowId);
     const keysBefore = keyVersions();
 
     const result = await rotate(services, settings.targets);
@@ -200,7 +184,7 @@ describe('item 9: a secret sas-rotator wrote is never adopted again', () => {
 
   it('fails closed when the versions cannot be listed (throttled past the retry cap)', async () => {
     const workflowId = addRequestWorkflow(emulator, 'retag-throttled');
-    const secretName = unique('retag-throttled');
+    const secretName = uniqueName('retag-throttled');
     const settings = settingsFor(emulator, [{ workflowId, secretName, adopt: true }]);
     emulator.keyVault.seed(secretName, emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Primary'), { tags: { owner: 'someone' } });
     const { services } = servicesFor(settings);
@@ -209,12 +193,12 @@ describe('item 9: a secret sas-rotator wrote is never adopted again', () => {
     const result = await rotate(services, settings.targets);
 
     expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'readSecret', statusCode: 429 } });
-    expect([emulator.logic.keyVersionOf(workflowId, 'Primary'), emulator.logic.keyVersionOf(workflowId, 'Secondary')]).toEqual([0, 0]);
+    expect(keyVersionsOf(emulator, workflowId)).toEqual([0, 0]);
   });
 
   it('still adopts a secret no version of which sas-rotator wrote', async () => {
     const workflowId = addRequestWorkflow(emulator, 'adopted');
-    const secretName = unique('adopted');
+    const secretName = uniqueName('adopted');
     const settings = settingsFor(emulator, [{ workflowId, secretName, adopt: true }]);
     const portalUrl = emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Primary');
     emulator.keyVault.seed(secretName, 'https://old.example/', { tags: { owner: 'someone' } });
@@ -231,13 +215,13 @@ describe('item 9: a secret sas-rotator wrote is never adopted again', () => {
 describe('item 10: a soft-deleted secret', () => {
   async function publishedThenDeleted() {
     const workflowId = addRequestWorkflow(emulator, 'deleted');
-    const secretName = unique('deleted');
+    const secretName = uniqueName('deleted');
     const settings = settingsFor(emulator, [{ workflowId, secretName }]);
     const { services, telemetry, advanceDays } = servicesFor(settings);
     await rotate(services, settings.targets);
     const url = published(secretName);
     await (await operatorVaultClient().beginDeleteSecret(secretName)).pollUntilDone();
-    const keyVersions = () => [emulator.logic.keyVersionOf(workflowId, 'Primary'), emulator.logic.keyVersionOf(workflowId, 'Secondary')];
+    const keyVersions = () => keyVersionsOf(emulator, workflowId);
     return { workflowId, secretName, settings, services, telemetry, advanceDays, url, keyVersions };
   }
 
@@ -266,7 +250,7 @@ describe('item 10: a soft-deleted secret', () => {
     ['500 past the retries', { status: 500, times: Infinity }],
   ])('fails closed when the deleted-secret check itself fails (%s): nothing regenerated', async (_label, fault) => {
     const workflowId = addRequestWorkflow(emulator, 'deleted-check');
-    const settings = settingsFor(emulator, [{ workflowId, secretName: unique('deleted-check') }]);
+    const settings = settingsFor(emulator, [{ workflowId, secretName: uniqueName('deleted-check') }]);
     const { services } = servicesFor(settings);
     emulator.faults.add({ service: 'keyVault', operationId: 'GetDeletedSecret', ...fault });
 
@@ -274,7 +258,7 @@ describe('item 10: a soft-deleted secret', () => {
 
     expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'readSecret', code: 'DeletedSecretCheckFailed', statusCode: fault.status } });
     expect(result.targets[0]?.error?.message).toMatch(/could not check whether .* soft-deleted/);
-    expect([emulator.logic.keyVersionOf(workflowId, 'Primary'), emulator.logic.keyVersionOf(workflowId, 'Secondary')]).toEqual([0, 0]);
+    expect(keyVersionsOf(emulator, workflowId)).toEqual([0, 0]);
   });
 
   it('a purged secret is a first rotation again', async () => {
@@ -289,6 +273,6 @@ describe('item 10: a soft-deleted secret', () => {
 
 describe('secret hygiene', () => {
   it('leaked no sig or token into any report or failure message', () => {
-    expectNoIssuedSecrets([...produced, ...recorded.map((telemetry) => JSON.stringify(telemetry))], emulator);
+    expectNoIssuedSecrets([...produced.texts, ...recorded.map((telemetry) => JSON.stringify(telemetry))], emulator);
   });
 });

@@ -1,39 +1,32 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { InvocationContext, type Timer } from '@azure/functions';
-import type { AzureEmulator } from '../../emulator/index';
-import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
 import { runRotation } from '../../src/rotation/runRotation';
 import { startAzurite, type Azurite } from '../support/azurite';
-import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
-
+import { startBuiltCli } from '../support/cliProcess';
+import { addRequestWorkflow, settingsFor, useEmulator } from '../support/emulatorEnvironment';
+import { functionInvocation, timerTrigger } from '../support/functionInvocation';
+import { useRotationServices } from '../support/rotationServices';
 
 /**
  * Single writer per target, end to end: the blob lease in the function app's storage account
  * (Azurite here) keeps two rotations of one target from ever running at once — timer overlap, two
  * instances, the CLI during a scheduled run. The loser skips the target; it does not fail.
  */
-let emulator: AzureEmulator;
+const emulator = useEmulator({ callsFunctionHandlers: true });
+const rotationServices = useRotationServices(emulator);
 let azurite: Azurite;
-const opened: RotationServices[] = [];
 
 beforeAll(async () => {
-  [emulator, azurite] = await Promise.all([startEmulatorEnvironment(), startAzurite()]);
+  azurite = await startAzurite();
   process.env.AzureWebJobsStorage = azurite.connectionString;
 });
-afterEach(() => emulator.faults.clear());
+// Runs after the emulator's clean-up, which closes the services that use Azurite.
 afterAll(async () => {
-  delete process.env.AzureWebJobsStorage;
-  const { closeProcessServices } = await import('../../src/composition/processServices');
-  await closeProcessServices();
-  await Promise.all(opened.map((services) => services.close()));
-  await Promise.all([emulator?.stop(), azurite?.stop()]);
+  await azurite?.stop();
 });
 
+/** One instance of the function app: its own services, sharing the storage account's leases. */
 function instance(targets: Parameters<typeof settingsFor>[1]) {
   const settings = settingsFor(emulator, targets, { AzureWebJobsStorage: azurite.connectionString });
-  const services = createRotationServices(settings, { env: { AzureWebJobsStorage: azurite.connectionString } });
-  opened.push(services);
+  const services = rotationServices.create(settings, { env: { AzureWebJobsStorage: azurite.connectionString } });
   return { settings, services };
 }
 
@@ -59,13 +52,11 @@ describe('single writer per target (blob lease on Azurite)', () => {
     const workflowId = addRequestWorkflow(emulator, 'timer-overlap');
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'timer-overlap-url' }]);
     const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
-    const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
-    const context = (id: string) => new InvocationContext({ invocationId: id, functionName: 'rotateSasKeys', logHandler: () => undefined });
     emulator.faults.add({ operationId: 'Workflows_RegenerateAccessKey', hold: true });
 
-    const first = rotateSasKeys(timer, context('timer-1'));
+    const first = rotateSasKeys(timerTrigger(), functionInvocation('timer-1').context);
     const held = await emulator.faults.nextHeld();
-    const second = await rotateSasKeys(timer, context('timer-2'));
+    const second = await rotateSasKeys(timerTrigger(), functionInvocation('timer-2').context);
     held.release();
 
     expect(second.targets[0]).toMatchObject({ action: 'skipped', skipped: { code: 'LeaseHeld' } });
@@ -109,13 +100,6 @@ describe('single writer per target (blob lease on Azurite)', () => {
   });
 });
 
-function runCli(args: string[], targets: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'), ...args], {
-    env: { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets, AzureWebJobsStorage: azurite.connectionString },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+function runCli(args: string[], targets: string) {
+  return startBuiltCli(args, { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets, AzureWebJobsStorage: azurite.connectionString }).exited;
 }

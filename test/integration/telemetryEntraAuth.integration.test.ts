@@ -1,29 +1,19 @@
-import type { AzureEmulator } from '../../emulator/index';
-import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
 import { runRotation } from '../../src/rotation/runRotation';
-import { addRequestWorkflow, settingsFor, startEmulatorEnvironment } from '../support/emulatorEnvironment';
+import { addRequestWorkflow, settingsFor, useEmulator } from '../support/emulatorEnvironment';
+import { useRotationServices } from '../support/rotationServices';
 
 /**
  * infra/ deploys Application Insights with local authentication disabled, so ingestion accepts only
  * Entra tokens for Azure Monitor: APPLICATIONINSIGHTS_AUTHENTICATION_STRING switches the exporter to
  * the managed identity.
  */
-let emulator: AzureEmulator;
-const opened: RotationServices[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment({ appInsightsLocalAuthDisabled: true });
-});
-afterAll(async () => {
-  await Promise.all(opened.map((services) => services.close()));
-  await emulator?.stop();
-});
+const emulator = useEmulator({ appInsightsLocalAuthDisabled: true });
+const rotationServices = useRotationServices(emulator);
 
 async function rotateWith(extra: Record<string, string>, invocationId: string) {
   const workflowId = addRequestWorkflow(emulator, 'entra');
   const settings = settingsFor(emulator, [{ workflowId, secretName: `${invocationId}-url` }], extra);
-  const services = createRotationServices(settings);
-  opened.push(services);
+  const services = rotationServices.create(settings);
   const result = await runRotation(settings.targets, services, { mode: 'rotate', invocationId, concurrency: 1 });
   await services.telemetry.flush();
   const delivered = emulator.appInsights.envelopes.filter((e) => JSON.stringify(e).includes(`"invocationId":"${invocationId}"`));

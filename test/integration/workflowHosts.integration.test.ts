@@ -1,53 +1,33 @@
-import type { AzureEmulator } from '../../emulator/index';
 import type { RotatorSettings } from '../../src/composition/config';
-import { createRotationServices, type RotationServices } from '../../src/composition/createRotationServices';
+import type { RotationServices } from '../../src/composition/createRotationServices';
 import { resolveTargets } from '../../src/composition/resolveTargets';
 import { runRotation } from '../../src/rotation/runRotation';
-import { settingsFor, startEmulatorEnvironment, subscriptionId } from '../support/emulatorEnvironment';
-import { expectNoIssuedSecrets } from '../support/expectNoIssuedSecrets';
-import { fastRetry } from '../support/fastRetry';
+import { flowEnvironment, rotationEnabledTags, standardResourceGroup, subscriptionId } from '../support/constants';
+import { settingsFor, uniqueName, useEmulator } from '../support/emulatorEnvironment';
+import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
+import { useRotationServices } from '../support/rotationServices';
 
 /**
  * Every workflow host through the same protocol, Key Vault contract and telemetry: Logic Apps
  * Standard (two keys, alternation) and Power Automate (one key, hard cut), plus discovery by tag.
  */
-const day = 24 * 60 * 60 * 1000;
-let emulator: AzureEmulator;
-const opened: RotationServices[] = [];
-const produced: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulatorEnvironment();
-});
-afterEach(() => emulator.faults.clear());
-afterAll(async () => {
-  await Promise.all(opened.map((services) => services.close()));
-  await emulator?.stop();
-});
-
-
-function withClock(settings: RotatorSettings) {
-  const real = createRotationServices(settings, { retry: fastRetry });
-  opened.push(real);
-  let now = Date.now();
-  return { services: { ...real, now: () => new Date(now) } as RotationServices, advanceDays: (days: number) => (now += days * day) };
-}
+const emulator = useEmulator();
+const rotationServices = useRotationServices(emulator);
+const produced = new ProducedOutput();
+let runs = 0;
 
 async function rotate(settings: RotatorSettings, services: RotationServices, targets = settings.targets) {
-  const result = await runRotation(targets, services, { mode: 'rotate', invocationId: `hosts-${produced.length}`, concurrency: 4 });
+  const result = await runRotation(targets, services, { mode: 'rotate', invocationId: `hosts-${runs++}`, concurrency: 4 });
   await services.telemetry.flush();
-  produced.push(JSON.stringify(result));
+  produced.addRun(result);
   return result;
 }
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${++counter}`;
-
 describe('Logic Apps Standard', () => {
   it('alternates Secondary, Primary, Secondary through the site management API, every superseded URL working one more interval', async () => {
-    const workflowId = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: 'rg-standard', site: unique('la-orders'), name: 'intake' });
+    const workflowId = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site: uniqueName('la-orders'), name: 'intake' });
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'standard-intake-url' }]);
-    const { services, advanceDays } = withClock(settings);
+    const { services, advanceDays } = rotationServices.withClock(settings);
     const published: string[] = [];
 
     for (const expected of ['Secondary', 'Primary', 'Secondary']) {
@@ -63,14 +43,14 @@ describe('Logic Apps Standard', () => {
   });
 
   it('repairs a published URL whose key was regenerated elsewhere, and isolates a broken workflow', async () => {
-    const site = unique('la-repair');
-    const good = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: 'rg-standard', site, name: 'good' });
-    const timerOnly = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: 'rg-standard', site, name: 'nightly', triggers: { Recurrence: 'Recurrence' } });
+    const site = uniqueName('la-repair');
+    const good = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name: 'good' });
+    const timerOnly = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name: 'nightly', triggers: { Recurrence: 'Recurrence' } });
     const settings = settingsFor(emulator, [
       { workflowId: good, secretName: `${site}-good` },
       { workflowId: timerOnly, trigger: 'Recurrence', secretName: `${site}-nightly` },
     ]);
-    const { services } = withClock(settings);
+    const { services } = rotationServices.withClock(settings);
     const first = await rotate(settings, services);
     expect(first.targets.map((t) => t.action)).toEqual(['rotated', 'failed']);
     expect(first.targets[1]?.error).toMatchObject({ step: 'listBefore', statusCode: 400 });
@@ -88,10 +68,10 @@ describe('Power Automate', () => {
     ['classic logic.azure.com URLs', { urlStyle: 'classic' as const }],
     ['environment.api.powerplatform.com URLs, answers wrapped in { response }', { urlStyle: 'environment' as const, wrapResponses: true }],
   ])('rotates with a hard cut (%s): the one key is regenerated and the fresh URL published at once', async (_label, options) => {
-    const workflowId = emulator.flows.addFlow({ environment: 'Default-contoso', ...options });
-    const secretName = unique('flow');
+    const workflowId = emulator.flows.addFlow({ environment: flowEnvironment, ...options });
+    const secretName = uniqueName('flow');
     const settings = settingsFor(emulator, [{ workflowId, secretName }]);
-    const { services, advanceDays } = withClock(settings);
+    const { services, advanceDays } = rotationServices.withClock(settings);
     emulator.appInsights.clear();
 
     const first = await rotate(settings, services);
@@ -109,22 +89,22 @@ describe('Power Automate', () => {
   });
 
   it('trusts the sig, not the answer: a regenerate that reports failure after changing the key still publishes', async () => {
-    const workflowId = emulator.flows.addFlow({ environment: 'Default-contoso' });
-    const secretName = unique('flow-rejected');
+    const workflowId = emulator.flows.addFlow({ environment: flowEnvironment });
+    const secretName = uniqueName('flow-rejected');
     const settings = settingsFor(emulator, [{ workflowId, secretName }]);
     emulator.faults.add({ operationId: 'Flows_RegenerateAccessKey', status: 500, afterProcessing: true, times: Infinity });
 
-    const result = await rotate(settings, withClock(settings).services);
+    const result = await rotate(settings, rotationServices.withClock(settings).services);
 
     expect(result.targets[0]).toMatchObject({ action: 'rotated', keyType: 'Primary' });
     expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest(secretName)?.value as string)).toBe(true);
   });
 
   it('reports and skips, without failing, a flow whose trigger accepts OAuth callers only', async () => {
-    const workflowId = emulator.flows.addFlow({ environment: 'Default-contoso', triggerAuthentication: 'oauth' });
-    const settings = settingsFor(emulator, [{ workflowId, secretName: unique('flow-oauth') }]);
+    const workflowId = emulator.flows.addFlow({ environment: flowEnvironment, triggerAuthentication: 'oauth' });
+    const settings = settingsFor(emulator, [{ workflowId, secretName: uniqueName('flow-oauth') }]);
 
-    const result = await rotate(settings, withClock(settings).services);
+    const result = await rotate(settings, rotationServices.withClock(settings).services);
 
     expect(result.outcome).toBe('NothingDue');
     expect(result.targets[0]).toMatchObject({ action: 'skipped', skipped: { code: 'NoSharedAccessSignature' } });
@@ -132,11 +112,11 @@ describe('Power Automate', () => {
   });
 
   it('fails a flow that does not exist with the Flow service error, leaving the others alone', async () => {
-    const real = emulator.flows.addFlow({ environment: 'Default-contoso' });
-    const missing = '/providers/Microsoft.ProcessSimple/environments/Default-contoso/flows/00000000-0000-0000-0000-00000000dead';
-    const settings = settingsFor(emulator, [{ workflowId: missing, secretName: unique('flow-missing') }, { workflowId: real, secretName: unique('flow-real') }]);
+    const real = emulator.flows.addFlow({ environment: flowEnvironment });
+    const missing = `/providers/Microsoft.ProcessSimple/environments/${flowEnvironment}/flows/00000000-0000-0000-0000-00000000dead`;
+    const settings = settingsFor(emulator, [{ workflowId: missing, secretName: uniqueName('flow-missing') }, { workflowId: real, secretName: uniqueName('flow-real') }]);
 
-    const result = await rotate(settings, withClock(settings).services);
+    const result = await rotate(settings, rotationServices.withClock(settings).services);
 
     expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'listBefore', statusCode: 404, code: 'FlowNotFound' } });
     expect(result.targets[1]).toMatchObject({ action: 'rotated' });
@@ -147,13 +127,13 @@ describe('discovery by tag', () => {
   it('finds tagged Consumption workflows and every workflow of a tagged Standard site; listed settings win', async () => {
     const sub = '22222222-3333-4444-8555-666666666666';
     const tagged = emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', name: 'tagged', tags: { 'sas-rotation': 'enabled', 'sas-rotation-secret': 'tagged-url', 'sas-rotation-interval-days': '14' } });
-    const listedToo = emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', name: 'listed-too', tags: { 'sas-rotation': 'enabled' } });
+    const listedToo = emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', name: 'listed-too', tags: rotationEnabledTags });
     emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', name: 'untagged' });
     const site = 'la-discovered';
-    const siteWorkflow = emulator.logic.addStandardWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', site, name: 'webhook', siteTags: { 'sas-rotation': 'enabled' } });
+    const siteWorkflow = emulator.logic.addStandardWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', site, name: 'webhook', siteTags: rotationEnabledTags });
     const siteTimer = emulator.logic.addStandardWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', site, name: 'timer', triggers: { Recurrence: 'Recurrence' } });
     const settings = settingsFor(emulator, [{ workflowId: listedToo, secretName: 'listed-wins-url', intervalDays: 7 }], { ROTATION_DISCOVERY: `/subscriptions/${sub}` });
-    const { services } = withClock(settings);
+    const { services } = rotationServices.withClock(settings);
 
     const resolved = await resolveTargets(settings, services);
     const result = await rotate(settings, services, resolved.targets);
@@ -173,7 +153,7 @@ describe('discovery by tag', () => {
     const sub = '33333333-3333-4444-8555-666666666666';
     emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-bad', name: 'bad-tag', tags: { 'sas-rotation': 'enabled', 'sas-rotation-interval-days': 'monthly' } });
     const settings = settingsFor(emulator, [], { ROTATION_DISCOVERY: `/subscriptions/${sub}`, ROTATION_TARGETS: '' });
-    const { services } = withClock(settings);
+    const { services } = rotationServices.withClock(settings);
 
     const resolved = await resolveTargets(settings, services);
 
@@ -186,7 +166,7 @@ describe('discovery by tag', () => {
 
 describe('secret hygiene across hosts', () => {
   it('leaked no sig or token into any report or telemetry envelope', async () => {
-    await Promise.all(opened.map((services) => services.telemetry.flush()));
-    expectNoIssuedSecrets(produced, emulator);
+    await rotationServices.flushTelemetry();
+    expectNoIssuedSecrets(produced.texts, emulator);
   });
 });

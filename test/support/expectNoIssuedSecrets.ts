@@ -1,4 +1,23 @@
 import type { AzureEmulator } from '../../emulator/index';
+import { describeTargetResult } from '../../src/rotation/describeTargetResult';
+import type { RotationRunResult } from '../../src/rotation/runRotation';
+
+/**
+ * What a test file showed the outside world — run reports, log lines, CLI output — kept for its
+ * last test, which checks with `expectNoIssuedSecrets` that none of it carries a secret.
+ */
+export class ProducedOutput {
+  readonly texts: string[] = [];
+
+  add(...texts: readonly string[]): void {
+    this.texts.push(...texts);
+  }
+
+  /** A run's report as `--json` prints it, and each target's line as the logs describe it. */
+  addRun(result: RotationRunResult): void {
+    this.add(JSON.stringify(result), ...result.targets.map(describeTargetResult));
+  }
+}
 
 /**
  * Asserts that nothing the suite produced (log lines, CLI output, reports, telemetry envelopes)
