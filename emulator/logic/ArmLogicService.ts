@@ -1,6 +1,5 @@
-import { decodePathSegment, defaultErrorCode, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import { azureError, decodePathSegment, defaultErrorCode, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
-import { armError } from './armError';
 import { armPage } from './armPaging';
 import { triggerResource, workflowResource } from './armRepresentations';
 import type { ArmFrontDoor } from './ArmFrontDoor';
@@ -76,18 +75,18 @@ export class ArmLogicService implements EmulatorServiceHandler {
     if (rejection) return rejection;
     const armRoute = route(request.method, request.url.pathname);
     if (!armRoute) {
-      return armError(404, 'InvalidResourceType', `The resource type could not be found for the request '${request.method} ${request.url.pathname}' in the namespace 'Microsoft.Logic' for api version '2019-05-01'.`);
+      return azureError(404, 'InvalidResourceType', `The resource type could not be found for the request '${request.method} ${request.url.pathname}' in the namespace 'Microsoft.Logic' for api version '2019-05-01'.`);
     }
     if (armRoute.operationId === 'Workflows_ListBySubscription') return this.list(request, armRoute.subscriptionId);
     if (!armRoute.resourceGroup || !this.state.resourceGroupExists(armRoute.subscriptionId, armRoute.resourceGroup)) {
-      return armError(404, 'ResourceGroupNotFound', `Resource group '${armRoute.resourceGroup ?? ''}' could not be found.`);
+      return azureError(404, 'ResourceGroupNotFound', `Resource group '${armRoute.resourceGroup ?? ''}' could not be found.`);
     }
     if (armRoute.operationId === 'Workflows_ListByResourceGroup') return this.list(request, armRoute.subscriptionId, armRoute.resourceGroup);
 
     const workflowId = `/subscriptions/${armRoute.subscriptionId}/resourceGroups/${armRoute.resourceGroup}/providers/Microsoft.Logic/workflows/${armRoute.workflowName ?? ''}`;
     const workflow = this.state.find(workflowId);
     if (!workflow) {
-      return armError(404, 'ResourceNotFound',
+      return azureError(404, 'ResourceNotFound',
         `The Resource 'Microsoft.Logic/workflows/${armRoute.workflowName ?? ''}' under resource group '${armRoute.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
     }
     switch (armRoute.operationId) {
@@ -109,7 +108,7 @@ export class ArmLogicService implements EmulatorServiceHandler {
     const code = fault.errorCode ?? (status === 429 ? 'SubscriptionRequestsThrottled' : defaultErrorCode(status));
     const message = fault.message ?? faultMessage(status);
     const retryAfter = fault.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
-    return armError(status, code, message, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined);
+    return azureError(status, code, message, { headers: retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined });
   }
 
   decorate(request: EmulatorRequest, response: EmulatorResponse): void {
@@ -119,11 +118,11 @@ export class ArmLogicService implements EmulatorServiceHandler {
   private triggerOperation(request: EmulatorRequest, armRoute: ArmRoute, workflow: StoredWorkflow): EmulatorResponse {
     const trigger = this.state.trigger(workflow, armRoute.triggerName ?? '');
     if (!trigger) {
-      return armError(404, 'WorkflowTriggerNotFound', `The workflow '${workflow.name}' trigger '${armRoute.triggerName ?? ''}' could not be found.`);
+      return azureError(404, 'WorkflowTriggerNotFound', `The workflow '${workflow.name}' trigger '${armRoute.triggerName ?? ''}' could not be found.`);
     }
     if (armRoute.operationId === 'WorkflowTriggers_Get') return jsonResponse(200, triggerResource(workflow, trigger));
     if (armRoute.versionId !== undefined && armRoute.versionId !== workflow.version) {
-      return armError(404, 'WorkflowVersionNotFound', `The workflow '${workflow.name}' version '${armRoute.versionId}' could not be found.`);
+      return azureError(404, 'WorkflowVersionNotFound', `The workflow '${workflow.name}' version '${armRoute.versionId}' could not be found.`);
     }
     const parameters = callbackUrlParameters(request);
     if (parameters instanceof Rejection) return parameters.response;
@@ -142,7 +141,7 @@ export class ArmLogicService implements EmulatorServiceHandler {
     if (parameters instanceof Rejection) return parameters.response;
     const trigger = workflow.triggers.find((candidate) => candidate.kind === 'Request');
     if (!trigger) {
-      return armError(400, 'ApiNotSupported', "The 'ListCallbackUrl' API is not supported by workflows that have no trigger of type 'Request'.");
+      return azureError(400, 'ApiNotSupported', "The 'ListCallbackUrl' API is not supported by workflows that have no trigger of type 'Request'.");
     }
     const callbackUrl = this.state.callbackUrl(workflow, trigger, parameters.keyType, parameters.notAfter ? { notAfter: parameters.notAfter } : {});
     return jsonResponse(200, { value: callbackUrl.value, method: 'POST', basePath: this.state.accessEndpoint(workflow), queries: callbackUrl.queries });
@@ -177,11 +176,11 @@ export function requestedKeyType(request: EmulatorRequest): WorkflowKeyType | Re
   }
   const requested = isPlainObject(body) ? body['keyType'] : undefined;
   if (requested === undefined) {
-    return new Rejection(armError(400, 'InvalidRequestContent', "The request content must contain the property 'keyType' with the value 'Primary' or 'Secondary'."));
+    return new Rejection(azureError(400, 'InvalidRequestContent', "The request content must contain the property 'keyType' with the value 'Primary' or 'Secondary'."));
   }
   const keyType = parseWorkflowKeyType(requested);
   if (!keyType) {
-    return new Rejection(armError(400, 'InvalidKeyType', `The key type '${String(requested)}' is not supported. The supported key types are 'Primary' and 'Secondary'.`));
+    return new Rejection(azureError(400, 'InvalidKeyType', `The key type '${String(requested)}' is not supported. The supported key types are 'Primary' and 'Secondary'.`));
   }
   return keyType;
 }
@@ -198,13 +197,13 @@ export function callbackUrlParameters(request: EmulatorRequest): { keyType: Work
     return new Rejection(invalidRequestContent(error));
   }
   if (body === undefined || body === null) return { keyType: 'Primary' };
-  if (!isPlainObject(body)) return new Rejection(armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: expected a JSON object.'));
+  if (!isPlainObject(body)) return new Rejection(azureError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: expected a JSON object.'));
   const requested = body['keyType'];
   let keyType: WorkflowKeyType = 'Primary';
   if (requested !== undefined && requested !== null && String(requested).toLowerCase() !== 'notspecified') {
     const parsed = parseWorkflowKeyType(requested);
     if (!parsed) {
-      return new Rejection(armError(400, 'InvalidKeyType', `The key type '${String(requested)}' is not supported. The supported key types are 'Primary' and 'Secondary'.`));
+      return new Rejection(azureError(400, 'InvalidKeyType', `The key type '${String(requested)}' is not supported. The supported key types are 'Primary' and 'Secondary'.`));
     }
     keyType = parsed;
   }
@@ -212,19 +211,19 @@ export function callbackUrlParameters(request: EmulatorRequest): { keyType: Work
   if (notAfterValue === undefined || notAfterValue === null) return { keyType };
   const notAfter = new Date(String(notAfterValue));
   if (Number.isNaN(notAfter.getTime())) {
-    return new Rejection(armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'notAfter' value '${String(notAfterValue)}' is not a valid date-time.`));
+    return new Rejection(azureError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'notAfter' value '${String(notAfterValue)}' is not a valid date-time.`));
   }
   return { keyType, notAfter };
 }
 
 export function requireRequestTrigger(trigger: WorkflowTrigger): EmulatorResponse | undefined {
   if (trigger.kind === 'Request') return undefined;
-  return armError(400, 'ApiNotSupported', `The 'ListCallbackUrl' API is not supported by triggers of type '${trigger.kind}'.`);
+  return azureError(400, 'ApiNotSupported', `The 'ListCallbackUrl' API is not supported by triggers of type '${trigger.kind}'.`);
 }
 
 export function invalidRequestContent(error: unknown): EmulatorResponse {
   const detail = error instanceof Error ? error.message : String(error);
-  return armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${detail}'.`);
+  return azureError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${detail}'.`);
 }
 
 export function faultMessage(status: number): string {

@@ -1,6 +1,5 @@
-import { decodePathSegment, defaultErrorCode, jsonResponse, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import { azureError, decodePathSegment, defaultErrorCode, jsonResponse, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
-import { armError } from './armError';
 import type { ArmApiVersionPolicy, ArmFrontDoor } from './ArmFrontDoor';
 import { callbackUrlParameters, faultMessage, requestedKeyType, requireRequestTrigger } from './ArmLogicService';
 import { armPage } from './armPaging';
@@ -73,7 +72,7 @@ export class ArmWebService implements EmulatorServiceHandler {
   private readonly state: StandardWorkflowsState;
   private readonly apiVersions: ArmApiVersionPolicy = {
     supported: supportedWebApiVersions,
-    unsupported: (apiVersion) => armError(400, 'NoRegisteredProviderFound',
+    unsupported: (apiVersion) => azureError(400, 'NoRegisteredProviderFound',
       `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type 'sites'. ` +
         `The supported api-versions are '${supportedWebApiVersions.join(', ')}'.`),
   };
@@ -98,18 +97,18 @@ export class ArmWebService implements EmulatorServiceHandler {
     if (rejection) return rejection;
     const webRoute = route(request.method, request.url.pathname);
     if (!webRoute) {
-      return armError(404, 'InvalidResourceType',
+      return azureError(404, 'InvalidResourceType',
         `The resource type could not be found for the request '${request.method} ${request.url.pathname}' in the namespace 'Microsoft.Web' for api version '${request.url.searchParams.get('api-version') ?? ''}'.`);
     }
     if (webRoute.operationId === 'WebApps_List') return this.listSites(request, webRoute.subscriptionId);
     if (!webRoute.resourceGroup || !this.logic.resourceGroupExists(webRoute.subscriptionId, webRoute.resourceGroup)) {
-      return armError(404, 'ResourceGroupNotFound', `Resource group '${webRoute.resourceGroup ?? ''}' could not be found.`);
+      return azureError(404, 'ResourceGroupNotFound', `Resource group '${webRoute.resourceGroup ?? ''}' could not be found.`);
     }
     if (webRoute.operationId === 'WebApps_ListByResourceGroup') return this.listSites(request, webRoute.subscriptionId, webRoute.resourceGroup);
 
     const site = this.state.findSite(webRoute.site ?? '');
     if (!site || site.subscriptionId.toLowerCase() !== webRoute.subscriptionId.toLowerCase() || site.resourceGroup.toLowerCase() !== webRoute.resourceGroup.toLowerCase()) {
-      return armError(404, 'ResourceNotFound',
+      return azureError(404, 'ResourceNotFound',
         `The Resource 'Microsoft.Web/sites/${webRoute.site ?? ''}' under resource group '${webRoute.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
     }
     if (webRoute.operationId === 'WebApps_Get') return jsonResponse(200, siteResource(site));
@@ -118,7 +117,7 @@ export class ArmWebService implements EmulatorServiceHandler {
     }
 
     const workflow = this.state.find(`${site.id}/workflows/${webRoute.workflowName ?? ''}`);
-    if (!workflow) return armError(404, 'WorkflowNotFound', `The workflow '${webRoute.workflowName ?? ''}' could not be found.`);
+    if (!workflow) return azureError(404, 'WorkflowNotFound', `The workflow '${webRoute.workflowName ?? ''}' could not be found.`);
     switch (webRoute.operationId) {
       case 'WebApps_GetWorkflow':
         return jsonResponse(200, workflowEnvelope(site, workflow));
@@ -136,7 +135,7 @@ export class ArmWebService implements EmulatorServiceHandler {
     const status = fault.status ?? 500;
     const code = fault.errorCode ?? (status === 429 ? 'SubscriptionRequestsThrottled' : defaultErrorCode(status));
     const retryAfter = fault.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
-    return armError(status, code, fault.message ?? faultMessage(status), retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined);
+    return azureError(status, code, fault.message ?? faultMessage(status), { headers: retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined });
   }
 
   decorate(request: EmulatorRequest, response: EmulatorResponse): void {
@@ -146,7 +145,7 @@ export class ArmWebService implements EmulatorServiceHandler {
   private triggerOperation(request: EmulatorRequest, webRoute: WebRoute, workflow: StoredStandardWorkflow): EmulatorResponse {
     const trigger = this.state.trigger(workflow, webRoute.triggerName ?? '');
     if (!trigger) {
-      return armError(404, 'WorkflowTriggerNotFound', `The workflow '${workflow.name}' trigger '${webRoute.triggerName ?? ''}' could not be found.`);
+      return azureError(404, 'WorkflowTriggerNotFound', `The workflow '${workflow.name}' trigger '${webRoute.triggerName ?? ''}' could not be found.`);
     }
     if (webRoute.operationId === 'StandardWorkflowTriggers_Get') return jsonResponse(200, triggerResource(workflow, trigger.name));
     const parameters = callbackUrlParameters(request);
