@@ -1,9 +1,11 @@
 import { azureError, decodePathSegment, defaultErrorCode, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
-import { armPage } from './armPaging';
+import { armPage, type PagingFaults } from './armPaging';
 import { triggerResource, workflowResource } from './armRepresentations';
 import type { ArmFrontDoor } from './ArmFrontDoor';
-import type { LogicWorkflowsState, StoredWorkflow, WorkflowTrigger } from './LogicWorkflowsState';
+import type { ResourceGroups } from './armScopes';
+import type { ConsumptionWorkflowsState, StoredWorkflow } from './ConsumptionWorkflowsState';
+import type { WorkflowTrigger } from './WorkflowTrigger';
 import { parseWorkflowKeyType, type WorkflowKeyType } from './WorkflowKeyType';
 
 /** ARM pages lists at 100 items, like the real provider does for workflows. */
@@ -58,7 +60,9 @@ export class ArmLogicService implements EmulatorServiceHandler {
   readonly service = 'arm' as const;
 
   constructor(
-    private readonly state: LogicWorkflowsState,
+    private readonly state: ConsumptionWorkflowsState,
+    private readonly resourceGroups: ResourceGroups,
+    private readonly pagingFaults: PagingFaults,
     private readonly frontDoor: ArmFrontDoor,
     private readonly armEndpoint: () => string,
   ) {}
@@ -78,7 +82,7 @@ export class ArmLogicService implements EmulatorServiceHandler {
       return azureError(404, 'InvalidResourceType', `The resource type could not be found for the request '${request.method} ${request.url.pathname}' in the namespace 'Microsoft.Logic' for api version '2019-05-01'.`);
     }
     if (armRoute.operationId === 'Workflows_ListBySubscription') return this.list(request, armRoute.subscriptionId);
-    if (!armRoute.resourceGroup || !this.state.resourceGroupExists(armRoute.subscriptionId, armRoute.resourceGroup)) {
+    if (!armRoute.resourceGroup || !this.resourceGroups.exists(armRoute.subscriptionId, armRoute.resourceGroup)) {
       return azureError(404, 'ResourceGroupNotFound', `Resource group '${armRoute.resourceGroup ?? ''}' could not be found.`);
     }
     if (armRoute.operationId === 'Workflows_ListByResourceGroup') return this.list(request, armRoute.subscriptionId, armRoute.resourceGroup);
@@ -160,7 +164,7 @@ export class ArmLogicService implements EmulatorServiceHandler {
       armEndpoint: this.armEndpoint(),
       apiVersion: '2019-05-01',
       nullNextLinkOnLastPage: false,
-      fault: this.state.pagingFaults.find(resourceGroup === undefined ? 'Workflows_ListBySubscription' : 'Workflows_ListByResourceGroup'),
+      fault: this.pagingFaults.find(resourceGroup === undefined ? 'Workflows_ListBySubscription' : 'Workflows_ListByResourceGroup'),
     });
   }
 

@@ -2,9 +2,9 @@ import { azureError, decodePathSegment, defaultErrorCode, jsonResponse, Rejectio
 import type { FaultRule } from '../FaultInjector';
 import type { ArmApiVersionPolicy, ArmFrontDoor } from './ArmFrontDoor';
 import { callbackUrlParameters, faultMessage, requestedKeyType, requireRequestTrigger } from './ArmLogicService';
-import { armPage } from './armPaging';
+import { armPage, type PagingFaults } from './armPaging';
 import { armTime } from './armRepresentations';
-import type { LogicWorkflowsState } from './LogicWorkflowsState';
+import type { ResourceGroups } from './armScopes';
 import type { StandardWorkflowsState, StoredSite, StoredStandardWorkflow } from './StandardWorkflowsState';
 
 /**
@@ -69,7 +69,6 @@ function route(method: string, pathname: string): WebRoute | undefined {
  */
 export class ArmWebService implements EmulatorServiceHandler {
   readonly service = 'arm' as const;
-  private readonly state: StandardWorkflowsState;
   private readonly apiVersions: ArmApiVersionPolicy = {
     supported: supportedWebApiVersions,
     unsupported: (apiVersion) => azureError(400, 'NoRegisteredProviderFound',
@@ -78,12 +77,12 @@ export class ArmWebService implements EmulatorServiceHandler {
   };
 
   constructor(
-    private readonly logic: LogicWorkflowsState,
+    private readonly state: StandardWorkflowsState,
+    private readonly resourceGroups: ResourceGroups,
+    private readonly pagingFaults: PagingFaults,
     private readonly frontDoor: ArmFrontDoor,
     private readonly armEndpoint: () => string,
-  ) {
-    this.state = logic.standard;
-  }
+  ) {}
 
   classify(method: string, url: URL): RequestClassification {
     const resolved = route(method, url.pathname);
@@ -101,7 +100,7 @@ export class ArmWebService implements EmulatorServiceHandler {
         `The resource type could not be found for the request '${request.method} ${request.url.pathname}' in the namespace 'Microsoft.Web' for api version '${request.url.searchParams.get('api-version') ?? ''}'.`);
     }
     if (webRoute.operationId === 'WebApps_List') return this.listSites(request, webRoute.subscriptionId);
-    if (!webRoute.resourceGroup || !this.logic.resourceGroupExists(webRoute.subscriptionId, webRoute.resourceGroup)) {
+    if (!webRoute.resourceGroup || !this.resourceGroups.exists(webRoute.subscriptionId, webRoute.resourceGroup)) {
       return azureError(404, 'ResourceGroupNotFound', `Resource group '${webRoute.resourceGroup ?? ''}' could not be found.`);
     }
     if (webRoute.operationId === 'WebApps_ListByResourceGroup') return this.listSites(request, webRoute.subscriptionId, webRoute.resourceGroup);
@@ -169,7 +168,7 @@ export class ArmWebService implements EmulatorServiceHandler {
       armEndpoint: this.armEndpoint(),
       apiVersion: request.url.searchParams.get('api-version') ?? '2024-04-01',
       nullNextLinkOnLastPage: true,
-      fault: this.logic.pagingFaults.find(resourceGroup === undefined ? 'WebApps_List' : 'WebApps_ListByResourceGroup'),
+      fault: this.pagingFaults.find(resourceGroup === undefined ? 'WebApps_List' : 'WebApps_ListByResourceGroup'),
     });
   }
 

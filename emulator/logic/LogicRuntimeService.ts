@@ -2,8 +2,7 @@ import { randomUUID } from 'crypto';
 import { azureError, defaultErrorCode, header, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
 import type { FaultRule } from '../FaultInjector';
-import type { InvocationTarget } from './CallbackUrlCheck';
-import type { LogicWorkflowsState } from './LogicWorkflowsState';
+import type { CallbackUrlCheck, InvocationTarget } from './callbackUrls';
 
 /** The invoke paths of every host: Consumption and classic flows, newer flows, Standard (behind its `/sites/{app}` prefix). */
 const invokePaths = [
@@ -22,8 +21,14 @@ const flowAudiences = ['https://service.flow.microsoft.com/'];
 export class LogicRuntimeService implements EmulatorServiceHandler {
   readonly service = 'logicRuntime' as const;
 
-  /** @param authority checks bearer tokens sent to OAuth-only flow triggers (refused without it). */
-  constructor(private readonly state: LogicWorkflowsState, private readonly authority?: AccessTokenAuthority) {}
+  /**
+   * @param oracle what the runtime makes of a callback URL, whichever host handed it out.
+   * @param authority checks bearer tokens sent to OAuth-only flow triggers (refused without it).
+   */
+  constructor(
+    private readonly oracle: { checkCallbackUrl(url: URL): CallbackUrlCheck },
+    private readonly authority?: AccessTokenAuthority,
+  ) {}
 
   classify(method: string, url: URL): RequestClassification {
     const invoke = invokePaths.some((pattern) => pattern.test(url.pathname));
@@ -34,7 +39,7 @@ export class LogicRuntimeService implements EmulatorServiceHandler {
     if (request.operationId !== 'InvokeTrigger') {
       return azureError(404, 'InvalidRequestPath', `The request path '${request.url.pathname}' is not valid.`);
     }
-    const verdict = this.state.checkCallbackUrl(request.url);
+    const verdict = this.oracle.checkCallbackUrl(request.url);
     if (!verdict.valid && verdict.reason === 'oauthRequired') return this.invokeWithBearer(request, verdict.target);
     if (!request.url.searchParams.get('sig')) {
       return azureError(401, 'DirectApiAuthorizationRequired', 'The request must be authenticated only by Shared Access scheme.');

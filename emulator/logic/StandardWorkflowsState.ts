@@ -1,9 +1,8 @@
-import { randomBytes } from 'crypto';
 import { decodePathSegment } from '../EmulatorExchange';
-import type { CallbackUrlCheck, CallbackUrlVerifier } from './CallbackUrlCheck';
-import { checkSas, sasExpiry, signCallbackUrl } from './callbackUrlSignature';
-import type { CallbackUrl, WorkflowState, WorkflowTrigger, WorkflowTriggerKind } from './LogicWorkflowsState';
-import { workflowKeyTypes, type WorkflowKeyType } from './WorkflowKeyType';
+import { isInScope, type ResourceGroups } from './armScopes';
+import { checkCallbackUrlSas, isOnRuntime, signedCallbackUrl, type CallbackUrl, type CallbackUrlCheck, type CallbackUrlVerifier } from './callbackUrls';
+import { WorkflowAccessKeys, type WorkflowKeyType } from './WorkflowKeyType';
+import { findTrigger, triggersFrom, type WorkflowState, type WorkflowTrigger, type WorkflowTriggerKind } from './WorkflowTrigger';
 
 /** Logic Apps Standard workflows are stateful (run history kept) or stateless. */
 export type StandardWorkflowKind = 'Stateful' | 'Stateless';
@@ -65,8 +64,7 @@ export interface StoredStandardWorkflow {
 }
 
 interface StandardWorkflowRecord extends StoredStandardWorkflow {
-  readonly accessKeys: Record<WorkflowKeyType, Buffer>;
-  readonly keyVersions: Record<WorkflowKeyType, number>;
+  readonly accessKeys: WorkflowAccessKeys;
 }
 
 interface SiteRecord extends StoredSite {
@@ -74,8 +72,7 @@ interface SiteRecord extends StoredSite {
 }
 
 /** The api-version real Standard callback URLs carry (`https://{app}.azurewebsites.net:443/api/{wf}/triggers/{t}/invoke?api-version=2022-05-01…`). */
-export const standardCallbackUrlApiVersion = '2022-05-01';
-const sasVersion = '1.0';
+const callbackUrlApiVersion = '2022-05-01';
 /**
  * On the emulator's runtime origin a Standard URL keeps its real path after a `/sites/{app}` prefix, which
  * stands for the `{app}.azurewebsites.net` host name that tells sites apart in Azure.
@@ -95,23 +92,28 @@ export function isStandardWorkflowId(workflowId: string): boolean {
 export class StandardWorkflowsState implements CallbackUrlVerifier {
   private readonly sites = new Map<string, SiteRecord>();
   private readonly workflows = new Map<string, StandardWorkflowRecord>();
+  private readonly signatures = new Set<string>();
   /** Sites (lower-case names) whose runtime ignores the `{keyType}` body of a trigger's listCallbackUrl. */
   private readonly keyTypeIgnoringSites = new Set<string>();
 
   /**
    * @param runtimeOrigin where callback URLs point, known once the runtime listens.
-   * @param issued called with every `sig` handed out.
+   * @param resourceGroups ARM's resource groups, which a site's creates.
    */
   constructor(
     private readonly runtimeOrigin: () => string,
-    private readonly issued: (sig: string) => void,
-    private readonly addResourceGroup: (subscriptionId: string, resourceGroup: string) => void,
+    private readonly resourceGroups: ResourceGroups,
   ) {}
+
+  /** Every `sig` handed out for a Standard workflow. */
+  get issuedSigs(): ReadonlySet<string> {
+    return this.signatures;
+  }
 
   addSite(options: AddSiteOptions): string {
     const id = siteId(options.subscriptionId, options.resourceGroup, options.name);
     if (this.sites.has(options.name.toLowerCase())) throw new Error(`Site ${options.name} already exists in the emulator (site names are global)`);
-    this.addResourceGroup(options.subscriptionId, options.resourceGroup);
+    this.resourceGroups.add(options.subscriptionId, options.resourceGroup);
     this.sites.set(options.name.toLowerCase(), {
       id,
       subscriptionId: options.subscriptionId,
@@ -149,11 +151,10 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
       name: options.name,
       kind: options.kind ?? 'Stateful',
       flowState: options.flowState ?? 'Enabled',
-      triggers: Object.entries(options.triggers ?? { manual: 'Request' as const }).map(([name, kind]) => ({ name, kind })),
+      triggers: triggersFrom(options.triggers ?? { manual: 'Request' }),
       createdTime: now,
       changedTime: now,
-      accessKeys: { Primary: randomBytes(32), Secondary: randomBytes(32) },
-      keyVersions: { Primary: 0, Secondary: 0 },
+      accessKeys: new WorkflowAccessKeys(),
     });
     return id;
   }
@@ -164,11 +165,7 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
 
   /** Sites of a subscription or one of its resource groups, in the order they were added (every kind). */
   listSites(subscriptionId: string, resourceGroup?: string): StoredSite[] {
-    return [...this.sites.values()].filter(
-      (site) =>
-        site.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
-        (resourceGroup === undefined || site.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
-    );
+    return [...this.sites.values()].filter((site) => isInScope(site, subscriptionId, resourceGroup));
   }
 
   find(workflowId: string): StoredStandardWorkflow | undefined {
@@ -180,7 +177,7 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
   }
 
   trigger(workflow: StoredStandardWorkflow, triggerName: string): WorkflowTrigger | undefined {
-    return workflow.triggers.find((trigger) => trigger.name.toLowerCase() === triggerName.toLowerCase());
+    return findTrigger(workflow.triggers, triggerName);
   }
 
   /**
@@ -191,7 +188,7 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
     const workflow = this.require(workflowId);
     this.workflows.set(workflowId.toLowerCase(), {
       ...workflow,
-      triggers: Object.entries(triggers).map(([name, kind]) => ({ name, kind })),
+      triggers: triggersFrom(triggers),
       changedTime: new Date(),
     });
   }
@@ -213,13 +210,11 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
   }
 
   regenerateAccessKey(workflowId: string, keyType: WorkflowKeyType): void {
-    const workflow = this.require(workflowId);
-    workflow.accessKeys[keyType] = randomBytes(32);
-    workflow.keyVersions[keyType] += 1;
+    this.require(workflowId).accessKeys.regenerate(keyType);
   }
 
   keyVersionOf(workflowId: string, keyType: WorkflowKeyType): number {
-    return this.require(workflowId).keyVersions[keyType];
+    return this.require(workflowId).accessKeys.version(keyType);
   }
 
   currentCallbackUrl(workflowId: string, triggerName: string, keyType: WorkflowKeyType): string {
@@ -232,27 +227,19 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
   /** Builds and signs the URL the management API's listCallbackUrl reports. */
   callbackUrl(workflow: StoredStandardWorkflow, trigger: WorkflowTrigger, keyType: WorkflowKeyType, options: { notAfter?: Date } = {}): CallbackUrl {
     const record = this.require(workflow.id);
-    const path = `/sites/${encodeURIComponent(record.site)}/api/${encodeURIComponent(record.name)}/triggers/${encodeURIComponent(trigger.name)}/invoke`;
-    const sp = `/triggers/${trigger.name}/run`;
-    const se = options.notAfter ? sasExpiry(options.notAfter) : undefined;
-    const sig = signCallbackUrl(record.accessKeys[keyType], { path, sp, sv: sasVersion, ...(se !== undefined ? { se } : {}) });
-    this.issued(sig);
-    const query = new URLSearchParams();
-    query.set('api-version', standardCallbackUrlApiVersion);
-    if (se !== undefined) query.set('se', se);
-    query.set('sp', sp);
-    query.set('sv', sasVersion);
-    query.set('sig', sig);
-    const basePath = `${this.runtimeOrigin()}${path}`;
-    return {
-      value: `${basePath}?${query.toString()}`,
-      basePath,
-      queries: { 'api-version': standardCallbackUrlApiVersion, ...(se !== undefined ? { se } : {}), sp, sv: sasVersion, sig },
-    };
+    const callbackUrl = signedCallbackUrl(record.accessKeys.key(keyType), {
+      runtimeOrigin: this.runtimeOrigin(),
+      path: `/sites/${encodeURIComponent(record.site)}/api/${encodeURIComponent(record.name)}/triggers/${encodeURIComponent(trigger.name)}/invoke`,
+      sp: `/triggers/${trigger.name}/run`,
+      apiVersion: callbackUrlApiVersion,
+      ...(options.notAfter ? { notAfter: options.notAfter } : {}),
+    });
+    this.signatures.add(callbackUrl.queries.sig);
+    return callbackUrl;
   }
 
   checkCallbackUrl(url: URL): CallbackUrlCheck | undefined {
-    if (url.origin.toLowerCase() !== new URL(this.runtimeOrigin()).origin.toLowerCase()) return undefined;
+    if (!isOnRuntime(url, this.runtimeOrigin())) return undefined;
     const match = invokePath.exec(url.pathname);
     if (!match) return undefined;
     const [, rawSite = '', rawWorkflow = '', rawTrigger = ''] = match;
@@ -261,8 +248,7 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
     const trigger = workflow ? this.trigger(workflow, decodePathSegment(rawTrigger)) : undefined;
     if (!workflow || !trigger || trigger.kind !== 'Request') return { valid: false, reason: 'notFound' };
     const target = { host: 'standard' as const, workflowId: workflow.id, name: workflow.name, trigger: trigger.name, enabled: workflow.flowState === 'Enabled' };
-    const outcome = checkSas(url, workflowKeyTypes.map((keyType) => workflow.accessKeys[keyType]), `/triggers/${trigger.name}/run`);
-    return outcome === 'valid' ? { valid: true, target } : { valid: false, reason: outcome, target };
+    return checkCallbackUrlSas(url, target, workflow.accessKeys.current(), `/triggers/${trigger.name}/run`);
   }
 
   private require(workflowId: string): StandardWorkflowRecord {

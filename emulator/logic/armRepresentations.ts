@@ -1,4 +1,5 @@
-import type { LogicWorkflowsState, StoredWorkflow, WorkflowTrigger } from './LogicWorkflowsState';
+import type { ConsumptionWorkflowsState, StoredWorkflow } from './ConsumptionWorkflowsState';
+import type { WorkflowTrigger } from './WorkflowTrigger';
 
 /** Logic Apps reports times with seven fractional digits. */
 export function armTime(date: Date): string {
@@ -12,7 +13,7 @@ function triggerDefinition(trigger: WorkflowTrigger): Record<string, unknown> {
 }
 
 /** The Workflows_Get body (a workflow without integration account or ISE, which then are simply absent). */
-export function workflowResource(state: LogicWorkflowsState, workflow: StoredWorkflow): Record<string, unknown> {
+export function workflowResource(state: ConsumptionWorkflowsState, workflow: StoredWorkflow): Record<string, unknown> {
   return {
     properties: {
       provisioningState: 'Succeeded',
