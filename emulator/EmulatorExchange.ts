@@ -93,6 +93,11 @@ export class Rejection {
   constructor(readonly response: EmulatorResponse) {}
 }
 
+/** Whether a path segment names `name`: ARM and the Flow service match paths without regard to case. */
+export function isSegment(segment: string | undefined, name: string): boolean {
+  return segment?.toLowerCase() === name.toLowerCase();
+}
+
 /** Decodes a path segment; a malformed escape is kept as sent, so that it reaches the handler as a 400/404 instead of a crash. */
 export function decodePathSegment(segment: string): string {
   try {

@@ -15,10 +15,11 @@ import { KeyVaultState } from './keyVault/KeyVaultState';
 import { KeyVaultService } from './keyVault/KeyVaultService';
 import { ensureLocalCertificateAuthority } from './localCertificateAuthority';
 import { ArmFrontDoor } from './logic/ArmFrontDoor';
-import { ArmLogicService } from './logic/ArmLogicService';
+import { ArmPages } from './logic/armPaging';
 import { ArmRouter } from './logic/ArmRouter';
-import { ArmWebService } from './logic/ArmWebService';
 import { LogicRuntimeService } from './logic/LogicRuntimeService';
+import { MicrosoftLogicProvider } from './logic/MicrosoftLogicProvider';
+import { MicrosoftWebProvider } from './logic/MicrosoftWebProvider';
 import { issueLoopbackServerCertificate } from './loopbackServerCertificate';
 import { ServiceServer } from './ServiceServer';
 import { WorkflowHosts } from './workflowHosts';
@@ -125,12 +126,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     options.armWriteThrottle ?? defaultArmWriteThrottle,
     options.armReadThrottle ?? defaultArmReadThrottle,
   );
+  const armPages = new ArmPages(() => baseUrl('arm'), hosts.pagingFaults);
   const handlers: EmulatorServiceHandler[] = [
     new ManagedIdentityEndpoint(authority, identityHeader, managedIdentity),
-    new ArmRouter(
-      new ArmLogicService(hosts.consumption, hosts.resourceGroups, hosts.pagingFaults, frontDoor, () => baseUrl('arm')),
-      new ArmWebService(hosts.standard, hosts.resourceGroups, hosts.pagingFaults, frontDoor, () => baseUrl('arm')),
-    ),
+    new ArmRouter(frontDoor, hosts.resourceGroups, new MicrosoftLogicProvider(hosts.consumption, armPages), [new MicrosoftWebProvider(hosts.standard, armPages)]),
     new LogicRuntimeService(hosts, authority),
     new FlowApiService(hosts.flows, authority),
     new KeyVaultService(keyVault, authority, () => `${baseUrl('keyVault')}/`),

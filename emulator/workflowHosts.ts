@@ -1,7 +1,7 @@
 import { FlowsState, isFlowId } from './flow/FlowsState';
 import { PagingFaults } from './logic/armPaging';
-import { ResourceGroups } from './logic/armScopes';
-import { isCallbackUrlValid, type CallbackUrlCheck } from './logic/callbackUrls';
+import { ResourceGroups } from './logic/armResources';
+import { CallbackUrlIssuer, isCallbackUrlValid, type CallbackUrlCheck } from './logic/callbackUrls';
 import { ConsumptionWorkflowsState, type AddWorkflowOptions, type StoredWorkflow } from './logic/ConsumptionWorkflowsState';
 import { isStandardWorkflowId, StandardWorkflowsState, type AddSiteOptions, type AddStandardWorkflowOptions, type StoredStandardWorkflow } from './logic/StandardWorkflowsState';
 import type { WorkflowKeyType } from './logic/WorkflowKeyType';
@@ -27,17 +27,19 @@ export class WorkflowHosts {
   readonly resourceGroups = new ResourceGroups();
   /** Broken nextLinks for the resource lists (Microsoft.Logic and Microsoft.Web alike). */
   readonly pagingFaults = new PagingFaults();
+  private readonly callbackUrls: CallbackUrlIssuer;
 
   /** @param runtimeOrigin where callback URLs point (the emulated Logic Apps runtime), known once it listens. */
   constructor(runtimeOrigin: () => string) {
-    this.consumption = new ConsumptionWorkflowsState(runtimeOrigin, this.resourceGroups);
-    this.standard = new StandardWorkflowsState(runtimeOrigin, this.resourceGroups);
-    this.flows = new FlowsState(runtimeOrigin);
+    this.callbackUrls = new CallbackUrlIssuer(runtimeOrigin);
+    this.consumption = new ConsumptionWorkflowsState(this.callbackUrls, this.resourceGroups);
+    this.standard = new StandardWorkflowsState(this.callbackUrls, this.resourceGroups);
+    this.flows = new FlowsState(this.callbackUrls);
   }
 
   /** Every `sig` the emulator ever handed out, whichever host signed it, so tests can prove none of them leaked. */
   get issuedSigs(): ReadonlySet<string> {
-    return new Set([...this.consumption.issuedSigs, ...this.standard.issuedSigs, ...this.flows.issuedSigs]);
+    return this.callbackUrls.issuedSigs;
   }
 
   /** What the host's regenerateAccessKey does; also callable directly to simulate an out-of-band change. */

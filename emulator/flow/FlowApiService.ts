@@ -1,7 +1,8 @@
 import { randomUUID } from 'crypto';
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
-import { azureError, decodePathSegment, defaultErrorCode, header, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import { azureError, decodePathSegment, defaultErrorCode, header, isSegment, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
+import { callbackUrlBody, requireRequestTrigger, triggerNotFound } from '../logic/workflowActions';
 import type { FlowsState, StoredFlow } from './FlowsState';
 
 export const supportedFlowApiVersion = '2016-11-01';
@@ -23,9 +24,8 @@ function route(method: string, pathname: string): FlowRoute | undefined {
   const [, rawEnvironment = '', rawFlow = '', rest = ''] = match;
   const base = { environment: decodePathSegment(rawEnvironment), flowName: decodePathSegment(rawFlow) };
   const segments = rest.split('/').map(decodePathSegment);
-  const is = (segment: string | undefined, name: string): boolean => segment?.toLowerCase() === name.toLowerCase();
-  if (segments.length === 1 && is(segments[0], 'regenerateAccessKey')) return { operationId: 'Flows_RegenerateAccessKey', ...base };
-  if (segments.length === 3 && is(segments[0], 'triggers') && is(segments[2], 'listCallbackUrl')) {
+  if (segments.length === 1 && isSegment(segments[0], 'regenerateAccessKey')) return { operationId: 'Flows_RegenerateAccessKey', ...base };
+  if (segments.length === 3 && isSegment(segments[0], 'triggers') && isSegment(segments[2], 'listCallbackUrl')) {
     return { operationId: 'FlowTriggers_ListCallbackUrl', ...base, triggerName: segments[1] as string };
   }
   return undefined;
@@ -86,12 +86,10 @@ export class FlowApiService implements EmulatorServiceHandler {
 
   private listCallbackUrl(flow: StoredFlow, triggerName: string): EmulatorResponse {
     const trigger = this.flows.trigger(flow, triggerName);
-    if (!trigger) return azureError(404, 'WorkflowTriggerNotFound', `The workflow '${flow.name}' trigger '${triggerName}' could not be found.`);
-    if (trigger.kind !== 'Request') {
-      return azureError(400, 'ApiNotSupported', `The 'ListCallbackUrl' API is not supported by triggers of type '${trigger.kind}'.`);
-    }
-    const callbackUrl = this.flows.callbackUrl(flow);
-    const body = { value: callbackUrl.value, method: 'POST', basePath: callbackUrl.basePath, queries: callbackUrl.queries };
+    if (!trigger) return triggerNotFound(flow.name, triggerName);
+    const notSupported = requireRequestTrigger(trigger);
+    if (notSupported) return notSupported;
+    const body = callbackUrlBody(this.flows.callbackUrl(flow));
     return jsonResponse(200, flow.wrapResponses ? { response: body } : body);
   }
 

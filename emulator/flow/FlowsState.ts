@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'crypto';
 import { decodePathSegment } from '../EmulatorExchange';
-import { checkCallbackUrlSas, isCallbackUrlValid, isOnRuntime, signedCallbackUrl, type CallbackUrlCheck, type CallbackUrlVerifier } from '../logic/callbackUrls';
+import { checkCallbackUrlSas, isCallbackUrlValid, type CallbackUrlCheck, type CallbackUrlIssuer, type CallbackUrlVerifier } from '../logic/callbackUrls';
 import { findTrigger, type WorkflowTrigger, type WorkflowTriggerKind } from '../logic/WorkflowTrigger';
 
 /**
@@ -74,15 +74,8 @@ export function isFlowId(workflowId: string): boolean {
 export class FlowsState implements CallbackUrlVerifier {
   private readonly flows = new Map<string, FlowRecord>();
   private readonly environments = new Set<string>();
-  private readonly signatures = new Set<string>();
 
-  /** @param runtimeOrigin where callback URLs point, known once the runtime listens. */
-  constructor(private readonly runtimeOrigin: () => string) {}
-
-  /** Every `sig` handed out for a flow. */
-  get issuedSigs(): ReadonlySet<string> {
-    return this.signatures;
-  }
+  constructor(private readonly callbackUrls: CallbackUrlIssuer) {}
 
   /** An environment without flows, so that its flows answer FlowNotFound rather than EnvironmentNotFound. */
   addEnvironment(environment: string): void {
@@ -151,17 +144,14 @@ export class FlowsState implements CallbackUrlVerifier {
     const apiVersion = callbackUrlApiVersions[record.urlStyle];
     const path = `${record.urlStyle === 'environment' ? environmentPrefix : ''}/workflows/${record.accessEndpointId}/triggers/${encodeURIComponent(record.trigger.name)}/paths/invoke`;
     if (record.triggerAuthentication === 'oauth') {
-      const basePath = `${this.runtimeOrigin()}${path}`;
+      const basePath = this.callbackUrls.url(path);
       return { value: `${basePath}?api-version=${apiVersion}`, basePath, queries: { 'api-version': apiVersion } };
     }
-    const callbackUrl = signedCallbackUrl(record.accessKey, { runtimeOrigin: this.runtimeOrigin(), path, sp: `/triggers/${record.trigger.name}/run`, apiVersion });
-    this.signatures.add(callbackUrl.queries.sig);
-    return callbackUrl;
+    return this.callbackUrls.sign(record.accessKey, { path, sp: `/triggers/${record.trigger.name}/run`, apiVersion });
   }
 
   checkCallbackUrl(url: URL): CallbackUrlCheck | undefined {
-    if (!isOnRuntime(url, this.runtimeOrigin())) return undefined;
-    const match = invokePath.exec(url.pathname);
+    const match = this.callbackUrls.match(url, invokePath);
     if (!match) return undefined;
     const [, prefix, accessEndpointId = '', rawTrigger = ''] = match;
     const wanted = accessEndpointId.toLowerCase();

@@ -4,8 +4,6 @@ import type { ThrottleSettings } from '../EmulatorOptions';
 import { azureError, header, type EmulatorRequest, type EmulatorResponse } from '../EmulatorExchange';
 import { TokenBucket } from '../TokenBucket';
 
-export const supportedArmApiVersion = '2019-05-01';
-
 /** Audiences ARM accepts besides its own endpoint: the public cloud's two historical resource URIs. */
 const publicArmAudiences = ['https://management.azure.com/', 'https://management.core.windows.net/'];
 
@@ -16,7 +14,7 @@ interface ThrottleOutcome {
 
 /**
  * The api-versions a resource provider registered for the resource type a request names, and how ARM
- * refuses another one. Default: Microsoft.Logic's 2019-05-01, refused with InvalidApiVersionParameter.
+ * refuses another one (by default with InvalidApiVersionParameter).
  */
 export interface ArmApiVersionPolicy {
   readonly supported: readonly string[];
@@ -39,7 +37,7 @@ export class ArmFrontDoor {
   ) {}
 
   /** An error answer when the request must not reach the provider; `undefined` lets it through. */
-  admit(request: EmulatorRequest, apiVersions?: ArmApiVersionPolicy): EmulatorResponse | undefined {
+  admit(request: EmulatorRequest, apiVersions: ArmApiVersionPolicy): EmulatorResponse | undefined {
     const allowedAudiences = [this.armEndpoint(), ...publicArmAudiences];
     const verdict = this.authority.verify(header(request, 'authorization'), allowedAudiences);
     if (verdict.outcome !== 'valid') return this.authenticationFailure(verdict, allowedAudiences);
@@ -48,18 +46,11 @@ export class ArmFrontDoor {
     if (apiVersion === null || apiVersion === '') {
       return azureError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     }
-    if (apiVersions && !apiVersions.supported.includes(apiVersion)) {
+    if (!apiVersions.supported.includes(apiVersion)) {
       return apiVersions.unsupported?.(apiVersion) ?? azureError(
         400,
         'InvalidApiVersionParameter',
         `The api-version '${apiVersion}' is invalid. The supported versions are '${apiVersions.supported.join(',')}'.`,
-      );
-    }
-    if (!apiVersions && apiVersion !== supportedArmApiVersion) {
-      return azureError(
-        400,
-        'InvalidApiVersionParameter',
-        `The api-version '${apiVersion}' is invalid. The supported versions are '${supportedArmApiVersion}'.`,
       );
     }
 

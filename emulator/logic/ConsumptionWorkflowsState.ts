@@ -1,9 +1,10 @@
 import { randomBytes, randomInt } from 'crypto';
 import { decodePathSegment } from '../EmulatorExchange';
-import { isInScope, type ResourceGroups } from './armScopes';
-import { checkCallbackUrlSas, isOnRuntime, signedCallbackUrl, type CallbackUrl, type CallbackUrlCheck, type CallbackUrlVerifier } from './callbackUrls';
+import { isInScope, type ResourceGroups } from './armResources';
+import { checkCallbackUrlSas, type CallbackUrl, type CallbackUrlCheck, type CallbackUrlIssuer, type CallbackUrlVerifier } from './callbackUrls';
+import { LogicAppsWorkflows, type LogicAppsWorkflowRecord } from './LogicAppsWorkflows';
 import { WorkflowAccessKeys, type WorkflowKeyType } from './WorkflowKeyType';
-import { findTrigger, triggersFrom, type WorkflowState, type WorkflowTrigger, type WorkflowTriggerKind } from './WorkflowTrigger';
+import { triggersFrom, type WorkflowState, type WorkflowTrigger, type WorkflowTriggerKind } from './WorkflowTrigger';
 
 export interface AddWorkflowOptions {
   subscriptionId: string;
@@ -36,10 +37,6 @@ export interface StoredWorkflow {
   readonly changedTime: Date;
 }
 
-interface WorkflowRecord extends StoredWorkflow {
-  readonly accessKeys: WorkflowAccessKeys;
-}
-
 export interface ListCallbackUrlOptions {
   /** Pins the URL to a workflow version (`sp=/versions/{v}/triggers/{t}/run`). */
   readonly versionId?: string;
@@ -55,34 +52,24 @@ const invokePath = /^\/workflows\/([0-9a-f]{32})(?:\/versions\/([^/]+))?\/trigge
  * Logic Apps (Consumption) workflows: what Microsoft.Logic serves, and the signatures the runtime checks
  * their callback URLs against (this host's half of the oracle).
  */
-export class ConsumptionWorkflowsState implements CallbackUrlVerifier {
-  private readonly workflows = new Map<string, WorkflowRecord>();
-  private readonly signatures = new Set<string>();
+export class ConsumptionWorkflowsState extends LogicAppsWorkflows<StoredWorkflow> implements CallbackUrlVerifier {
   /** Workflows (lower-case IDs) whose trigger listCallbackUrl ignores the `{keyType}` body. */
   private readonly keyTypeIgnoringWorkflows = new Set<string>();
 
-  /**
-   * @param runtimeOrigin where callback URLs point (the emulated `prod-NN.<region>.logic.azure.com`), known once it listens.
-   * @param resourceGroups ARM's resource groups, which a workflow's creates.
-   */
+  /** @param resourceGroups ARM's resource groups, which adding a workflow creates. */
   constructor(
-    private readonly runtimeOrigin: () => string,
+    private readonly callbackUrls: CallbackUrlIssuer,
     private readonly resourceGroups: ResourceGroups,
-  ) {}
-
-  /** Every `sig` handed out for a Consumption workflow. */
-  get issuedSigs(): ReadonlySet<string> {
-    return this.signatures;
+  ) {
+    super('Workflow');
   }
 
   /** Creates a workflow with fresh keys; returns its ARM resource ID. */
   addWorkflow(options: AddWorkflowOptions): string {
-    const id = `/subscriptions/${options.subscriptionId}/resourceGroups/${options.resourceGroup}/providers/Microsoft.Logic/workflows/${options.name}`;
-    if (this.workflows.has(id.toLowerCase())) throw new Error(`Workflow ${id} already exists in the emulator`);
     this.resourceGroups.add(options.subscriptionId, options.resourceGroup);
     const now = new Date();
-    this.workflows.set(id.toLowerCase(), {
-      id,
+    return this.add({
+      id: `/subscriptions/${options.subscriptionId}/resourceGroups/${options.resourceGroup}/providers/Microsoft.Logic/workflows/${options.name}`,
       subscriptionId: options.subscriptionId,
       resourceGroup: options.resourceGroup,
       name: options.name,
@@ -96,20 +83,11 @@ export class ConsumptionWorkflowsState implements CallbackUrlVerifier {
       changedTime: now,
       accessKeys: new WorkflowAccessKeys(),
     });
-    return id;
-  }
-
-  find(workflowId: string): StoredWorkflow | undefined {
-    return this.workflows.get(workflowId.toLowerCase());
   }
 
   /** Workflows of a subscription or one of its resource groups, in the order they were added. */
   list(subscriptionId: string, resourceGroup?: string): StoredWorkflow[] {
     return [...this.workflows.values()].filter((workflow) => isInScope(workflow, subscriptionId, resourceGroup));
-  }
-
-  trigger(workflow: StoredWorkflow, triggerName: string): WorkflowTrigger | undefined {
-    return findTrigger(workflow.triggers, triggerName);
   }
 
   /**
@@ -127,47 +105,25 @@ export class ConsumptionWorkflowsState implements CallbackUrlVerifier {
     return this.keyTypeIgnoringWorkflows.has(workflow.id.toLowerCase()) ? 'Primary' : requested;
   }
 
-  /** What ARM's regenerateAccessKey does; also callable directly to simulate an out-of-band change. */
-  regenerateAccessKey(workflowId: string, keyType: WorkflowKeyType): void {
-    this.require(workflowId).accessKeys.regenerate(keyType);
-  }
-
-  /** How many times a key was regenerated since the workflow was added. */
-  keyVersionOf(workflowId: string, keyType: WorkflowKeyType): number {
-    return this.require(workflowId).accessKeys.version(keyType);
-  }
-
-  /** The unversioned callback URL of a trigger, signed with the current key: what a consumer should hold. */
-  currentCallbackUrl(workflowId: string, triggerName: string, keyType: WorkflowKeyType): string {
-    const workflow = this.require(workflowId);
-    const trigger = this.trigger(workflow, triggerName);
-    if (!trigger) throw new Error(`Workflow ${workflowId} has no trigger '${triggerName}'`);
-    return this.callbackUrl(workflow, trigger, keyType).value;
-  }
-
   /** Builds (and signs) a trigger's callback URL the way ARM's listCallbackUrl actions report it. */
   callbackUrl(workflow: StoredWorkflow, trigger: WorkflowTrigger, keyType: WorkflowKeyType, options: ListCallbackUrlOptions = {}): CallbackUrl {
     const record = this.require(workflow.id);
     const versionSegment = options.versionId !== undefined ? `/versions/${options.versionId}` : '';
-    const callbackUrl = signedCallbackUrl(record.accessKeys.key(keyType), {
-      runtimeOrigin: this.runtimeOrigin(),
+    return this.callbackUrls.sign(record.accessKeys.key(keyType), {
       path: `/workflows/${record.accessEndpointId}${versionSegment}/triggers/${trigger.name}/paths/invoke`,
       sp: `${versionSegment}/triggers/${trigger.name}/run`,
       apiVersion: callbackUrlApiVersion,
       ...(options.notAfter ? { notAfter: options.notAfter } : {}),
     });
-    this.signatures.add(callbackUrl.queries.sig);
-    return callbackUrl;
   }
 
   /** `https://127.0.0.1:PORT/workflows/{id}`: the workflow's accessEndpoint property. */
   accessEndpoint(workflow: StoredWorkflow): string {
-    return `${this.runtimeOrigin()}/workflows/${workflow.accessEndpointId}`;
+    return this.callbackUrls.url(`/workflows/${workflow.accessEndpointId}`);
   }
 
   checkCallbackUrl(url: URL): CallbackUrlCheck | undefined {
-    if (!isOnRuntime(url, this.runtimeOrigin())) return undefined;
-    const [, accessEndpointId, versionId, rawTrigger = ''] = invokePath.exec(url.pathname) ?? [];
+    const [, accessEndpointId, versionId, rawTrigger = ''] = this.callbackUrls.match(url, invokePath) ?? [];
     const workflow = accessEndpointId !== undefined ? this.findByAccessEndpoint(accessEndpointId) : undefined;
     if (!workflow) return undefined;
     const trigger = this.trigger(workflow, decodePathSegment(rawTrigger));
@@ -178,15 +134,9 @@ export class ConsumptionWorkflowsState implements CallbackUrlVerifier {
     return checkCallbackUrlSas(url, target, workflow.accessKeys.current(), `${versionSegment}/triggers/${trigger.name}/run`);
   }
 
-  private findByAccessEndpoint(accessEndpointId: string): WorkflowRecord | undefined {
+  private findByAccessEndpoint(accessEndpointId: string): (StoredWorkflow & LogicAppsWorkflowRecord) | undefined {
     const wanted = accessEndpointId.toLowerCase();
     return [...this.workflows.values()].find((workflow) => workflow.accessEndpointId === wanted);
-  }
-
-  private require(workflowId: string): WorkflowRecord {
-    const workflow = this.workflows.get(workflowId.toLowerCase());
-    if (!workflow) throw new Error(`Workflow ${workflowId} does not exist in the emulator`);
-    return workflow;
   }
 }
 

@@ -1,8 +1,9 @@
 import { decodePathSegment } from '../EmulatorExchange';
-import { isInScope, type ResourceGroups } from './armScopes';
-import { checkCallbackUrlSas, isOnRuntime, signedCallbackUrl, type CallbackUrl, type CallbackUrlCheck, type CallbackUrlVerifier } from './callbackUrls';
+import { isInScope, type ResourceGroups } from './armResources';
+import { checkCallbackUrlSas, type CallbackUrl, type CallbackUrlCheck, type CallbackUrlIssuer, type CallbackUrlVerifier } from './callbackUrls';
+import { LogicAppsWorkflows } from './LogicAppsWorkflows';
 import { WorkflowAccessKeys, type WorkflowKeyType } from './WorkflowKeyType';
-import { findTrigger, triggersFrom, type WorkflowState, type WorkflowTrigger, type WorkflowTriggerKind } from './WorkflowTrigger';
+import { triggersFrom, type WorkflowState, type WorkflowTrigger, type WorkflowTriggerKind } from './WorkflowTrigger';
 
 /** Logic Apps Standard workflows are stateful (run history kept) or stateless. */
 export type StandardWorkflowKind = 'Stateful' | 'Stateless';
@@ -63,10 +64,6 @@ export interface StoredStandardWorkflow {
   readonly changedTime: Date;
 }
 
-interface StandardWorkflowRecord extends StoredStandardWorkflow {
-  readonly accessKeys: WorkflowAccessKeys;
-}
-
 interface SiteRecord extends StoredSite {
   tags: Record<string, string>;
 }
@@ -89,25 +86,17 @@ export function isStandardWorkflowId(workflowId: string): boolean {
  * Logic Apps Standard: App Service sites of kind `workflowapp` and their workflows, each with its own two
  * access keys (like Consumption). Part of the callback URL oracle.
  */
-export class StandardWorkflowsState implements CallbackUrlVerifier {
+export class StandardWorkflowsState extends LogicAppsWorkflows<StoredStandardWorkflow> implements CallbackUrlVerifier {
   private readonly sites = new Map<string, SiteRecord>();
-  private readonly workflows = new Map<string, StandardWorkflowRecord>();
-  private readonly signatures = new Set<string>();
   /** Sites (lower-case names) whose runtime ignores the `{keyType}` body of a trigger's listCallbackUrl. */
   private readonly keyTypeIgnoringSites = new Set<string>();
 
-  /**
-   * @param runtimeOrigin where callback URLs point, known once the runtime listens.
-   * @param resourceGroups ARM's resource groups, which a site's creates.
-   */
+  /** @param resourceGroups ARM's resource groups, which adding a site creates. */
   constructor(
-    private readonly runtimeOrigin: () => string,
+    private readonly callbackUrls: CallbackUrlIssuer,
     private readonly resourceGroups: ResourceGroups,
-  ) {}
-
-  /** Every `sig` handed out for a Standard workflow. */
-  get issuedSigs(): ReadonlySet<string> {
-    return this.signatures;
+  ) {
+    super('Standard workflow');
   }
 
   addSite(options: AddSiteOptions): string {
@@ -136,15 +125,13 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
         ...(options.location !== undefined ? { location: options.location } : {}),
       });
       site = this.sites.get(options.site.toLowerCase()) as SiteRecord;
-    } else if (site.subscriptionId.toLowerCase() !== options.subscriptionId.toLowerCase() || site.resourceGroup.toLowerCase() !== options.resourceGroup.toLowerCase()) {
+    } else if (!isInScope(site, options.subscriptionId, options.resourceGroup)) {
       throw new Error(`Site ${options.site} exists in the emulator under ${site.id}`);
     }
     Object.assign(site.tags, options.siteTags ?? {});
-    const id = `${site.id}/workflows/${options.name}`;
-    if (this.workflows.has(id.toLowerCase())) throw new Error(`Workflow ${id} already exists in the emulator`);
     const now = new Date();
-    this.workflows.set(id.toLowerCase(), {
-      id,
+    return this.add({
+      id: `${site.id}/workflows/${options.name}`,
       subscriptionId: site.subscriptionId,
       resourceGroup: site.resourceGroup,
       site: site.name,
@@ -156,7 +143,6 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
       changedTime: now,
       accessKeys: new WorkflowAccessKeys(),
     });
-    return id;
   }
 
   findSite(name: string): StoredSite | undefined {
@@ -168,16 +154,8 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
     return [...this.sites.values()].filter((site) => isInScope(site, subscriptionId, resourceGroup));
   }
 
-  find(workflowId: string): StoredStandardWorkflow | undefined {
-    return this.workflows.get(workflowId.toLowerCase());
-  }
-
   workflowsOf(site: StoredSite): StoredStandardWorkflow[] {
     return [...this.workflows.values()].filter((workflow) => workflow.site.toLowerCase() === site.name.toLowerCase());
-  }
-
-  trigger(workflow: StoredStandardWorkflow, triggerName: string): WorkflowTrigger | undefined {
-    return findTrigger(workflow.triggers, triggerName);
   }
 
   /**
@@ -209,38 +187,19 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
     return this.keyTypeIgnoringSites.has(workflow.site.toLowerCase()) ? 'Primary' : requested;
   }
 
-  regenerateAccessKey(workflowId: string, keyType: WorkflowKeyType): void {
-    this.require(workflowId).accessKeys.regenerate(keyType);
-  }
-
-  keyVersionOf(workflowId: string, keyType: WorkflowKeyType): number {
-    return this.require(workflowId).accessKeys.version(keyType);
-  }
-
-  currentCallbackUrl(workflowId: string, triggerName: string, keyType: WorkflowKeyType): string {
-    const workflow = this.require(workflowId);
-    const trigger = this.trigger(workflow, triggerName);
-    if (!trigger) throw new Error(`Workflow ${workflowId} has no trigger '${triggerName}'`);
-    return this.callbackUrl(workflow, trigger, keyType).value;
-  }
-
   /** Builds and signs the URL the management API's listCallbackUrl reports. */
   callbackUrl(workflow: StoredStandardWorkflow, trigger: WorkflowTrigger, keyType: WorkflowKeyType, options: { notAfter?: Date } = {}): CallbackUrl {
     const record = this.require(workflow.id);
-    const callbackUrl = signedCallbackUrl(record.accessKeys.key(keyType), {
-      runtimeOrigin: this.runtimeOrigin(),
+    return this.callbackUrls.sign(record.accessKeys.key(keyType), {
       path: `/sites/${encodeURIComponent(record.site)}/api/${encodeURIComponent(record.name)}/triggers/${encodeURIComponent(trigger.name)}/invoke`,
       sp: `/triggers/${trigger.name}/run`,
       apiVersion: callbackUrlApiVersion,
       ...(options.notAfter ? { notAfter: options.notAfter } : {}),
     });
-    this.signatures.add(callbackUrl.queries.sig);
-    return callbackUrl;
   }
 
   checkCallbackUrl(url: URL): CallbackUrlCheck | undefined {
-    if (!isOnRuntime(url, this.runtimeOrigin())) return undefined;
-    const match = invokePath.exec(url.pathname);
+    const match = this.callbackUrls.match(url, invokePath);
     if (!match) return undefined;
     const [, rawSite = '', rawWorkflow = '', rawTrigger = ''] = match;
     const site = this.sites.get(decodePathSegment(rawSite).toLowerCase());
@@ -249,12 +208,6 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
     if (!workflow || !trigger || trigger.kind !== 'Request') return { valid: false, reason: 'notFound' };
     const target = { host: 'standard' as const, workflowId: workflow.id, name: workflow.name, trigger: trigger.name, enabled: workflow.flowState === 'Enabled' };
     return checkCallbackUrlSas(url, target, workflow.accessKeys.current(), `/triggers/${trigger.name}/run`);
-  }
-
-  private require(workflowId: string): StandardWorkflowRecord {
-    const workflow = this.workflows.get(workflowId.toLowerCase());
-    if (!workflow) throw new Error(`Standard workflow ${workflowId} does not exist in the emulator`);
-    return workflow;
   }
 }
 

@@ -43,8 +43,6 @@ export interface CallbackUrl {
 
 /** What a host says about a callback URL before it is signed. */
 export interface CallbackUrlToSign {
-  /** Where the runtime listens (the emulated `prod-NN.<region>.logic.azure.com`). */
-  readonly runtimeOrigin: string;
   /** The invoke path, as the host spells it. */
   readonly path: string;
   /** What the URL may start: `[/versions/{v}]/triggers/{t}/run`. */
@@ -57,23 +55,50 @@ export interface CallbackUrlToSign {
 
 const sasVersion = '1.0';
 
-/** Builds and signs a callback URL: `?api-version=…[&se=…]&sp=…&sv=1.0&sig=…`. */
-export function signedCallbackUrl(accessKey: Buffer, toSign: CallbackUrlToSign): CallbackUrl {
-  const { runtimeOrigin, path, sp, apiVersion } = toSign;
-  const se = toSign.notAfter ? logicAppsTime(toSign.notAfter) : undefined;
-  const sig = signature(accessKey, path, sp, sasVersion, se);
-  const query = new URLSearchParams();
-  query.set('api-version', apiVersion);
-  if (se !== undefined) query.set('se', se);
-  query.set('sp', sp);
-  query.set('sv', sasVersion);
-  query.set('sig', sig);
-  const basePath = `${runtimeOrigin}${path}`;
-  return {
-    value: `${basePath}?${query.toString()}`,
-    basePath,
-    queries: { 'api-version': apiVersion, ...(se !== undefined ? { se } : {}), sp, sv: sasVersion, sig },
-  };
+/**
+ * The Logic Apps runtime's side of callback URLs, shared by every host: where they point, signing them
+ * (remembering every `sig` handed out, so tests can prove none leaked), and telling its own URLs apart.
+ */
+export class CallbackUrlIssuer {
+  private readonly signatures = new Set<string>();
+
+  /** @param runtimeOrigin where callback URLs point (the emulated `prod-NN.<region>.logic.azure.com`), known once the runtime listens. */
+  constructor(private readonly runtimeOrigin: () => string) {}
+
+  get issuedSigs(): ReadonlySet<string> {
+    return this.signatures;
+  }
+
+  /** A path on the runtime, as an absolute URL. */
+  url(path: string): string {
+    return `${this.runtimeOrigin()}${path}`;
+  }
+
+  /** Builds and signs a callback URL: `?api-version=…[&se=…]&sp=…&sv=1.0&sig=…`. */
+  sign(accessKey: Buffer, toSign: CallbackUrlToSign): CallbackUrl {
+    const { path, sp, apiVersion } = toSign;
+    const se = toSign.notAfter ? logicAppsTime(toSign.notAfter) : undefined;
+    const sig = signature(accessKey, path, sp, sasVersion, se);
+    this.signatures.add(sig);
+    const query = new URLSearchParams();
+    query.set('api-version', apiVersion);
+    if (se !== undefined) query.set('se', se);
+    query.set('sp', sp);
+    query.set('sv', sasVersion);
+    query.set('sig', sig);
+    const basePath = this.url(path);
+    return {
+      value: `${basePath}?${query.toString()}`,
+      basePath,
+      queries: { 'api-version': apiVersion, ...(se !== undefined ? { se } : {}), sp, sv: sasVersion, sig },
+    };
+  }
+
+  /** The parts of a URL's path that `invokePath` captures; `undefined` for a URL elsewhere or with another path. */
+  match(url: URL, invokePath: RegExp): RegExpExecArray | undefined {
+    if (url.origin.toLowerCase() !== new URL(this.runtimeOrigin()).origin.toLowerCase()) return undefined;
+    return invokePath.exec(url.pathname) ?? undefined;
+  }
 }
 
 /**
@@ -96,11 +121,6 @@ export function checkCallbackUrlSas(url: URL, target: InvocationTarget, keys: re
   if (!matchesAKey) return { valid: false, reason: 'badSignature', target };
   if (se !== undefined && !(Date.parse(se) > Date.now())) return { valid: false, reason: 'expired', target };
   return { valid: true, target };
-}
-
-/** Whether a URL points at the runtime at all: the first thing every host checks. */
-export function isOnRuntime(url: URL, runtimeOrigin: string): boolean {
-  return url.origin.toLowerCase() === new URL(runtimeOrigin).origin.toLowerCase();
 }
 
 /** The oracle's yes or no for a URL as a consumer holds it: text that is no URL does not work either. */
