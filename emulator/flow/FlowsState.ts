@@ -75,6 +75,7 @@ export class FlowsState implements CallbackUrlVerifier {
   private readonly flows = new Map<string, FlowRecord>();
   private readonly environments = new Set<string>();
 
+  /** @param callbackUrls signs flows' URLs the way the Logic Apps runtime under Power Automate checks them. */
   constructor(private readonly callbackUrls: CallbackUrlIssuer) {}
 
   /** An environment without flows, so that its flows answer FlowNotFound rather than EnvironmentNotFound. */
@@ -126,7 +127,7 @@ export class FlowsState implements CallbackUrlVerifier {
   /** The URL listCallbackUrl reports now (for an OAuth-only trigger: without `sig`). */
   currentCallbackUrl(flowId: string, trigger?: string): string {
     const flow = this.require(flowId);
-    if (trigger !== undefined && trigger.toLowerCase() !== flow.trigger.name.toLowerCase()) throw new Error(`Flow ${flowId} has no trigger '${trigger}'`);
+    if (trigger !== undefined && !this.trigger(flow, trigger)) throw new Error(`Flow ${flowId} has no trigger '${trigger}'`);
     return this.callbackUrl(flow).value;
   }
 
