@@ -41,6 +41,20 @@ export function jsonResponse(status: number, body: unknown, headers?: Record<str
   return headers ? { status, body, headers } : { status, body };
 }
 
+/**
+ * The error body Azure's front ends share: ARM's ErrorResponse, the Flow service's and the Logic Apps runtime's
+ * `{ "error": { "code", "message" } }`; Key Vault's KeyVaultError adds `innererror.code` (a 409's reason).
+ */
+export function azureError(
+  status: number,
+  code: string,
+  message: string,
+  options: { readonly headers?: Record<string, string> | undefined; readonly innerErrorCode?: string | undefined } = {},
+): EmulatorResponse {
+  const innerError = options.innerErrorCode !== undefined ? { innererror: { code: options.innerErrorCode } } : {};
+  return jsonResponse(status, { error: { code, message, ...innerError } }, options.headers);
+}
+
 export function header(request: EmulatorRequest, name: string): string | undefined {
   const value = request.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
@@ -77,6 +91,11 @@ export function defaultErrorCode(status: number): string {
 /** A request refused while parsing it; a class so that it can never be mistaken for parsed client data. */
 export class Rejection {
   constructor(readonly response: EmulatorResponse) {}
+}
+
+/** Whether a path segment names `name`: ARM and the Flow service match paths without regard to case. */
+export function isSegment(segment: string | undefined, name: string): boolean {
+  return segment?.toLowerCase() === name.toLowerCase();
 }
 
 /** Decodes a path segment; a malformed escape is kept as sent, so that it reaches the handler as a 400/404 instead of a crash. */

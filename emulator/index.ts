@@ -9,26 +9,29 @@ import type { EmulatorServiceHandler } from './EmulatorExchange';
 import type { EmulatorService } from './EmulatorService';
 import { FaultInjector } from './FaultInjector';
 import { FlowApiService } from './flow/FlowApiService';
-import { FlowsState } from './flow/FlowsState';
+import type { FlowsState } from './flow/FlowsState';
 import { ManagedIdentityEndpoint, type ManagedIdentity } from './identity/ManagedIdentityEndpoint';
 import { KeyVaultState } from './keyVault/KeyVaultState';
 import { KeyVaultService } from './keyVault/KeyVaultService';
 import { ensureLocalCertificateAuthority } from './localCertificateAuthority';
 import { ArmFrontDoor } from './logic/ArmFrontDoor';
-import { ArmLogicService } from './logic/ArmLogicService';
+import { ArmPages } from './logic/armPaging';
 import { ArmRouter } from './logic/ArmRouter';
-import { ArmWebService } from './logic/ArmWebService';
 import { LogicRuntimeService } from './logic/LogicRuntimeService';
-import { LogicWorkflowsState } from './logic/LogicWorkflowsState';
+import { MicrosoftLogicProvider } from './logic/MicrosoftLogicProvider';
+import { MicrosoftWebProvider } from './logic/MicrosoftWebProvider';
 import { issueLoopbackServerCertificate } from './loopbackServerCertificate';
 import { ServiceServer } from './ServiceServer';
+import { WorkflowHosts } from './workflowHosts';
 
 export type { EmulatorOptions, ThrottleSettings } from './EmulatorOptions';
 export type { EmulatorService } from './EmulatorService';
 export type { EmulatorRequestRecord } from './EmulatorRequestRecord';
 export type { RecordedExchange } from './RecordedExchange';
 export { FaultInjector, type FaultRule } from './FaultInjector';
-export { LogicWorkflowsState, type AddWorkflowOptions, type StoredWorkflow, type WorkflowTrigger, type WorkflowTriggerKind, type WorkflowState } from './logic/LogicWorkflowsState';
+export { WorkflowHosts } from './workflowHosts';
+export { ConsumptionWorkflowsState, type AddWorkflowOptions, type StoredWorkflow } from './logic/ConsumptionWorkflowsState';
+export type { WorkflowTrigger, WorkflowTriggerKind, WorkflowState } from './logic/WorkflowTrigger';
 export type { WorkflowKeyType } from './logic/WorkflowKeyType';
 export {
   StandardWorkflowsState,
@@ -39,7 +42,7 @@ export {
   type StoredStandardWorkflow,
 } from './logic/StandardWorkflowsState';
 export { FlowsState, type AddFlowOptions, type FlowCallbackUrl, type FlowTriggerAuthentication, type FlowUrlStyle, type StoredFlow } from './flow/FlowsState';
-export type { CallbackUrlCheck, InvocationTarget, WorkflowHost } from './logic/CallbackUrlCheck';
+export type { CallbackUrlCheck, InvocationTarget, WorkflowHost } from './logic/callbackUrls';
 export { KeyVaultState, type StoredSecretVersion } from './keyVault/KeyVaultState';
 export type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
 export type { ManagedIdentity } from './identity/ManagedIdentityEndpoint';
@@ -72,10 +75,11 @@ export interface AzureEmulator {
    */
   environment(): Record<string, string>;
   /**
-   * Consumption and Logic Apps Standard workflows; its generic methods (`regenerateAccessKey`, `keyVersionOf`,
-   * `currentCallbackUrl`, `isCallbackUrlValid`) also answer for flows.
+   * Every workflow host behind one front: seeds Consumption and Logic Apps Standard workflows, and its generic
+   * methods (`regenerateAccessKey`, `keyVersionOf`, `currentCallbackUrl`, `isCallbackUrlValid`) answer for
+   * every host, flows included.
    */
-  readonly logic: LogicWorkflowsState;
+  readonly logic: WorkflowHosts;
   /** Power Automate flows behind the Flow API (one key each). */
   readonly flows: FlowsState;
   readonly keyVault: KeyVaultState;
@@ -113,8 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
   const servers = new Map<EmulatorService, ServiceServer>();
   const baseUrl = (service: EmulatorService): string => servers.get(service)?.baseUrl ?? '';
 
-  const flows = new FlowsState(() => baseUrl('logicRuntime'));
-  const logic = new LogicWorkflowsState(() => baseUrl('logicRuntime'), flows);
+  const hosts = new WorkflowHosts(() => baseUrl('logicRuntime'));
   const keyVault = new KeyVaultState();
   const appInsights = new AppInsightsIngestionService(instrumentationKey, authority, options.appInsightsLocalAuthDisabled ?? false);
   const frontDoor = new ArmFrontDoor(
@@ -123,11 +126,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     options.armWriteThrottle ?? defaultArmWriteThrottle,
     options.armReadThrottle ?? defaultArmReadThrottle,
   );
+  const armPages = new ArmPages(() => baseUrl('arm'), hosts.pagingFaults);
   const handlers: EmulatorServiceHandler[] = [
     new ManagedIdentityEndpoint(authority, identityHeader, managedIdentity),
-    new ArmRouter(new ArmLogicService(logic, frontDoor, () => baseUrl('arm')), new ArmWebService(logic, frontDoor, () => baseUrl('arm'))),
-    new LogicRuntimeService(logic, authority),
-    new FlowApiService(flows, authority),
+    new ArmRouter(frontDoor, hosts.resourceGroups, new MicrosoftLogicProvider(hosts.consumption, armPages), [new MicrosoftWebProvider(hosts.standard, armPages)]),
+    new LogicRuntimeService(hosts, authority),
+    new FlowApiService(hosts.flows, authority),
     new KeyVaultService(keyVault, authority, () => `${baseUrl('keyVault')}/`),
     appInsights,
   ];
@@ -181,8 +185,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
       NODE_EXTRA_CA_CERTS: ca.certPath,
       // Nothing that switches the telemetry SDK's statsbeat off: tests and the demo must see what users see.
     }),
-    logic,
-    flows,
+    logic: hosts,
+    flows: hosts.flows,
     keyVault,
     appInsights: { get envelopes() { return appInsights.envelopes; }, clear: () => appInsights.clear() },
     requests,
@@ -194,7 +198,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
       requestListeners.add(listener);
       return () => requestListeners.delete(listener);
     },
-    issuedSecrets: () => ({ sigs: [...logic.issuedSigs], tokens: [...authority.issuedTokens] }),
+    issuedSecrets: () => ({ sigs: [...hosts.issuedSigs], tokens: [...authority.issuedTokens] }),
     stop: () => {
       stopped ??= Promise.all([...servers.values()].map((server) => server.close())).then(() => undefined);
       return stopped;

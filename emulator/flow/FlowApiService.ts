@@ -1,7 +1,8 @@
 import { randomUUID } from 'crypto';
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
-import { decodePathSegment, defaultErrorCode, header, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import { azureError, decodePathSegment, defaultErrorCode, header, isSegment, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
+import { callbackUrlBody, requireRequestTrigger, triggerNotFound } from '../logic/workflowActions';
 import type { FlowsState, StoredFlow } from './FlowsState';
 
 export const supportedFlowApiVersion = '2016-11-01';
@@ -23,9 +24,8 @@ function route(method: string, pathname: string): FlowRoute | undefined {
   const [, rawEnvironment = '', rawFlow = '', rest = ''] = match;
   const base = { environment: decodePathSegment(rawEnvironment), flowName: decodePathSegment(rawFlow) };
   const segments = rest.split('/').map(decodePathSegment);
-  const is = (segment: string | undefined, name: string): boolean => segment?.toLowerCase() === name.toLowerCase();
-  if (segments.length === 1 && is(segments[0], 'regenerateAccessKey')) return { operationId: 'Flows_RegenerateAccessKey', ...base };
-  if (segments.length === 3 && is(segments[0], 'triggers') && is(segments[2], 'listCallbackUrl')) {
+  if (segments.length === 1 && isSegment(segments[0], 'regenerateAccessKey')) return { operationId: 'Flows_RegenerateAccessKey', ...base };
+  if (segments.length === 3 && isSegment(segments[0], 'triggers') && isSegment(segments[2], 'listCallbackUrl')) {
     return { operationId: 'FlowTriggers_ListCallbackUrl', ...base, triggerName: segments[1] as string };
   }
   return undefined;
@@ -52,12 +52,12 @@ export class FlowApiService implements EmulatorServiceHandler {
     const rejection = this.authenticate(request) ?? requireApiVersion(request);
     if (rejection) return rejection;
     const flowRoute = route(request.method, request.url.pathname);
-    if (!flowRoute) return flowError(404, 'NotFound', `The request '${request.method} ${request.url.pathname}' does not match any operation of the Flow service.`);
+    if (!flowRoute) return azureError(404, 'NotFound', `The request '${request.method} ${request.url.pathname}' does not match any operation of the Flow service.`);
     if (!this.flows.environmentExists(flowRoute.environment)) {
-      return flowError(404, 'EnvironmentNotFound', `The environment '${flowRoute.environment}' could not be found in the tenant '${this.authority.tenantId}'.`);
+      return azureError(404, 'EnvironmentNotFound', `The environment '${flowRoute.environment}' could not be found in the tenant '${this.authority.tenantId}'.`);
     }
     const flow = this.flows.find(`/providers/Microsoft.ProcessSimple/environments/${flowRoute.environment}/flows/${flowRoute.flowName}`);
-    if (!flow) return flowError(404, 'FlowNotFound', `Could not find flow '${flowRoute.flowName}'.`);
+    if (!flow) return azureError(404, 'FlowNotFound', `Could not find flow '${flowRoute.flowName}'.`);
     if (flowRoute.operationId === 'Flows_RegenerateAccessKey') {
       // A flow has one key: no key type, and the body (if any) is not read.
       this.flows.regenerateAccessKey(flow.id);
@@ -68,7 +68,7 @@ export class FlowApiService implements EmulatorServiceHandler {
 
   faultResponse(_request: EmulatorRequest, fault: FaultRule): EmulatorResponse {
     const status = fault.status ?? 500;
-    const response = flowError(status, fault.errorCode ?? defaultErrorCode(status), fault.message ?? faultMessage(status));
+    const response = azureError(status, fault.errorCode ?? defaultErrorCode(status), fault.message ?? faultMessage(status));
     const retryAfter = fault.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
     if (retryAfter !== undefined) response.headers = { 'retry-after': String(retryAfter) };
     return response;
@@ -86,33 +86,31 @@ export class FlowApiService implements EmulatorServiceHandler {
 
   private listCallbackUrl(flow: StoredFlow, triggerName: string): EmulatorResponse {
     const trigger = this.flows.trigger(flow, triggerName);
-    if (!trigger) return flowError(404, 'WorkflowTriggerNotFound', `The workflow '${flow.name}' trigger '${triggerName}' could not be found.`);
-    if (trigger.kind !== 'Request') {
-      return flowError(400, 'ApiNotSupported', `The 'ListCallbackUrl' API is not supported by triggers of type '${trigger.kind}'.`);
-    }
-    const callbackUrl = this.flows.callbackUrl(flow);
-    const body = { value: callbackUrl.value, method: 'POST', basePath: callbackUrl.basePath, queries: callbackUrl.queries };
+    if (!trigger) return triggerNotFound(flow.name, triggerName);
+    const notSupported = requireRequestTrigger(trigger);
+    if (notSupported) return notSupported;
+    const body = callbackUrlBody(this.flows.callbackUrl(flow));
     return jsonResponse(200, flow.wrapResponses ? { response: body } : body);
   }
 
   private authenticate(request: EmulatorRequest): EmulatorResponse | undefined {
     const verdict = this.authority.verify(header(request, 'authorization'), [flowApiAudience]);
-    const challenge = { 'www-authenticate': `Bearer authorization_uri="https://login.windows.net/${this.authority.tenantId}", error="invalid_token"` };
+    const challenge = { headers: { 'www-authenticate': `Bearer authorization_uri="https://login.windows.net/${this.authority.tenantId}", error="invalid_token"` } };
     switch (verdict.outcome) {
       case 'valid':
         return undefined;
       case 'missing':
-        return flowError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge);
+        return azureError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge);
       case 'malformed':
-        return flowError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.", challenge);
+        return azureError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.", challenge);
       case 'badSignature':
       case 'notYetValid':
-        return flowError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge);
+        return azureError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge);
       case 'expired':
-        return flowError(401, 'ExpiredAuthenticationToken',
+        return azureError(401, 'ExpiredAuthenticationToken',
           `The access token expiry UTC time '${new Date(verdict.claims.exp * 1000).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`, challenge);
       case 'wrongAudience':
-        return flowError(401, 'InvalidAuthenticationTokenAudience',
+        return azureError(401, 'InvalidAuthenticationTokenAudience',
           `The received access token has been obtained from wrong audience or resource '${verdict.claims.aud}'. ` +
             `It should exactly match with one of the allowed audiences '${flowApiAudience}','${flowApiAudience.replace(/\/$/, '')}'.`, challenge);
     }
@@ -122,17 +120,12 @@ export class FlowApiService implements EmulatorServiceHandler {
 function requireApiVersion(request: EmulatorRequest): EmulatorResponse | undefined {
   const apiVersion = request.url.searchParams.get('api-version');
   if (apiVersion === null || apiVersion === '') {
-    return flowError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+    return azureError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   }
   if (apiVersion !== supportedFlowApiVersion) {
-    return flowError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${supportedFlowApiVersion}'.`);
+    return azureError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${supportedFlowApiVersion}'.`);
   }
   return undefined;
-}
-
-/** The Flow service's error body, the same `{ "error": { "code", "message" } }` as ARM's. */
-function flowError(status: number, code: string, message: string, headers?: Record<string, string>): EmulatorResponse {
-  return { status, body: { error: { code, message } }, ...(headers ? { headers } : {}) };
 }
 
 function faultMessage(status: number): string {

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'crypto';
 import { decodePathSegment } from '../EmulatorExchange';
-import type { CallbackUrlCheck, CallbackUrlVerifier } from '../logic/CallbackUrlCheck';
-import { checkSas, signCallbackUrl } from '../logic/callbackUrlSignature';
-import type { WorkflowTrigger, WorkflowTriggerKind } from '../logic/LogicWorkflowsState';
+import { checkCallbackUrlSas, isCallbackUrlValid, type CallbackUrlCheck, type CallbackUrlIssuer, type CallbackUrlVerifier } from '../logic/callbackUrls';
+import { findTrigger, type WorkflowTrigger, type WorkflowTriggerKind } from '../logic/WorkflowTrigger';
 
 /**
  * Where a flow's callback URL lives: `classic` is `https://prod-NN.{region}.logic.azure.com:443/workflows/{id}/triggers/manual/paths/invoke?api-version=2016-06-01…`,
@@ -58,8 +57,7 @@ export interface FlowCallbackUrl {
 }
 
 /** The api-versions real flow callback URLs carry, per style. */
-export const flowCallbackUrlApiVersions: Readonly<Record<FlowUrlStyle, string>> = { classic: '2016-06-01', environment: '1' };
-const sasVersion = '1.0';
+const callbackUrlApiVersions: Readonly<Record<FlowUrlStyle, string>> = { classic: '2016-06-01', environment: '1' };
 const environmentPrefix = '/powerautomate/automations/direct';
 const invokePath = /^(\/powerautomate\/automations\/direct)?\/workflows\/([0-9a-f]{32})\/triggers\/([^/]+)\/paths\/invoke$/i;
 const flowIdPattern = /^\/providers\/Microsoft\.ProcessSimple\/environments\/([^/]+)\/flows\/([^/]+)$/i;
@@ -76,15 +74,9 @@ export function isFlowId(workflowId: string): boolean {
 export class FlowsState implements CallbackUrlVerifier {
   private readonly flows = new Map<string, FlowRecord>();
   private readonly environments = new Set<string>();
-  private readonly signatures = new Set<string>();
 
-  /** @param runtimeOrigin where callback URLs point, known once the runtime listens. */
-  constructor(private readonly runtimeOrigin: () => string) {}
-
-  /** Every `sig` handed out for a flow. */
-  get issuedSigs(): ReadonlySet<string> {
-    return this.signatures;
-  }
+  /** @param callbackUrls signs flows' URLs the way the Logic Apps runtime under Power Automate checks them. */
+  constructor(private readonly callbackUrls: CallbackUrlIssuer) {}
 
   /** An environment without flows, so that its flows answer FlowNotFound rather than EnvironmentNotFound. */
   addEnvironment(environment: string): void {
@@ -135,43 +127,32 @@ export class FlowsState implements CallbackUrlVerifier {
   /** The URL listCallbackUrl reports now (for an OAuth-only trigger: without `sig`). */
   currentCallbackUrl(flowId: string, trigger?: string): string {
     const flow = this.require(flowId);
-    if (trigger !== undefined && trigger.toLowerCase() !== flow.trigger.name.toLowerCase()) throw new Error(`Flow ${flowId} has no trigger '${trigger}'`);
+    if (trigger !== undefined && !this.trigger(flow, trigger)) throw new Error(`Flow ${flowId} has no trigger '${trigger}'`);
     return this.callbackUrl(flow).value;
   }
 
   /** The oracle for flows only: would the runtime accept this URL, by itself, now? */
   isCallbackUrlValid(url: string): boolean {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return false;
-    }
-    return this.checkCallbackUrl(parsed)?.valid === true;
+    return isCallbackUrlValid(this, url);
   }
 
   trigger(flow: StoredFlow, triggerName: string): WorkflowTrigger | undefined {
-    return flow.trigger.name.toLowerCase() === triggerName.toLowerCase() ? flow.trigger : undefined;
+    return findTrigger([flow.trigger], triggerName);
   }
 
   callbackUrl(flow: StoredFlow): FlowCallbackUrl {
     const record = this.require(flow.id);
-    const apiVersion = flowCallbackUrlApiVersions[record.urlStyle];
+    const apiVersion = callbackUrlApiVersions[record.urlStyle];
     const path = `${record.urlStyle === 'environment' ? environmentPrefix : ''}/workflows/${record.accessEndpointId}/triggers/${encodeURIComponent(record.trigger.name)}/paths/invoke`;
-    const basePath = `${this.runtimeOrigin()}${path}`;
     if (record.triggerAuthentication === 'oauth') {
+      const basePath = this.callbackUrls.url(path);
       return { value: `${basePath}?api-version=${apiVersion}`, basePath, queries: { 'api-version': apiVersion } };
     }
-    const sp = `/triggers/${record.trigger.name}/run`;
-    const sig = signCallbackUrl(record.accessKey, { path, sp, sv: sasVersion });
-    this.signatures.add(sig);
-    const query = new URLSearchParams({ 'api-version': apiVersion, sp, sv: sasVersion, sig });
-    return { value: `${basePath}?${query.toString()}`, basePath, queries: { 'api-version': apiVersion, sp, sv: sasVersion, sig } };
+    return this.callbackUrls.sign(record.accessKey, { path, sp: `/triggers/${record.trigger.name}/run`, apiVersion });
   }
 
   checkCallbackUrl(url: URL): CallbackUrlCheck | undefined {
-    if (url.origin.toLowerCase() !== new URL(this.runtimeOrigin()).origin.toLowerCase()) return undefined;
-    const match = invokePath.exec(url.pathname);
+    const match = this.callbackUrls.match(url, invokePath);
     if (!match) return undefined;
     const [, prefix, accessEndpointId = '', rawTrigger = ''] = match;
     const wanted = accessEndpointId.toLowerCase();
@@ -182,8 +163,7 @@ export class FlowsState implements CallbackUrlVerifier {
     if (!styleMatches || !trigger || trigger.kind !== 'Request') return { valid: false, reason: 'notFound' };
     const target = { host: 'powerAutomate' as const, workflowId: flow.id, name: flow.name, trigger: trigger.name, enabled: true };
     if (flow.triggerAuthentication === 'oauth') return { valid: false, reason: 'oauthRequired', target };
-    const outcome = checkSas(url, [flow.accessKey], `/triggers/${trigger.name}/run`);
-    return outcome === 'valid' ? { valid: true, target } : { valid: false, reason: outcome, target };
+    return checkCallbackUrlSas(url, target, [flow.accessKey], `/triggers/${trigger.name}/run`);
   }
 
   private require(flowId: string): FlowRecord {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
-import { decodePathSegment, defaultErrorCode, header, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import { azureError, decodePathSegment, defaultErrorCode, header, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
 import type { DeletedSecretRecord, KeyVaultState, StoredSecretVersion } from './KeyVaultState';
 
@@ -74,14 +74,14 @@ export class KeyVaultService implements EmulatorServiceHandler {
     if (unauthorized) return unauthorized;
     const apiVersion = request.url.searchParams.get('api-version');
     if (!apiVersion || !supportedApiVersions.includes(apiVersion)) {
-      return vaultError(400, 'BadParameter', apiVersion
+      return azureError(400, 'BadParameter', apiVersion
         ? `The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (${latestApiVersion}).`
         : "The 'api-version' query parameter is missing.");
     }
     const secretRoute = route(request.method, request.url.pathname);
-    if (secretRoute.operationId === 'Unknown') return vaultError(404, 'NotFound', `The requested resource '${request.url.pathname}' was not found.`);
+    if (secretRoute.operationId === 'Unknown') return azureError(404, 'NotFound', `The requested resource '${request.url.pathname}' was not found.`);
     if (secretRoute.name !== undefined && !secretNamePattern.test(secretRoute.name)) {
-      return vaultError(400, 'BadParameter', `The request URI contains an invalid name: ${secretRoute.name}`);
+      return azureError(400, 'BadParameter', `The request URI contains an invalid name: ${secretRoute.name}`);
     }
     switch (secretRoute.operationId) {
       case 'SetSecret':
@@ -114,7 +114,7 @@ export class KeyVaultService implements EmulatorServiceHandler {
       ? 'Request was not processed because too many requests were received. Reason: A maximum of 4000 Secret transactions may be made in 10 seconds.'
       : 'The service is temporarily unable to process the request.');
     const retryAfter = fault.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
-    return vaultError(status, code, message, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined);
+    return azureError(status, code, message, { headers: retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined });
   }
 
   decorate(_request: EmulatorRequest, response: EmulatorResponse): void {
@@ -131,19 +131,19 @@ export class KeyVaultService implements EmulatorServiceHandler {
   private authenticate(request: EmulatorRequest): EmulatorResponse | undefined {
     const verdict = this.authority.verify(header(request, 'authorization'), [keyVaultAudience]);
     const challenge = {
-      'www-authenticate': `Bearer authorization="https://login.microsoft.com/${this.authority.tenantId}", resource="${keyVaultAudience}"`,
+      headers: { 'www-authenticate': `Bearer authorization="https://login.microsoft.com/${this.authority.tenantId}", resource="${keyVaultAudience}"` },
     };
     switch (verdict.outcome) {
       case 'valid':
         return undefined;
       case 'missing':
-        return vaultError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', challenge);
+        return azureError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', challenge);
       case 'wrongAudience':
-        return vaultError(401, 'Unauthorized', `AKV10022: Invalid audience. Expected ${keyVaultAudience}, found: ${verdict.claims.aud}.`, challenge);
+        return azureError(401, 'Unauthorized', `AKV10022: Invalid audience. Expected ${keyVaultAudience}, found: ${verdict.claims.aud}.`, challenge);
       case 'expired':
-        return vaultError(401, 'Unauthorized', 'AKV10012: Token has expired.', challenge);
+        return azureError(401, 'Unauthorized', 'AKV10012: Token has expired.', challenge);
       default:
-        return vaultError(401, 'Unauthorized', 'AKV10046: The token is malformed or its signature is invalid.', challenge);
+        return azureError(401, 'Unauthorized', 'AKV10046: The token is malformed or its signature is invalid.', challenge);
     }
   }
 
@@ -151,17 +151,17 @@ export class KeyVaultService implements EmulatorServiceHandler {
     const body = jsonObjectBody(request);
     if (body instanceof Rejection) return body.response;
     const value = body['value'];
-    if (typeof value !== 'string') return vaultError(400, 'BadParameter', "Property 'value' is required and must be a string.");
+    if (typeof value !== 'string') return azureError(400, 'BadParameter', "Property 'value' is required and must be a string.");
     if (Buffer.byteLength(value, 'utf8') > maxSecretValueBytes) {
-      return vaultError(400, 'BadParameter', `The secret value exceeds the maximum size of ${maxSecretValueBytes} bytes.`);
+      return azureError(400, 'BadParameter', `The secret value exceeds the maximum size of ${maxSecretValueBytes} bytes.`);
     }
     const properties = secretProperties(body);
     if (properties instanceof Rejection) return properties.response;
     if (this.state.deleted(name)) {
       // Azure keeps a soft-deleted name reserved: a write is refused until the secret is recovered or purged.
-      return vaultError(409, 'Conflict',
+      return azureError(409, 'Conflict',
         `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
-        undefined, 'ObjectIsDeletedButRecoverable');
+        { innerErrorCode: 'ObjectIsDeletedButRecoverable' });
     }
     const stored = this.state.setSecret(name, { value, ...properties });
     return jsonResponse(200, this.secretBundle(name, stored, true));
@@ -170,7 +170,7 @@ export class KeyVaultService implements EmulatorServiceHandler {
   private getSecret(name: string, version: string): EmulatorResponse {
     const stored = this.state.find(name, version);
     if (!stored) return secretNotFound(name, version);
-    if (!stored.enabled) return vaultError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.');
+    if (!stored.enabled) return azureError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.');
     return jsonResponse(200, this.secretBundle(name, stored, true));
   }
 
@@ -198,18 +198,18 @@ export class KeyVaultService implements EmulatorServiceHandler {
 
   private getDeletedSecret(name: string): EmulatorResponse {
     const deleted = this.state.deleted(name);
-    if (!deleted) return vaultError(404, 'SecretNotFound', 'Deleted Secret not found');
+    if (!deleted) return azureError(404, 'SecretNotFound', 'Deleted Secret not found');
     return jsonResponse(200, this.deletedSecretBundle(deleted));
   }
 
   private recoverDeletedSecret(name: string): EmulatorResponse {
     const recovered = this.state.recover(name);
-    if (!recovered) return vaultError(404, 'SecretNotFound', 'Deleted Secret not found');
+    if (!recovered) return azureError(404, 'SecretNotFound', 'Deleted Secret not found');
     return jsonResponse(200, this.secretBundle(name, recovered, false));
   }
 
   private purgeDeletedSecret(name: string): EmulatorResponse {
-    if (!this.state.purge(name)) return vaultError(404, 'SecretNotFound', 'Deleted Secret not found');
+    if (!this.state.purge(name)) return azureError(404, 'SecretNotFound', 'Deleted Secret not found');
     return { status: 204 };
   }
 
@@ -248,7 +248,7 @@ export class KeyVaultService implements EmulatorServiceHandler {
     const maxResultsText = request.url.searchParams.get('maxresults');
     const maxResults = maxResultsText === null ? maxPageSize : Number(maxResultsText);
     if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > maxPageSize) {
-      return vaultError(400, 'BadParameter', `The value of maxresults must be between 1 and ${maxPageSize}.`);
+      return azureError(400, 'BadParameter', `The value of maxresults must be between 1 and ${maxPageSize}.`);
     }
     const skipToken = request.url.searchParams.get('$skiptoken');
     const offset = skipToken ? Number.parseInt(Buffer.from(skipToken, 'base64url').toString('utf8'), 10) || 0 : 0;
@@ -304,33 +304,33 @@ function secretProperties(body: Record<string, unknown>): SecretProperties | Rej
   const properties: SecretProperties = {};
   const contentType = body['contentType'];
   if (contentType !== undefined && contentType !== null) {
-    if (typeof contentType !== 'string') return new Rejection(vaultError(400, 'BadParameter', "Property 'contentType' must be a string."));
+    if (typeof contentType !== 'string') return new Rejection(azureError(400, 'BadParameter', "Property 'contentType' must be a string."));
     properties.contentType = contentType;
   }
   const tags = body['tags'];
   if (tags !== undefined && tags !== null) {
-    if (!isPlainObject(tags)) return new Rejection(vaultError(400, 'BadParameter', "Property 'tags' must be an object of strings."));
+    if (!isPlainObject(tags)) return new Rejection(azureError(400, 'BadParameter', "Property 'tags' must be an object of strings."));
     const entries = Object.entries(tags);
-    if (entries.length > maxTags) return new Rejection(vaultError(400, 'BadParameter', `The number of tags (${entries.length}) exceeds the maximum of ${maxTags}.`));
+    if (entries.length > maxTags) return new Rejection(azureError(400, 'BadParameter', `The number of tags (${entries.length}) exceeds the maximum of ${maxTags}.`));
     for (const [tagName, tagValue] of entries) {
-      if (tagName.length > maxTagNameLength) return new Rejection(vaultError(400, 'BadParameter', `Tag name '${tagName.slice(0, 32)}...' exceeds the maximum length of ${maxTagNameLength} characters.`));
-      if (typeof tagValue !== 'string') return new Rejection(vaultError(400, 'BadParameter', `The value of tag '${tagName}' must be a string.`));
-      if (tagValue.length > maxTagValueLength) return new Rejection(vaultError(400, 'BadParameter', `The value of tag '${tagName}' exceeds the maximum length of ${maxTagValueLength} characters.`));
+      if (tagName.length > maxTagNameLength) return new Rejection(azureError(400, 'BadParameter', `Tag name '${tagName.slice(0, 32)}...' exceeds the maximum length of ${maxTagNameLength} characters.`));
+      if (typeof tagValue !== 'string') return new Rejection(azureError(400, 'BadParameter', `The value of tag '${tagName}' must be a string.`));
+      if (tagValue.length > maxTagValueLength) return new Rejection(azureError(400, 'BadParameter', `The value of tag '${tagName}' exceeds the maximum length of ${maxTagValueLength} characters.`));
     }
     properties.tags = tags as Record<string, string>;
   }
   const attributes = body['attributes'];
   if (attributes !== undefined && attributes !== null) {
-    if (!isPlainObject(attributes)) return new Rejection(vaultError(400, 'BadParameter', "Property 'attributes' must be an object."));
+    if (!isPlainObject(attributes)) return new Rejection(azureError(400, 'BadParameter', "Property 'attributes' must be an object."));
     const { enabled, nbf, exp } = attributes;
     if (enabled !== undefined && enabled !== null) {
-      if (typeof enabled !== 'boolean') return new Rejection(vaultError(400, 'BadParameter', "Attribute 'enabled' must be a boolean."));
+      if (typeof enabled !== 'boolean') return new Rejection(azureError(400, 'BadParameter', "Attribute 'enabled' must be a boolean."));
       properties.enabled = enabled;
     }
     for (const [attribute, value] of [['nbf', nbf], ['exp', exp]] as const) {
       if (value === undefined || value === null) continue;
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return new Rejection(vaultError(400, 'BadParameter', `Attribute '${attribute}' must be a date in seconds since 1970-01-01T00:00:00Z.`));
+        return new Rejection(azureError(400, 'BadParameter', `Attribute '${attribute}' must be a date in seconds since 1970-01-01T00:00:00Z.`));
       }
       const date = new Date(value * 1000);
       if (attribute === 'nbf') properties.notBefore = date;
@@ -345,21 +345,16 @@ function jsonObjectBody(request: EmulatorRequest): Record<string, unknown> | Rej
   try {
     body = parseJsonBody(request);
   } catch {
-    return new Rejection(vaultError(400, 'BadParameter', 'The request body is not valid JSON.'));
+    return new Rejection(azureError(400, 'BadParameter', 'The request body is not valid JSON.'));
   }
-  if (!isPlainObject(body)) return new Rejection(vaultError(400, 'BadParameter', 'The request body must be a JSON object.'));
+  if (!isPlainObject(body)) return new Rejection(azureError(400, 'BadParameter', 'The request body must be a JSON object.'));
   return body;
 }
 
 function secretNotFound(name: string, version: string): EmulatorResponse {
   const id = version ? `${name}/${version}` : name;
-  return vaultError(404, 'SecretNotFound',
+  return azureError(404, 'SecretNotFound',
     `A secret with (name/id) ${id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
-}
-
-/** KeyVaultError: `{ "error": { "code", "message", "innererror"? } }`; a 409 names its reason in `innererror.code`. */
-function vaultError(status: number, code: string, message: string, headers?: Record<string, string>, innerCode?: string): EmulatorResponse {
-  return jsonResponse(status, { error: { code, message, ...(innerCode !== undefined ? { innererror: { code: innerCode } } : {}) } }, headers);
 }
 
 function unixSeconds(date: Date): number {

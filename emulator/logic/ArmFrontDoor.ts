@@ -1,11 +1,8 @@
 import { randomUUID } from 'crypto';
 import type { AccessTokenAuthority, AccessTokenVerdict } from '../AccessTokenAuthority';
 import type { ThrottleSettings } from '../EmulatorOptions';
-import { header, type EmulatorRequest, type EmulatorResponse } from '../EmulatorExchange';
+import { azureError, header, type EmulatorRequest, type EmulatorResponse } from '../EmulatorExchange';
 import { TokenBucket } from '../TokenBucket';
-import { armError } from './armError';
-
-export const supportedArmApiVersion = '2019-05-01';
 
 /** Audiences ARM accepts besides its own endpoint: the public cloud's two historical resource URIs. */
 const publicArmAudiences = ['https://management.azure.com/', 'https://management.core.windows.net/'];
@@ -17,7 +14,7 @@ interface ThrottleOutcome {
 
 /**
  * The api-versions a resource provider registered for the resource type a request names, and how ARM
- * refuses another one. Default: Microsoft.Logic's 2019-05-01, refused with InvalidApiVersionParameter.
+ * refuses another one (by default with InvalidApiVersionParameter).
  */
 export interface ArmApiVersionPolicy {
   readonly supported: readonly string[];
@@ -40,27 +37,20 @@ export class ArmFrontDoor {
   ) {}
 
   /** An error answer when the request must not reach the provider; `undefined` lets it through. */
-  admit(request: EmulatorRequest, apiVersions?: ArmApiVersionPolicy): EmulatorResponse | undefined {
+  admit(request: EmulatorRequest, apiVersions: ArmApiVersionPolicy): EmulatorResponse | undefined {
     const allowedAudiences = [this.armEndpoint(), ...publicArmAudiences];
     const verdict = this.authority.verify(header(request, 'authorization'), allowedAudiences);
     if (verdict.outcome !== 'valid') return this.authenticationFailure(verdict, allowedAudiences);
 
     const apiVersion = request.url.searchParams.get('api-version');
     if (apiVersion === null || apiVersion === '') {
-      return armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+      return azureError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     }
-    if (apiVersions && !apiVersions.supported.includes(apiVersion)) {
-      return apiVersions.unsupported?.(apiVersion) ?? armError(
+    if (!apiVersions.supported.includes(apiVersion)) {
+      return apiVersions.unsupported?.(apiVersion) ?? azureError(
         400,
         'InvalidApiVersionParameter',
         `The api-version '${apiVersion}' is invalid. The supported versions are '${apiVersions.supported.join(',')}'.`,
-      );
-    }
-    if (!apiVersions && apiVersion !== supportedArmApiVersion) {
-      return armError(
-        400,
-        'InvalidApiVersionParameter',
-        `The api-version '${apiVersion}' is invalid. The supported versions are '${supportedArmApiVersion}'.`,
       );
     }
 
@@ -69,12 +59,12 @@ export class ArmFrontDoor {
     this.throttleOutcomes.set(request, { counter, remaining: decision.remaining });
     if (!decision.granted) {
       const kind = counter === 'writes' ? 'write' : 'read';
-      return armError(
+      return azureError(
         429,
         'SubscriptionRequestsThrottled',
         `Number of '${kind}' requests for subscription '${request.subscriptionId ?? ''}' actor '${verdict.claims.oid}' exceeded. ` +
           `Please try again after '${decision.retryAfterSeconds}' seconds after the last request. Please see https://aka.ms/ARMThrottling for default limits.`,
-        { 'retry-after': String(decision.retryAfterSeconds) },
+        { headers: { 'retry-after': String(decision.retryAfterSeconds) } },
       );
     }
     return undefined;
@@ -106,26 +96,26 @@ export class ArmFrontDoor {
   }
 
   private authenticationFailure(verdict: Exclude<AccessTokenVerdict, { outcome: 'valid' }>, allowedAudiences: string[]): EmulatorResponse {
-    const challenge = (description: string): Record<string, string> => ({
-      'www-authenticate': `Bearer authorization_uri="https://login.windows.net/${this.authority.tenantId}", error="invalid_token", error_description="${description}"`,
+    const challenge = (description: string) => ({
+      headers: { 'www-authenticate': `Bearer authorization_uri="https://login.windows.net/${this.authority.tenantId}", error="invalid_token", error_description="${description}"` },
     });
     switch (verdict.outcome) {
       case 'missing':
-        return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.",
+        return azureError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.",
           challenge("The authentication failed because of missing 'Authorization' header."));
       case 'malformed':
-        return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+        return azureError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.",
           challenge("The authentication failed because of an invalid 'Authorization' header."));
       case 'badSignature':
       case 'notYetValid':
-        return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge('The access token is invalid.'));
+        return azureError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge('The access token is invalid.'));
       case 'expired':
-        return armError(401, 'ExpiredAuthenticationToken',
+        return azureError(401, 'ExpiredAuthenticationToken',
           `The access token expiry UTC time '${new Date(verdict.claims.exp * 1000).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
           challenge('The access token has expired.'));
       case 'wrongAudience': {
         const allowed = allowedAudiences.flatMap((audience) => [withSlash(audience), withoutSlash(audience)]).map((a) => `'${a}'`).join(',');
-        return armError(401, 'InvalidAuthenticationTokenAudience',
+        return azureError(401, 'InvalidAuthenticationTokenAudience',
           `The access token has been obtained for wrong audience or resource '${verdict.claims.aud}'. It should exactly match with one of the allowed audiences ${allowed}.`,
           challenge(`The access token has been obtained from wrong audience or resource '${verdict.claims.aud}'.`));
       }

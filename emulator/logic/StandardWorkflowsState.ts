@@ -1,9 +1,9 @@
-import { randomBytes } from 'crypto';
 import { decodePathSegment } from '../EmulatorExchange';
-import type { CallbackUrlCheck, CallbackUrlVerifier } from './CallbackUrlCheck';
-import { checkSas, sasExpiry, signCallbackUrl } from './callbackUrlSignature';
-import type { CallbackUrl, WorkflowState, WorkflowTrigger, WorkflowTriggerKind } from './LogicWorkflowsState';
-import { workflowKeyTypes, type WorkflowKeyType } from './WorkflowKeyType';
+import { isInScope, type ResourceGroups } from './armResources';
+import { checkCallbackUrlSas, type CallbackUrl, type CallbackUrlCheck, type CallbackUrlIssuer, type CallbackUrlVerifier } from './callbackUrls';
+import { LogicAppsWorkflows } from './LogicAppsWorkflows';
+import { WorkflowAccessKeys, type WorkflowKeyType } from './WorkflowKeyType';
+import { triggersFrom, type WorkflowState, type WorkflowTrigger, type WorkflowTriggerKind } from './WorkflowTrigger';
 
 /** Logic Apps Standard workflows are stateful (run history kept) or stateless. */
 export type StandardWorkflowKind = 'Stateful' | 'Stateless';
@@ -64,18 +64,12 @@ export interface StoredStandardWorkflow {
   readonly changedTime: Date;
 }
 
-interface StandardWorkflowRecord extends StoredStandardWorkflow {
-  readonly accessKeys: Record<WorkflowKeyType, Buffer>;
-  readonly keyVersions: Record<WorkflowKeyType, number>;
-}
-
 interface SiteRecord extends StoredSite {
   tags: Record<string, string>;
 }
 
 /** The api-version real Standard callback URLs carry (`https://{app}.azurewebsites.net:443/api/{wf}/triggers/{t}/invoke?api-version=2022-05-01…`). */
-export const standardCallbackUrlApiVersion = '2022-05-01';
-const sasVersion = '1.0';
+const callbackUrlApiVersion = '2022-05-01';
 /**
  * On the emulator's runtime origin a Standard URL keeps its real path after a `/sites/{app}` prefix, which
  * stands for the `{app}.azurewebsites.net` host name that tells sites apart in Azure.
@@ -92,26 +86,23 @@ export function isStandardWorkflowId(workflowId: string): boolean {
  * Logic Apps Standard: App Service sites of kind `workflowapp` and their workflows, each with its own two
  * access keys (like Consumption). Part of the callback URL oracle.
  */
-export class StandardWorkflowsState implements CallbackUrlVerifier {
+export class StandardWorkflowsState extends LogicAppsWorkflows<StoredStandardWorkflow> implements CallbackUrlVerifier {
   private readonly sites = new Map<string, SiteRecord>();
-  private readonly workflows = new Map<string, StandardWorkflowRecord>();
   /** Sites (lower-case names) whose runtime ignores the `{keyType}` body of a trigger's listCallbackUrl. */
   private readonly keyTypeIgnoringSites = new Set<string>();
 
-  /**
-   * @param runtimeOrigin where callback URLs point, known once the runtime listens.
-   * @param issued called with every `sig` handed out.
-   */
+  /** @param resourceGroups ARM's resource groups, which adding a site creates. */
   constructor(
-    private readonly runtimeOrigin: () => string,
-    private readonly issued: (sig: string) => void,
-    private readonly addResourceGroup: (subscriptionId: string, resourceGroup: string) => void,
-  ) {}
+    private readonly callbackUrls: CallbackUrlIssuer,
+    private readonly resourceGroups: ResourceGroups,
+  ) {
+    super('Standard workflow');
+  }
 
   addSite(options: AddSiteOptions): string {
     const id = siteId(options.subscriptionId, options.resourceGroup, options.name);
     if (this.sites.has(options.name.toLowerCase())) throw new Error(`Site ${options.name} already exists in the emulator (site names are global)`);
-    this.addResourceGroup(options.subscriptionId, options.resourceGroup);
+    this.resourceGroups.add(options.subscriptionId, options.resourceGroup);
     this.sites.set(options.name.toLowerCase(), {
       id,
       subscriptionId: options.subscriptionId,
@@ -134,28 +125,24 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
         ...(options.location !== undefined ? { location: options.location } : {}),
       });
       site = this.sites.get(options.site.toLowerCase()) as SiteRecord;
-    } else if (site.subscriptionId.toLowerCase() !== options.subscriptionId.toLowerCase() || site.resourceGroup.toLowerCase() !== options.resourceGroup.toLowerCase()) {
+    } else if (!isInScope(site, options.subscriptionId, options.resourceGroup)) {
       throw new Error(`Site ${options.site} exists in the emulator under ${site.id}`);
     }
     Object.assign(site.tags, options.siteTags ?? {});
-    const id = `${site.id}/workflows/${options.name}`;
-    if (this.workflows.has(id.toLowerCase())) throw new Error(`Workflow ${id} already exists in the emulator`);
     const now = new Date();
-    this.workflows.set(id.toLowerCase(), {
-      id,
+    return this.add({
+      id: `${site.id}/workflows/${options.name}`,
       subscriptionId: site.subscriptionId,
       resourceGroup: site.resourceGroup,
       site: site.name,
       name: options.name,
       kind: options.kind ?? 'Stateful',
       flowState: options.flowState ?? 'Enabled',
-      triggers: Object.entries(options.triggers ?? { manual: 'Request' as const }).map(([name, kind]) => ({ name, kind })),
+      triggers: triggersFrom(options.triggers ?? { manual: 'Request' }),
       createdTime: now,
       changedTime: now,
-      accessKeys: { Primary: randomBytes(32), Secondary: randomBytes(32) },
-      keyVersions: { Primary: 0, Secondary: 0 },
+      accessKeys: new WorkflowAccessKeys(),
     });
-    return id;
   }
 
   findSite(name: string): StoredSite | undefined {
@@ -164,23 +151,11 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
 
   /** Sites of a subscription or one of its resource groups, in the order they were added (every kind). */
   listSites(subscriptionId: string, resourceGroup?: string): StoredSite[] {
-    return [...this.sites.values()].filter(
-      (site) =>
-        site.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
-        (resourceGroup === undefined || site.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
-    );
-  }
-
-  find(workflowId: string): StoredStandardWorkflow | undefined {
-    return this.workflows.get(workflowId.toLowerCase());
+    return [...this.sites.values()].filter((site) => isInScope(site, subscriptionId, resourceGroup));
   }
 
   workflowsOf(site: StoredSite): StoredStandardWorkflow[] {
     return [...this.workflows.values()].filter((workflow) => workflow.site.toLowerCase() === site.name.toLowerCase());
-  }
-
-  trigger(workflow: StoredStandardWorkflow, triggerName: string): WorkflowTrigger | undefined {
-    return workflow.triggers.find((trigger) => trigger.name.toLowerCase() === triggerName.toLowerCase());
   }
 
   /**
@@ -191,7 +166,7 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
     const workflow = this.require(workflowId);
     this.workflows.set(workflowId.toLowerCase(), {
       ...workflow,
-      triggers: Object.entries(triggers).map(([name, kind]) => ({ name, kind })),
+      triggers: triggersFrom(triggers),
       changedTime: new Date(),
     });
   }
@@ -212,48 +187,19 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
     return this.keyTypeIgnoringSites.has(workflow.site.toLowerCase()) ? 'Primary' : requested;
   }
 
-  regenerateAccessKey(workflowId: string, keyType: WorkflowKeyType): void {
-    const workflow = this.require(workflowId);
-    workflow.accessKeys[keyType] = randomBytes(32);
-    workflow.keyVersions[keyType] += 1;
-  }
-
-  keyVersionOf(workflowId: string, keyType: WorkflowKeyType): number {
-    return this.require(workflowId).keyVersions[keyType];
-  }
-
-  currentCallbackUrl(workflowId: string, triggerName: string, keyType: WorkflowKeyType): string {
-    const workflow = this.require(workflowId);
-    const trigger = this.trigger(workflow, triggerName);
-    if (!trigger) throw new Error(`Workflow ${workflowId} has no trigger '${triggerName}'`);
-    return this.callbackUrl(workflow, trigger, keyType).value;
-  }
-
   /** Builds and signs the URL the management API's listCallbackUrl reports. */
   callbackUrl(workflow: StoredStandardWorkflow, trigger: WorkflowTrigger, keyType: WorkflowKeyType, options: { notAfter?: Date } = {}): CallbackUrl {
     const record = this.require(workflow.id);
-    const path = `/sites/${encodeURIComponent(record.site)}/api/${encodeURIComponent(record.name)}/triggers/${encodeURIComponent(trigger.name)}/invoke`;
-    const sp = `/triggers/${trigger.name}/run`;
-    const se = options.notAfter ? sasExpiry(options.notAfter) : undefined;
-    const sig = signCallbackUrl(record.accessKeys[keyType], { path, sp, sv: sasVersion, ...(se !== undefined ? { se } : {}) });
-    this.issued(sig);
-    const query = new URLSearchParams();
-    query.set('api-version', standardCallbackUrlApiVersion);
-    if (se !== undefined) query.set('se', se);
-    query.set('sp', sp);
-    query.set('sv', sasVersion);
-    query.set('sig', sig);
-    const basePath = `${this.runtimeOrigin()}${path}`;
-    return {
-      value: `${basePath}?${query.toString()}`,
-      basePath,
-      queries: { 'api-version': standardCallbackUrlApiVersion, ...(se !== undefined ? { se } : {}), sp, sv: sasVersion, sig },
-    };
+    return this.callbackUrls.sign(record.accessKeys.key(keyType), {
+      path: `/sites/${encodeURIComponent(record.site)}/api/${encodeURIComponent(record.name)}/triggers/${encodeURIComponent(trigger.name)}/invoke`,
+      sp: `/triggers/${trigger.name}/run`,
+      apiVersion: callbackUrlApiVersion,
+      ...(options.notAfter ? { notAfter: options.notAfter } : {}),
+    });
   }
 
   checkCallbackUrl(url: URL): CallbackUrlCheck | undefined {
-    if (url.origin.toLowerCase() !== new URL(this.runtimeOrigin()).origin.toLowerCase()) return undefined;
-    const match = invokePath.exec(url.pathname);
+    const match = this.callbackUrls.match(url, invokePath);
     if (!match) return undefined;
     const [, rawSite = '', rawWorkflow = '', rawTrigger = ''] = match;
     const site = this.sites.get(decodePathSegment(rawSite).toLowerCase());
@@ -261,14 +207,7 @@ export class StandardWorkflowsState implements CallbackUrlVerifier {
     const trigger = workflow ? this.trigger(workflow, decodePathSegment(rawTrigger)) : undefined;
     if (!workflow || !trigger || trigger.kind !== 'Request') return { valid: false, reason: 'notFound' };
     const target = { host: 'standard' as const, workflowId: workflow.id, name: workflow.name, trigger: trigger.name, enabled: workflow.flowState === 'Enabled' };
-    const outcome = checkSas(url, workflowKeyTypes.map((keyType) => workflow.accessKeys[keyType]), `/triggers/${trigger.name}/run`);
-    return outcome === 'valid' ? { valid: true, target } : { valid: false, reason: outcome, target };
-  }
-
-  private require(workflowId: string): StandardWorkflowRecord {
-    const workflow = this.workflows.get(workflowId.toLowerCase());
-    if (!workflow) throw new Error(`Standard workflow ${workflowId} does not exist in the emulator`);
-    return workflow;
+    return checkCallbackUrlSas(url, target, workflow.accessKeys.current(), `/triggers/${trigger.name}/run`);
   }
 }
 

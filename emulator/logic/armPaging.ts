@@ -32,18 +32,34 @@ export class PagingFaults {
 }
 
 export interface ArmPageOptions {
-  /** The ARM endpoint nextLink points at. */
-  readonly armEndpoint: string;
+  /** The list operation, whose paging fault (if any) applies. */
+  readonly operationId: string;
   /** api-version of the nextLink. */
   readonly apiVersion: string;
   /** Microsoft.Web answers `nextLink: null` on the last page; Microsoft.Logic leaves it out. */
   readonly nullNextLinkOnLastPage: boolean;
-  /** A broken nextLink to answer with instead of the real one. */
-  readonly fault?: PagingFault;
 }
 
-/** One page of `items` as ARM answers a list request, with the nextLink to the next one. */
-export function armPage<T>(request: EmulatorRequest, items: readonly T[], toResource: (item: T) => unknown, options: ArmPageOptions): EmulatorResponse {
+/** ARM's list pages, whichever provider lists: nextLinks point at ARM, and the paging faults in force break them. */
+export class ArmPages {
+  /** @param armEndpoint the ARM endpoint nextLink points at, known once ARM listens. */
+  constructor(
+    private readonly armEndpoint: () => string,
+    private readonly faults: PagingFaults,
+  ) {}
+
+  /** One page of `items` as ARM answers a list request, with the nextLink to the next one. */
+  page<T>(request: EmulatorRequest, items: readonly T[], toResource: (item: T) => unknown, options: ArmPageOptions): EmulatorResponse {
+    return armPage(request, items, toResource, { ...options, armEndpoint: this.armEndpoint(), fault: this.faults.find(options.operationId) });
+  }
+}
+
+function armPage<T>(
+  request: EmulatorRequest,
+  items: readonly T[],
+  toResource: (item: T) => unknown,
+  options: ArmPageOptions & { readonly armEndpoint: string; readonly fault: PagingFault | undefined },
+): EmulatorResponse {
   const skipToken = request.url.searchParams.get('$skiptoken');
   const top = Number(request.url.searchParams.get('$top') ?? pageSize);
   const size = Number.isInteger(top) && top > 0 ? Math.min(top, pageSize) : pageSize;

@@ -1,9 +1,9 @@
-import type { LogicWorkflowsState, StoredWorkflow, WorkflowTrigger } from './LogicWorkflowsState';
+import type { ConsumptionWorkflowsState, StoredWorkflow } from './ConsumptionWorkflowsState';
+import { logicAppsTime } from './logicAppsTime';
+import type { StoredSite, StoredStandardWorkflow } from './StandardWorkflowsState';
+import type { WorkflowState, WorkflowTrigger } from './WorkflowTrigger';
 
-/** Logic Apps reports times with seven fractional digits. */
-export function armTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, (_match, milliseconds: string) => `.${milliseconds}0000Z`);
-}
+/** The resource bodies ARM answers with: Microsoft.Logic's workflows and triggers, Microsoft.Web's sites and Standard workflows. */
 
 function triggerDefinition(trigger: WorkflowTrigger): Record<string, unknown> {
   return trigger.kind === 'Request'
@@ -11,14 +11,16 @@ function triggerDefinition(trigger: WorkflowTrigger): Record<string, unknown> {
     : { type: 'Recurrence', recurrence: { frequency: 'Day', interval: 1 } };
 }
 
+/** The properties every workflow and trigger resource opens with, Consumption and Standard alike. */
+function provisionedProperties(workflow: { readonly createdTime: Date; readonly changedTime: Date }, state: WorkflowState): Record<string, unknown> {
+  return { provisioningState: 'Succeeded', createdTime: logicAppsTime(workflow.createdTime), changedTime: logicAppsTime(workflow.changedTime), state };
+}
+
 /** The Workflows_Get body (a workflow without integration account or ISE, which then are simply absent). */
-export function workflowResource(state: LogicWorkflowsState, workflow: StoredWorkflow): Record<string, unknown> {
+export function workflowResource(state: ConsumptionWorkflowsState, workflow: StoredWorkflow): Record<string, unknown> {
   return {
     properties: {
-      provisioningState: 'Succeeded',
-      createdTime: armTime(workflow.createdTime),
-      changedTime: armTime(workflow.changedTime),
-      state: workflow.state,
+      ...provisionedProperties(workflow, workflow.state),
       version: workflow.version,
       accessEndpoint: state.accessEndpoint(workflow),
       definition: {
@@ -47,10 +49,7 @@ export function workflowResource(state: LogicWorkflowsState, workflow: StoredWor
 export function triggerResource(workflow: StoredWorkflow, trigger: WorkflowTrigger): Record<string, unknown> {
   return {
     properties: {
-      provisioningState: 'Succeeded',
-      createdTime: armTime(workflow.createdTime),
-      changedTime: armTime(workflow.changedTime),
-      state: workflow.state,
+      ...provisionedProperties(workflow, workflow.state),
       workflow: {
         id: `${workflow.id}/versions/${workflow.version}`,
         name: workflow.version,
@@ -60,5 +59,50 @@ export function triggerResource(workflow: StoredWorkflow, trigger: WorkflowTrigg
     id: `${workflow.id}/triggers/${trigger.name}`,
     name: trigger.name,
     type: 'Microsoft.Logic/workflows/triggers',
+  };
+}
+
+/** A Site as WebApps_Get and the site lists report it (the properties discovery and operators look at). */
+export function siteResource(site: StoredSite): Record<string, unknown> {
+  const hostName = `${site.name.toLowerCase()}.azurewebsites.net`;
+  return {
+    id: site.id,
+    name: site.name,
+    type: 'Microsoft.Web/sites',
+    kind: site.kind,
+    location: site.location,
+    tags: { ...site.tags },
+    // No properties.name: Microsoft.Web's Site definition has none (found by the OpenAPI conformance check).
+    properties: {
+      state: 'Running',
+      hostNames: [hostName],
+      enabledHostNames: [hostName, `${site.name.toLowerCase()}.scm.azurewebsites.net`],
+      enabled: true,
+      defaultHostName: hostName,
+      resourceGroup: site.resourceGroup,
+      httpsOnly: true,
+    },
+  };
+}
+
+/** A WorkflowEnvelope, as WebApps_ListWorkflows reports each workflow. */
+export function workflowEnvelope(site: StoredSite, workflow: StoredStandardWorkflow): Record<string, unknown> {
+  return {
+    id: workflow.id,
+    name: `${site.name}/${workflow.name}`,
+    type: 'Microsoft.Web/sites/workflows',
+    location: site.location,
+    kind: workflow.kind,
+    properties: { flowState: workflow.flowState, health: { state: 'Healthy' } },
+  };
+}
+
+/** A Standard workflow trigger, as the management API's trigger list reports it. */
+export function standardTriggerResource(workflow: StoredStandardWorkflow, triggerName: string): Record<string, unknown> {
+  return {
+    id: `${workflow.id}/triggers/${triggerName}`,
+    name: triggerName,
+    type: 'Microsoft.Web/sites/workflows/triggers',
+    properties: provisionedProperties(workflow, workflow.flowState),
   };
 }

@@ -1,21 +1,15 @@
 import { gzipSync } from 'zlib';
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator } from './emulatorTestKit';
+import { callEmulator, useTestEmulator } from './emulatorTestKit';
 
 describe('Application Insights ingestion', () => {
-  let emulator: AzureEmulator;
+  const emulator = useTestEmulator();
   let trackUrl: string;
   let instrumentationKey: string;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
+  beforeAll(() => {
     const settings = Object.fromEntries(emulator.appInsightsConnectionString.split(';').map((pair) => pair.split('=') as [string, string]));
     instrumentationKey = settings['InstrumentationKey'] ?? '';
     trackUrl = `${settings['IngestionEndpoint'] ?? ''}v2.1/track`;
-  });
-
-  afterAll(async () => {
-    await emulator.stop();
   });
 
   beforeEach(() => emulator.appInsights.clear());

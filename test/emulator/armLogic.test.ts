@@ -1,30 +1,21 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { LogicManagementClient } from '@azure/arm-logic';
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator, useEmulatorManagedIdentity } from './emulatorTestKit';
+import { callEmulator, useTestEmulator } from './emulatorTestKit';
 
 const subscriptionId = '00000000-1111-2222-3333-444444444444';
 const resourceGroup = 'rg-integration';
 
 describe('ARM Microsoft.Logic/workflows through @azure/arm-logic', () => {
-  let emulator: AzureEmulator;
-  let restoreEnvironment: () => void;
+  const emulator = useTestEmulator({ managedIdentity: true });
   let client: LogicManagementClient;
   let ordersId: string;
   let token: string;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    restoreEnvironment = useEmulatorManagedIdentity(emulator);
+  beforeAll(() => {
     ordersId = emulator.logic.addWorkflow({ subscriptionId, resourceGroup, name: 'orders', tags: { 'sas-rotation': 'enabled' } });
     emulator.logic.addWorkflow({ subscriptionId, resourceGroup, name: 'nightly', triggers: { nightly: 'Recurrence' } });
     client = new LogicManagementClient(new ManagedIdentityCredential(), subscriptionId, { endpoint: emulator.armEndpoint });
     token = emulator.issueAccessToken(`${emulator.armEndpoint}/.default`);
-  });
-
-  afterAll(async () => {
-    restoreEnvironment();
-    await emulator.stop();
   });
 
   /** `apiVersion: null` leaves the parameter out. */

@@ -1,21 +1,15 @@
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator } from './emulatorTestKit';
+import { callEmulator, startTestEmulator, useTestEmulator } from './emulatorTestKit';
 
 describe('ARM write throttling (token bucket per subscription)', () => {
-  let emulator: AzureEmulator;
+  const emulator = useTestEmulator({ armWriteThrottle: { capacity: 3, refillPerSecond: 0.5 } });
   let token: string;
   let workflowUrl: string;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator({ armWriteThrottle: { capacity: 3, refillPerSecond: 0.5 } });
+  beforeAll(() => {
     const workflowId = emulator.logic.addWorkflow({ subscriptionId: 'sub-throttled', resourceGroup: 'rg', name: 'busy' });
     emulator.logic.addWorkflow({ subscriptionId: 'sub-quiet', resourceGroup: 'rg', name: 'calm' });
     workflowUrl = `${emulator.armEndpoint}${workflowId}`;
     token = emulator.issueAccessToken(emulator.armEndpoint);
-  });
-
-  afterAll(async () => {
-    await emulator.stop();
   });
 
   it('counts remaining writes down, then answers 429 SubscriptionRequestsThrottled with Retry-After', async () => {

@@ -1,17 +1,11 @@
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator } from './emulatorTestKit';
+import { callEmulator, useTestEmulator } from './emulatorTestKit';
 
 describe('callback URLs: the oracle and the Logic Apps runtime agree', () => {
-  let emulator: AzureEmulator;
+  const emulator = useTestEmulator();
   let workflowId: string;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
+  beforeAll(() => {
     workflowId = emulator.logic.addWorkflow({ subscriptionId: 'sub-oracle', resourceGroup: 'rg', name: 'payments' });
-  });
-
-  afterAll(async () => {
-    await emulator.stop();
   });
 
   const invoke = (url: string) => callEmulator('POST', url, { body: { order: 42 } });

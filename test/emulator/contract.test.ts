@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, expectSameShape, startTestEmulator } from './emulatorTestKit';
+import { callEmulator, expectSameShape, startTestEmulator, useTestEmulator } from './emulatorTestKit';
 
 /** An official example: the request parameters and the answers, by status. */
 interface ReferenceExample {
@@ -21,21 +20,16 @@ const subscriptionId = '34adfa4f-cedf-4dc0-ba29-b6d1a69ab345';
 const resourceGroup = 'test-resource-group';
 
 describe('the emulator answers like the official Azure examples', () => {
-  let emulator: AzureEmulator;
+  const emulator = useTestEmulator();
   let armToken: string;
   let vaultToken: string;
   let workflowUrl: string;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
+  beforeAll(() => {
     const workflowId = emulator.logic.addWorkflow({ subscriptionId, resourceGroup, name: 'test-workflow' });
     workflowUrl = `${emulator.armEndpoint}${workflowId}`;
     armToken = emulator.issueAccessToken(`${emulator.armEndpoint}/.default`);
     vaultToken = emulator.issueAccessToken('https://vault.azure.net/.default');
-  });
-
-  afterAll(async () => {
-    await emulator.stop();
   });
 
   const arm = (method: string, suffix: string, body?: unknown) =>

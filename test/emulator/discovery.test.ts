@@ -1,7 +1,6 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { LogicManagementClient } from '@azure/arm-logic';
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator, useEmulatorManagedIdentity } from './emulatorTestKit';
+import { callEmulator, useTestEmulator } from './emulatorTestKit';
 
 const subscriptionId = '7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
 const enabled = { 'sas-rotation': 'enabled' };
@@ -12,13 +11,10 @@ interface ArmPage {
 }
 
 describe('discovery by tag: workflow and site lists carry tags and page with nextLink', () => {
-  let emulator: AzureEmulator;
-  let restoreEnvironment: () => void;
+  const emulator = useTestEmulator({ managedIdentity: true });
   let token: string;
 
   beforeAll(async () => {
-    emulator = await startTestEmulator();
-    restoreEnvironment = useEmulatorManagedIdentity(emulator);
     token = (await new ManagedIdentityCredential().getToken(`${emulator.armEndpoint}/.default`)).token;
     for (let index = 0; index < 105; index += 1) {
       emulator.logic.addWorkflow({
@@ -33,11 +29,6 @@ describe('discovery by tag: workflow and site lists carry tags and page with nex
     emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: 'rg-b', site: 'std-untagged', name: 'three' });
     emulator.logic.addSite({ subscriptionId, resourceGroup: 'rg-b', name: 'plain-web-app', kind: 'app', tags: enabled });
     emulator.logic.addResourceGroup(subscriptionId, 'rg-empty');
-  });
-
-  afterAll(async () => {
-    restoreEnvironment();
-    await emulator.stop();
   });
 
   /** Follows nextLink to the end; returns every item and the page sizes. */

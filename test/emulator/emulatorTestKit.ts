@@ -15,6 +15,38 @@ export async function startTestEmulator(options?: EmulatorOptions): Promise<Azur
   return emulator;
 }
 
+export interface TestEmulatorOptions extends EmulatorOptions {
+  /** Point @azure/identity's ManagedIdentityCredential at the emulator while the file's tests run. */
+  readonly managedIdentity?: boolean;
+}
+
+/**
+ * The emulator a test file's tests share, as jest hooks: started before all of them (before the file's own
+ * `beforeAll`, which seeds it, when called first), injected faults cleared after each test, stopped after all.
+ * Returns the emulator at once, as a stand-in that reads through to the one started; touching it before
+ * `beforeAll` ran throws.
+ */
+export function useTestEmulator(options: TestEmulatorOptions = {}): AzureEmulator {
+  const { managedIdentity = false, ...emulatorOptions } = options;
+  let started: AzureEmulator | undefined;
+  let restoreIdentity: (() => void) | undefined;
+  beforeAll(async () => {
+    started = await startTestEmulator(emulatorOptions);
+    if (managedIdentity) restoreIdentity = useEmulatorManagedIdentity(started);
+  });
+  afterEach(() => started?.faults.clear());
+  afterAll(async () => {
+    restoreIdentity?.();
+    await started?.stop();
+  });
+  return new Proxy({} as AzureEmulator, {
+    get(_target, property) {
+      if (!started) throw new Error('useTestEmulator: the emulator starts in beforeAll; use it inside hooks and tests only.');
+      return Reflect.get(started, property, started);
+    },
+  });
+}
+
 /** Points @azure/identity's ManagedIdentityCredential at the emulator (App Service source); returns the undo. */
 export function useEmulatorManagedIdentity(emulator: AzureEmulator): () => void {
   const saved = { endpoint: process.env['IDENTITY_ENDPOINT'], header: process.env['IDENTITY_HEADER'] };
@@ -73,6 +105,14 @@ export function callEmulator(method: string, url: string, options: CallOptions =
     request.on('error', reject);
     request.end(payload);
   });
+}
+
+/** What every listCallbackUrl answers (ARM's WorkflowTriggerCallbackUrl; the Flow API's is alike). */
+export interface CallbackUrlBody {
+  readonly value: string;
+  readonly method: string;
+  readonly basePath: string;
+  readonly queries: Record<string, string>;
 }
 
 export interface ShapeOptions {

@@ -1,28 +1,17 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator, useEmulatorManagedIdentity } from './emulatorTestKit';
+import { callEmulator, useTestEmulator } from './emulatorTestKit';
 
 describe('fault injection', () => {
-  let emulator: AzureEmulator;
-  let restoreEnvironment: () => void;
+  const emulator = useTestEmulator({ managedIdentity: true });
   let token: string;
   let workflowId: string;
   let workflowUrl: string;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    restoreEnvironment = useEmulatorManagedIdentity(emulator);
+  beforeAll(() => {
     workflowId = emulator.logic.addWorkflow({ subscriptionId: 'sub-faults', resourceGroup: 'rg', name: 'fragile' });
     workflowUrl = `${emulator.armEndpoint}${workflowId}`;
     token = emulator.issueAccessToken(emulator.armEndpoint);
-  });
-
-  afterEach(() => emulator.faults.clear());
-
-  afterAll(async () => {
-    restoreEnvironment();
-    await emulator.stop();
   });
 
   const regenerate = (keyType = 'Secondary') =>

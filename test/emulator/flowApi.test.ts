@@ -1,20 +1,11 @@
 import { ManagedIdentityCredential } from '@azure/identity';
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator, useEmulatorManagedIdentity } from './emulatorTestKit';
+import { callEmulator, useTestEmulator, type CallbackUrlBody } from './emulatorTestKit';
 
 const environment = 'Default-72f988bf-0000-4000-8000-00000000e7a1';
 const flowScope = 'https://service.flow.microsoft.com/.default';
 
-interface CallbackUrlBody {
-  readonly value: string;
-  readonly method: string;
-  readonly basePath: string;
-  readonly queries: Record<string, string>;
-}
-
 describe('Power Automate Flow API (2016-11-01)', () => {
-  let emulator: AzureEmulator;
-  let restoreEnvironment: () => void;
+  const emulator = useTestEmulator({ managedIdentity: true });
   let token: string;
   let classicId: string;
   let modernId: string;
@@ -22,20 +13,11 @@ describe('Power Automate Flow API (2016-11-01)', () => {
   let oauthId: string;
 
   beforeAll(async () => {
-    emulator = await startTestEmulator();
-    restoreEnvironment = useEmulatorManagedIdentity(emulator);
     classicId = emulator.flows.addFlow({ environment, name: '0e8a3f50-1c2b-4d3e-9f40-5a6b7c8d9e01' });
     modernId = emulator.flows.addFlow({ environment, urlStyle: 'environment' });
     wrappedId = emulator.flows.addFlow({ environment, wrapResponses: true, urlStyle: 'environment' });
     oauthId = emulator.flows.addFlow({ environment, urlStyle: 'environment', triggerAuthentication: 'oauth' });
     token = (await new ManagedIdentityCredential().getToken(flowScope)).token;
-  });
-
-  afterEach(() => emulator.faults.clear());
-
-  afterAll(async () => {
-    restoreEnvironment();
-    await emulator.stop();
   });
 
   /** `apiVersion: null` leaves the parameter out. */

@@ -1,25 +1,16 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator, useEmulatorManagedIdentity } from './emulatorTestKit';
+import { callEmulator, useTestEmulator } from './emulatorTestKit';
 
 describe('Key Vault secrets through @azure/keyvault-secrets', () => {
-  let emulator: AzureEmulator;
-  let restoreEnvironment: () => void;
+  const emulator = useTestEmulator({ managedIdentity: true });
   let client: SecretClient;
   let token: string;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    restoreEnvironment = useEmulatorManagedIdentity(emulator);
+  beforeAll(() => {
     // A loopback vault cannot match the challenge's vault.azure.net resource: the documented opt-out.
     client = new SecretClient(emulator.keyVaultUri, new ManagedIdentityCredential(), { disableChallengeResourceVerification: true });
     token = emulator.issueAccessToken('https://vault.azure.net/.default');
-  });
-
-  afterAll(async () => {
-    restoreEnvironment();
-    await emulator.stop();
   });
 
   it('sets versions with tags, content type and expiry, and gets the latest', async () => {

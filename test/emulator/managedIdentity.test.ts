@@ -1,6 +1,5 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator, useEmulatorManagedIdentity } from './emulatorTestKit';
+import { callEmulator, useTestEmulator } from './emulatorTestKit';
 
 function claimsOf(token: string): Record<string, unknown> {
   const payload = token.split('.')[1] ?? '';
@@ -8,18 +7,7 @@ function claimsOf(token: string): Record<string, unknown> {
 }
 
 describe('managed identity endpoint (App Service IDENTITY_ENDPOINT)', () => {
-  let emulator: AzureEmulator;
-  let restoreEnvironment: () => void;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    restoreEnvironment = useEmulatorManagedIdentity(emulator);
-  });
-
-  afterAll(async () => {
-    restoreEnvironment();
-    await emulator.stop();
-  });
+  const emulator = useTestEmulator({ managedIdentity: true });
 
   it('gives ManagedIdentityCredential a JWT for the requested audience, valid for an hour', async () => {
     const credential = new ManagedIdentityCredential();

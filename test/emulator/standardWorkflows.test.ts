@@ -1,40 +1,22 @@
 import { ManagedIdentityCredential } from '@azure/identity';
-import type { AzureEmulator } from '../../emulator';
-import { callEmulator, startTestEmulator, useEmulatorManagedIdentity } from './emulatorTestKit';
+import { callEmulator, useTestEmulator, type CallbackUrlBody } from './emulatorTestKit';
 
 const subscriptionId = '5a0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4';
 const resourceGroup = 'rg-standard';
 const site = 'la-orders-std';
 const management = '/hostruntime/runtime/webhooks/workflow/api/management/workflows';
 
-interface CallbackUrlBody {
-  readonly value: string;
-  readonly method: string;
-  readonly basePath: string;
-  readonly queries: Record<string, string>;
-}
-
 describe('Logic Apps Standard on ARM (Microsoft.Web 2024-04-01)', () => {
-  let emulator: AzureEmulator;
-  let restoreEnvironment: () => void;
+  const emulator = useTestEmulator({ managedIdentity: true });
   let token: string;
   let ordersId: string;
   let siteUrl: string;
 
   beforeAll(async () => {
-    emulator = await startTestEmulator();
-    restoreEnvironment = useEmulatorManagedIdentity(emulator);
     ordersId = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup, site, name: 'orders', siteTags: { 'sas-rotation': 'enabled' } });
     emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup, site, name: 'nightly', triggers: { Recurrence: 'Recurrence' }, kind: 'Stateless' });
     siteUrl = `${emulator.armEndpoint}/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${site}`;
     token = (await new ManagedIdentityCredential().getToken(`${emulator.armEndpoint}/.default`)).token;
-  });
-
-  afterEach(() => emulator.faults.clear());
-
-  afterAll(async () => {
-    restoreEnvironment();
-    await emulator.stop();
   });
 
   /** `apiVersion: null` leaves the parameter out. */
