@@ -28,8 +28,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@azure/*', 'applicationinsights', 'applicationinsights/*'], message: 'src/rotation is the protocol and imports no SDK: put the Azure call in an adapter behind a port (src/rotation/ports.ts).' },
-            { group: ['../*', '../../*'], message: 'src/rotation imports only from src/rotation: adapters depend on the protocol, never the other way round.' },
+            {
+              group: ['@azure/*', 'applicationinsights', 'applicationinsights/*'],
+              message:
+                'src/rotation is the protocol and imports no SDK: put the Azure call in an adapter behind a port (src/rotation/ports.ts).',
+            },
+            {
+              group: ['../*', '../../*'],
+              message: 'src/rotation imports only from src/rotation: adapters depend on the protocol, never the other way round.',
+            },
           ],
         },
       ],
@@ -41,13 +48,23 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/rotation/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/emulator', '**/emulator/*'], message: 'src/ must not import the emulator: it is not part of a deployment.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/emulator', '**/emulator/*'], message: 'src/ must not import the emulator: it is not part of a deployment.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['emulator/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src', '**/src/*'], message: 'emulator/ plays Azure and must not import the product (src/).' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/src', '**/src/*'], message: 'emulator/ plays Azure and must not import the product (src/).' }] },
+      ],
     },
   },
 );

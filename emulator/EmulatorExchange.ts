@@ -73,18 +73,30 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** The reason phrases Azure front ends use in default error messages. */
 export function defaultErrorCode(status: number): string {
   switch (status) {
-    case 400: return 'BadRequest';
-    case 401: return 'Unauthorized';
-    case 403: return 'Forbidden';
-    case 404: return 'NotFound';
-    case 408: return 'RequestTimeout';
-    case 409: return 'Conflict';
-    case 429: return 'TooManyRequests';
-    case 500: return 'InternalServerError';
-    case 502: return 'BadGateway';
-    case 503: return 'ServiceUnavailable';
-    case 504: return 'GatewayTimeout';
-    default: return status >= 500 ? 'InternalServerError' : 'BadRequest';
+    case 400:
+      return 'BadRequest';
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'NotFound';
+    case 408:
+      return 'RequestTimeout';
+    case 409:
+      return 'Conflict';
+    case 429:
+      return 'TooManyRequests';
+    case 500:
+      return 'InternalServerError';
+    case 502:
+      return 'BadGateway';
+    case 503:
+      return 'ServiceUnavailable';
+    case 504:
+      return 'GatewayTimeout';
+    default:
+      return status >= 500 ? 'InternalServerError' : 'BadRequest';
   }
 }
 

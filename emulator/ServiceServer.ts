@@ -110,13 +110,20 @@ export class ServiceServer {
         requestBody: body.length > 0 ? body.toString('utf8') : undefined,
         status,
         responseHeaders: written?.headers ?? {},
-        responseBody: written && written.payload.length > 0 && response && !Buffer.isBuffer(response.body) ? written.payload.toString('utf8') : undefined,
+        responseBody:
+          written && written.payload.length > 0 && response && !Buffer.isBuffer(response.body)
+            ? written.payload.toString('utf8')
+            : undefined,
         injectedFault,
       });
     };
 
     if (unreadable) {
-      const response = handler.faultResponse(request, { status: 400, errorCode: 'InvalidRequestContent', message: 'The request body could not be decoded.' });
+      const response = handler.faultResponse(request, {
+        status: 400,
+        errorCode: 'InvalidRequestContent',
+        message: 'The request body could not be decoded.',
+      });
       handler.decorate?.(request, response);
       record(response.status, response, writeResponse(res, response));
       return;
@@ -182,7 +189,11 @@ interface WrittenResponse {
 }
 
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]));
+  return Object.fromEntries(
+    Object.entries(headers)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]),
+  );
 }
 
 function writeResponse(res: http.ServerResponse, response: EmulatorResponse): WrittenResponse {

@@ -41,7 +41,14 @@ export {
   type StoredSite,
   type StoredStandardWorkflow,
 } from './logic/StandardWorkflowsState';
-export { FlowsState, type AddFlowOptions, type FlowCallbackUrl, type FlowTriggerAuthentication, type FlowUrlStyle, type StoredFlow } from './flow/FlowsState';
+export {
+  FlowsState,
+  type AddFlowOptions,
+  type FlowCallbackUrl,
+  type FlowTriggerAuthentication,
+  type FlowUrlStyle,
+  type StoredFlow,
+} from './flow/FlowsState';
 export type { CallbackUrlCheck, InvocationTarget, WorkflowHost } from './logic/callbackUrls';
 export { KeyVaultState, type StoredSecretVersion } from './keyVault/KeyVaultState';
 export type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
@@ -129,7 +136,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
   const armPages = new ArmPages(() => baseUrl('arm'), hosts.pagingFaults);
   const handlers: EmulatorServiceHandler[] = [
     new ManagedIdentityEndpoint(authority, identityHeader, managedIdentity),
-    new ArmRouter(frontDoor, hosts.resourceGroups, new MicrosoftLogicProvider(hosts.consumption, armPages), [new MicrosoftWebProvider(hosts.standard, armPages)]),
+    new ArmRouter(frontDoor, hosts.resourceGroups, new MicrosoftLogicProvider(hosts.consumption, armPages), [
+      new MicrosoftWebProvider(hosts.standard, armPages),
+    ]),
     new LogicRuntimeService(hosts, authority),
     new FlowApiService(hosts.flows, authority),
     new KeyVaultService(keyVault, authority, () => `${baseUrl('keyVault')}/`),
@@ -138,19 +147,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
 
   try {
     for (const handler of handlers) {
-      servers.set(handler.service, await ServiceServer.listen({
-        handler,
-        // Only the managed-identity endpoint is plain HTTP, as App Service's is; ARM refuses bearer tokens over HTTP.
-        ...(handler.service === 'identity' ? {} : { tls }),
-        port: options.ports?.[handler.service] ?? 0,
-        latencyMs: options.latencyMs?.[handler.service] ?? 0,
-        faults,
-        record: (record) => {
-          requests.push(record);
-          for (const listener of [...requestListeners]) listener(record);
-        },
-        ...(options.recordExchanges ? { recordExchange: (exchange: RecordedExchange) => exchanges.push(exchange) } : {}),
-      }));
+      servers.set(
+        handler.service,
+        await ServiceServer.listen({
+          handler,
+          // Only the managed-identity endpoint is plain HTTP, as App Service's is; ARM refuses bearer tokens over HTTP.
+          ...(handler.service === 'identity' ? {} : { tls }),
+          port: options.ports?.[handler.service] ?? 0,
+          latencyMs: options.latencyMs?.[handler.service] ?? 0,
+          faults,
+          record: (record) => {
+            requests.push(record);
+            for (const listener of [...requestListeners]) listener(record);
+          },
+          ...(options.recordExchanges ? { recordExchange: (exchange: RecordedExchange) => exchanges.push(exchange) } : {}),
+        }),
+      );
     }
   } catch (error) {
     await Promise.all([...servers.values()].map((server) => server.close()));
@@ -158,8 +170,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
   }
 
   const keyVaultUri = `${baseUrl('keyVault')}/`;
-  const appInsightsConnectionString =
-    `InstrumentationKey=${instrumentationKey};IngestionEndpoint=${baseUrl('appInsights')}/;LiveEndpoint=${baseUrl('appInsights')}/`;
+  const appInsightsConnectionString = `InstrumentationKey=${instrumentationKey};IngestionEndpoint=${baseUrl('appInsights')}/;LiveEndpoint=${baseUrl('appInsights')}/`;
   const identityEndpoint = `${baseUrl('identity')}/msi/token`;
   let stopped: Promise<void> | undefined;
 
@@ -188,7 +199,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     logic: hosts,
     flows: hosts.flows,
     keyVault,
-    appInsights: { get envelopes() { return appInsights.envelopes; }, clear: () => appInsights.clear() },
+    appInsights: {
+      get envelopes() {
+        return appInsights.envelopes;
+      },
+      clear: () => appInsights.clear(),
+    },
     requests,
     exchanges,
     faults,

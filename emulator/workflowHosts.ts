@@ -3,7 +3,13 @@ import { PagingFaults } from './logic/armPaging';
 import { ResourceGroups } from './logic/armResources';
 import { CallbackUrlIssuer, isCallbackUrlValid, type CallbackUrlCheck } from './logic/callbackUrls';
 import { ConsumptionWorkflowsState, type AddWorkflowOptions, type StoredWorkflow } from './logic/ConsumptionWorkflowsState';
-import { isStandardWorkflowId, StandardWorkflowsState, type AddSiteOptions, type AddStandardWorkflowOptions, type StoredStandardWorkflow } from './logic/StandardWorkflowsState';
+import {
+  isStandardWorkflowId,
+  StandardWorkflowsState,
+  type AddSiteOptions,
+  type AddStandardWorkflowOptions,
+  type StoredStandardWorkflow,
+} from './logic/StandardWorkflowsState';
 import type { WorkflowKeyType } from './logic/WorkflowKeyType';
 import type { WorkflowTriggerKind } from './logic/WorkflowTrigger';
 

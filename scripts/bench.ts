@@ -28,18 +28,34 @@ interface ScenarioResult {
   readonly peakRssMb: number;
   readonly ideal: { readonly seconds: number; readonly basis: string };
   readonly ratioToIdeal: number;
-  readonly sequentialBaseline?: { readonly sampleTargets: number; readonly secondsPerTarget: number; readonly extrapolatedSeconds: number; readonly speedup: number };
+  readonly sequentialBaseline?: {
+    readonly sampleTargets: number;
+    readonly secondsPerTarget: number;
+    readonly extrapolatedSeconds: number;
+    readonly speedup: number;
+  };
 }
 
 function subscriptionId(i: number): string {
   return `${(0x10000000 + i).toString(16)}-0000-4000-8000-000000000000`;
 }
 
-function seed(emulator: AzureEmulator, targets: number, subscriptions: number, label: string): Array<{ workflowId: string; secretName: string }> {
-  const prefix = label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+function seed(
+  emulator: AzureEmulator,
+  targets: number,
+  subscriptions: number,
+  label: string,
+): Array<{ workflowId: string; secretName: string }> {
+  const prefix = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   return Array.from({ length: targets }, (_, i) => {
     const name = `${prefix}-${i}`;
-    return { workflowId: emulator.logic.addWorkflow({ subscriptionId: subscriptionId(i % subscriptions), resourceGroup: 'rg-bench', name }), secretName: `${name}-url` };
+    return {
+      workflowId: emulator.logic.addWorkflow({ subscriptionId: subscriptionId(i % subscriptions), resourceGroup: 'rg-bench', name }),
+      secretName: `${name}-url`,
+    };
   });
 }
 
@@ -56,8 +72,17 @@ async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakR
   }
 }
 
-async function rotateAll(emulator: AzureEmulator, specs: Array<{ workflowId: string; secretName: string }>, runConcurrency: number, writeRefillPerSecond: number) {
-  const settings = loadSettings({ ...emulator.environment(), ROTATION_TARGETS: JSON.stringify(specs), ROTATION_CONCURRENCY: String(runConcurrency) });
+async function rotateAll(
+  emulator: AzureEmulator,
+  specs: Array<{ workflowId: string; secretName: string }>,
+  runConcurrency: number,
+  writeRefillPerSecond: number,
+) {
+  const settings = loadSettings({
+    ...emulator.environment(),
+    ROTATION_TARGETS: JSON.stringify(specs),
+    ROTATION_CONCURRENCY: String(runConcurrency),
+  });
   const services = createRotationServices(settings, { writeBudget: { capacity: 200, refillPerSecond: writeRefillPerSecond }, env: {} });
   try {
     const started = performance.now();
@@ -88,7 +113,12 @@ async function scenario(
       const sample = seed(emulator, baselineSample, subscriptions, `${name}-baseline`);
       const { seconds } = await rotateAll(emulator, sample, 1, writeRefillPerSecond);
       const perTarget = seconds / baselineSample;
-      sequentialBaseline = { sampleTargets: baselineSample, secondsPerTarget: round(perTarget, 4), extrapolatedSeconds: round(perTarget * targets, 1), speedup: 0 };
+      sequentialBaseline = {
+        sampleTargets: baselineSample,
+        secondsPerTarget: round(perTarget, 4),
+        extrapolatedSeconds: round(perTarget * targets, 1),
+        speedup: 0,
+      };
     }
     const specs = seed(emulator, targets, subscriptions, name);
     const before429 = emulator.requests.filter((r) => r.status === 429).length;
@@ -110,7 +140,9 @@ async function scenario(
       peakRssMb,
       ideal: { seconds: round(idealRun.seconds, 2), basis: idealRun.basis },
       ratioToIdeal: round(idealRun.seconds / wallSeconds, 2),
-      ...(sequentialBaseline ? { sequentialBaseline: { ...sequentialBaseline, speedup: round(sequentialBaseline.extrapolatedSeconds / wallSeconds, 1) } } : {}),
+      ...(sequentialBaseline
+        ? { sequentialBaseline: { ...sequentialBaseline, speedup: round(sequentialBaseline.extrapolatedSeconds / wallSeconds, 1) } }
+        : {}),
     };
   } finally {
     await emulator.stop();
@@ -126,10 +158,17 @@ function round(value: number, digits: number): number {
 function coldStartMs(): number {
   const samples: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const run = spawnSync(process.execPath, ['-e', "const t=performance.now();require('./dist/src/functions/rotateSasKeys.js');process.stdout.write(String(performance.now()-t))"], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        "const t=performance.now();require('./dist/src/functions/rotateSasKeys.js');process.stdout.write(String(performance.now()-t))",
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
     samples.push(Number(run.stdout));
   }
   return round(samples.sort((a, b) => a - b)[1] ?? NaN, 0);
@@ -144,7 +183,10 @@ function chart(results: readonly ScenarioResult[], growth: readonly ScenarioResu
   const maxTime = Math.max(...growth.map((g) => g.wallSeconds));
   const points = growth.map((g, i) => ({ x: 220 + i * 160, y: 330 - (g.wallSeconds / maxTime) * 120, g }));
   const line = points.map((p) => `${p.x.toFixed(0)},${p.y.toFixed(0)}`).join(' ');
-  const labels = points.map((p) => `<circle cx="${p.x.toFixed(0)}" cy="${p.y.toFixed(0)}" r="4" fill="#d9534f"/><text x="${(p.x - 30).toFixed(0)}" y="350" font-size="12">${p.g.targets} targets</text><text x="${(p.x - 30).toFixed(0)}" y="${(p.y - 10).toFixed(0)}" font-size="11">${p.g.wallSeconds}s, ${p.g.peakRssMb} MB</text>`);
+  const labels = points.map(
+    (p) =>
+      `<circle cx="${p.x.toFixed(0)}" cy="${p.y.toFixed(0)}" r="4" fill="#d9534f"/><text x="${(p.x - 30).toFixed(0)}" y="350" font-size="12">${p.g.targets} targets</text><text x="${(p.x - 30).toFixed(0)}" y="${(p.y - 10).toFixed(0)}" font-size="11">${p.g.wallSeconds}s, ${p.g.peakRssMb} MB</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="780" height="370" font-family="sans-serif">
 <text x="10" y="22" font-size="14" font-weight="bold">sas-rotator: rotations per second (npm run bench)</text>
 ${bars.join('\n')}
@@ -179,7 +221,10 @@ const scenarios: Record<string, () => Promise<ScenarioResult>> = {
       1000,
       1,
       writeRate,
-      () => ({ seconds: (1000 * 3 - 200) / writeRate, basis: `(3 writes × targets − 200 burst) ÷ ${writeRate} writes/s (ARM bucket ×${timeScale})` }),
+      () => ({
+        seconds: (1000 * 3 - 200) / writeRate,
+        basis: `(3 writes × targets − 200 burst) ÷ ${writeRate} writes/s (ARM bucket ×${timeScale})`,
+      }),
       0,
     ),
   ...Object.fromEntries([100, 1000, 10000].map((targets) => [`growth${targets}`, () => growthScenario(targets)])),
@@ -190,15 +235,16 @@ const scenarios: Record<string, () => Promise<ScenarioResult>> = {
  */
 async function growthScenario(targets: number): Promise<ScenarioResult> {
   const host = fork(join(__dirname, 'benchEmulatorHost.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const next = <T>(kind: string) => new Promise<T>((resolve) => {
-    const onMessage = (message: { kind: string }) => {
-      if (message.kind === kind) {
-        host.off('message', onMessage);
-        resolve(message as T);
-      }
-    };
-    host.on('message', onMessage);
-  });
+  const next = <T>(kind: string) =>
+    new Promise<T>((resolve) => {
+      const onMessage = (message: { kind: string }) => {
+        if (message.kind === kind) {
+          host.off('message', onMessage);
+          resolve(message as T);
+        }
+      };
+      host.on('message', onMessage);
+    });
   const ready = next<{ environment: Record<string, string>; targets: Array<{ workflowId: string; secretName: string }> }>('ready');
   host.send({ kind: 'seed', options: { armWriteThrottle: noThrottle }, targets, subscriptions: 20, prefix: `growth-${targets}` });
   const { environment, targets: specs } = await ready;
@@ -240,7 +286,11 @@ async function growthScenario(targets: number): Promise<ScenarioResult> {
 }
 
 function runScenarioProcess(name: string): ScenarioResult {
-  const child = spawnSync(process.execPath, ['--max-old-space-size=1024', __filename, '--scenario', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(process.execPath, ['--max-old-space-size=1024', __filename, '--scenario', name], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const line = child.stdout.trim().split('\n').pop() ?? '';
   if (child.status !== 0 || !line.startsWith('{')) throw new Error(`scenario ${name} failed (exit ${child.status})`);
   const result = JSON.parse(line) as ScenarioResult;
@@ -297,7 +347,11 @@ async function main(): Promise<void> {
     return;
   }
   console.log('sas-rotator bench: end to end through the real SDK clients against the emulator. This takes a minute or two.\n');
-  const [latencyBound, throttleBound, ...growth] = Object.keys(scenarios).map(runScenarioProcess) as [ScenarioResult, ScenarioResult, ...ScenarioResult[]];
+  const [latencyBound, throttleBound, ...growth] = Object.keys(scenarios).map(runScenarioProcess) as [
+    ScenarioResult,
+    ScenarioResult,
+    ...ScenarioResult[],
+  ];
   const coldStart = coldStartMs();
   console.log({ coldStartMs: coldStart });
   const cli = await cliTimes();

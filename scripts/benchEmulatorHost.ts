@@ -25,7 +25,11 @@ async function main(): Promise<void> {
   process.send?.({ kind: 'ready', environment: emulator.environment(), targets });
   process.on('message', (message: { kind: string }) => {
     if (message.kind === 'stats') {
-      process.send?.({ kind: 'stats', throttled429: emulator.requests.filter((r) => r.status === 429).length, requests: emulator.requests.length });
+      process.send?.({
+        kind: 'stats',
+        throttled429: emulator.requests.filter((r) => r.status === 429).length,
+        requests: emulator.requests.length,
+      });
     }
   });
   process.once('disconnect', () => {

@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     const second = await invoke('demo-pass-2');
     printPass('Pass 2 — the interval elapsed: the other key (Primary) is regenerated; the pass-1 URL stays valid until pass 3', second);
 
-    console.log('\nEvery URL consumers may hold, checked against the workflows\' current keys (the emulator\'s oracle):');
+    console.log("\nEvery URL consumers may hold, checked against the workflows' current keys (the emulator's oracle):");
     for (const target of second.targets) {
       const versions = emulator.keyVault.versions(target.secretName);
       if (versions.length === 0) {
@@ -69,7 +69,9 @@ async function main(): Promise<number> {
     console.log(
       `\nApplication Insights received ${count('SasKeyRotated')} SasKeyRotated, ${count('SasKeyRotationFailed')} SasKeyRotationFailed and ${count('SasKeyRotationRun')} SasKeyRotationRun events.`,
     );
-    console.log(`Demo finished in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. Secrets are shown by fingerprint only: a sig never leaves the process.`);
+    console.log(
+      `Demo finished in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. Secrets are shown by fingerprint only: a sig never leaves the process.`,
+    );
     return 0;
   } finally {
     await closeProcessServices();

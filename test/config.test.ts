@@ -1,6 +1,7 @@
 import { ConfigurationError, defaultSecretName, loadSettings } from '../src/composition/config';
 
-const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-orders/providers/Microsoft.Logic/workflows/orders-intake';
+const workflowId =
+  '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-orders/providers/Microsoft.Logic/workflows/orders-intake';
 const validEnv = {
   KEY_VAULT_URI: 'https://kv-rotator.vault.azure.net/',
   ROTATION_TARGETS: JSON.stringify([{ workflowId }]),
@@ -38,7 +39,15 @@ describe('loadSettings', () => {
     const settings = loadSettings({
       ...validEnv,
       ROTATION_INTERVAL_DAYS: '7',
-      ROTATION_TARGETS: JSON.stringify([{ workflowId }, { workflowId: workflowId.replace('orders-intake', 'b'), intervalDays: 90, trigger: 'When_a_HTTP_request_is_received', secretName: 'b-url' }]),
+      ROTATION_TARGETS: JSON.stringify([
+        { workflowId },
+        {
+          workflowId: workflowId.replace('orders-intake', 'b'),
+          intervalDays: 90,
+          trigger: 'When_a_HTTP_request_is_received',
+          secretName: 'b-url',
+        },
+      ]),
     });
     expect(settings.targets.map((t) => [t.intervalDays, t.trigger, t.secretName])).toEqual([
       [7, 'manual', 'orders-intake-manual-url'],
@@ -81,11 +90,36 @@ describe('loadSettings', () => {
     ['an empty list', '[]', /is an empty list/],
     ['a string entry', '["/subscriptions/x"]', /must be an object/],
     ['a missing workflowId', '[{"trigger":"manual"}]', /workflowId is missing/],
-    ['a Standard ID without the workflow', JSON.stringify([{ workflowId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Web/sites/app' }]), /not a Logic Apps Standard workflow ID/],
-    ['a Power Automate ID without the flow', JSON.stringify([{ workflowId: '/providers/Microsoft.ProcessSimple/environments/e' }]), /not a Power Automate flow ID/],
-    ['a truncated ID', JSON.stringify([{ workflowId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic' }]), /not a Logic Apps workflow resource ID/],
-    ['the same workflow twice', JSON.stringify([{ workflowId }, { workflowId: workflowId.toUpperCase(), secretName: 'other' }]), /is listed twice/],
-    ['two targets on one secret', JSON.stringify([{ workflowId, secretName: 'shared' }, { workflowId: `${workflowId}-2`, secretName: 'SHARED' }]), /both publish to secret/],
+    [
+      'a Standard ID without the workflow',
+      JSON.stringify([
+        { workflowId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Web/sites/app' },
+      ]),
+      /not a Logic Apps Standard workflow ID/,
+    ],
+    [
+      'a Power Automate ID without the flow',
+      JSON.stringify([{ workflowId: '/providers/Microsoft.ProcessSimple/environments/e' }]),
+      /not a Power Automate flow ID/,
+    ],
+    [
+      'a truncated ID',
+      JSON.stringify([{ workflowId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic' }]),
+      /not a Logic Apps workflow resource ID/,
+    ],
+    [
+      'the same workflow twice',
+      JSON.stringify([{ workflowId }, { workflowId: workflowId.toUpperCase(), secretName: 'other' }]),
+      /is listed twice/,
+    ],
+    [
+      'two targets on one secret',
+      JSON.stringify([
+        { workflowId, secretName: 'shared' },
+        { workflowId: `${workflowId}-2`, secretName: 'SHARED' },
+      ]),
+      /both publish to secret/,
+    ],
   ])('refuses %s in ROTATION_TARGETS', (_label, targets, expected) => {
     expect(problemsOf({ ...validEnv, ROTATION_TARGETS: targets }).join('\n')).toMatch(expected);
   });
@@ -106,17 +140,28 @@ describe('loadSettings', () => {
   });
 
   it('reads the Entra ingestion setting and refuses a malformed one', () => {
-    expect(loadSettings({ ...validEnv, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' }).appInsightsEntraAuthentication).toEqual({ clientId: undefined });
     expect(
-      loadSettings({ ...validEnv, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=00000000-0000-0000-0000-0000000000ab' }).appInsightsEntraAuthentication,
+      loadSettings({ ...validEnv, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' }).appInsightsEntraAuthentication,
+    ).toEqual({ clientId: undefined });
+    expect(
+      loadSettings({
+        ...validEnv,
+        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=00000000-0000-0000-0000-0000000000ab',
+      }).appInsightsEntraAuthentication,
     ).toEqual({ clientId: '00000000-0000-0000-0000-0000000000ab' });
-    expect(problemsOf({ ...validEnv, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=Key' }).join('\n')).toMatch(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD'/);
+    expect(problemsOf({ ...validEnv, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=Key' }).join('\n')).toMatch(
+      /APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD'/,
+    );
   });
 
   it('tells the three hosts apart by resource ID and derives a default secret name for each', () => {
-    const standard = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Web/sites/la-orders/workflows/intake';
+    const standard =
+      '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Web/sites/la-orders/workflows/intake';
     const flow = '/providers/Microsoft.ProcessSimple/environments/Default-7c1d/flows/3f2a9c1e-0b1d-4e2f-9a8b-7c6d5e4f3a2b';
-    const settings = loadSettings({ ...validEnv, ROTATION_TARGETS: JSON.stringify([{ workflowId }, { workflowId: standard }, { workflowId: flow }]) });
+    const settings = loadSettings({
+      ...validEnv,
+      ROTATION_TARGETS: JSON.stringify([{ workflowId }, { workflowId: standard }, { workflowId: flow }]),
+    });
     expect(settings.targets.map((t) => [t.host, t.secretName])).toEqual([
       ['consumption', 'orders-intake-manual-url'],
       ['standard', 'la-orders-intake-manual-url'],
@@ -127,15 +172,24 @@ describe('loadSettings', () => {
   it('reads ROTATION_DISCOVERY scopes, which make ROTATION_TARGETS optional, and refuses a malformed scope', () => {
     const settings = loadSettings({
       KEY_VAULT_URI: validEnv.KEY_VAULT_URI,
-      ROTATION_DISCOVERY: '/subscriptions/00000000-0000-0000-0000-000000000001, /subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg-flows',
+      ROTATION_DISCOVERY:
+        '/subscriptions/00000000-0000-0000-0000-000000000001, /subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg-flows',
     });
     expect(settings.targets).toEqual([]);
     // infra/ always sets ROTATION_TARGETS, to [] when only discovery is used.
-    expect(loadSettings({ KEY_VAULT_URI: validEnv.KEY_VAULT_URI, ROTATION_TARGETS: '[]', ROTATION_DISCOVERY: '/subscriptions/00000000-0000-0000-0000-000000000001' }).targets).toEqual([]);
+    expect(
+      loadSettings({
+        KEY_VAULT_URI: validEnv.KEY_VAULT_URI,
+        ROTATION_TARGETS: '[]',
+        ROTATION_DISCOVERY: '/subscriptions/00000000-0000-0000-0000-000000000001',
+      }).targets,
+    ).toEqual([]);
     expect(settings.discoveryScopes).toEqual([
       { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroupName: undefined },
       { subscriptionId: '00000000-0000-0000-0000-000000000002', resourceGroupName: 'rg-flows' },
     ]);
-    expect(problemsOf({ ...validEnv, ROTATION_DISCOVERY: '/subscriptions/prod' }).join('\n')).toMatch(/ROTATION_DISCOVERY: '\/subscriptions\/prod' is not a scope/);
+    expect(problemsOf({ ...validEnv, ROTATION_DISCOVERY: '/subscriptions/prod' }).join('\n')).toMatch(
+      /ROTATION_DISCOVERY: '\/subscriptions\/prod' is not a scope/,
+    );
   });
 });

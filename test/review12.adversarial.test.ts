@@ -14,11 +14,18 @@ const root = join(__dirname, '..');
 
 /** Azure RBAC matching, as in test/infra/workflowKeyRole.test.ts: case-insensitive, `*` also matches `/`. */
 function rbacMatches(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return regex.test(action);
 }
 const granted = (action: string): boolean =>
-  workflowKeyRoleActions.some((entry) => rbacMatches(entry.action, action)) && !workflowKeyRoleNotActions.some((pattern) => rbacMatches(pattern, action));
+  workflowKeyRoleActions.some((entry) => rbacMatches(entry.action, action)) &&
+  !workflowKeyRoleNotActions.some((pattern) => rbacMatches(pattern, action));
 
 /** The action ARM derives from a request path (same rule as workflowKeyRole.test.ts's actionOf). */
 function actionOf(method: string, path: string): string {
@@ -28,12 +35,14 @@ function actionOf(method: string, path: string): string {
 }
 
 describe('review 12: the workflow key role', () => {
-  it('reaches, of the POST operations Microsoft.Web declares under a site\'s hostruntime, exactly the known set, each named in security.md', () => {
+  it("reaches, of the POST operations Microsoft.Web declares under a site's hostruntime, exactly the known set, each named in security.md", () => {
     // The vendored Microsoft.Web spec itself lists what the wildcard …/hostruntime/webhooks/api/workflows/*/action
     // reaches: besides the two operations sas-rotator needs, WorkflowTriggerHistories_Resubmit (runs the
     // workflow again with a past trigger payload: the very thing notActions means to forbid),
     // WorkflowRuns_Cancel, and WorkflowRunActions(Repetitions)_ListExpressionTraces (reads run inputs and outputs).
-    const spec = JSON.parse(readFileSync(join(specsRoot, 'specification/web/resource-manager/Microsoft.Web/stable/2023-12-01/WebApps.json'), 'utf8')) as {
+    const spec = JSON.parse(
+      readFileSync(join(specsRoot, 'specification/web/resource-manager/Microsoft.Web/stable/2023-12-01/WebApps.json'), 'utf8'),
+    ) as {
       paths: Record<string, Record<string, { operationId?: string }>>;
     };
     const grantedOperations: string[] = [];
@@ -47,8 +56,16 @@ describe('review 12: the workflow key role', () => {
     // No published action exists for Standard's regenerateAccessKey, so the role needs the wildcard,
     // and notActions cannot name unpublished actions: what it reaches beyond the two operations
     // sas-rotator needs is documented (docs/security.md §1) and pinned here, so any growth is seen.
-    const beyondWhatIsNeeded = ['WorkflowRunActionRepetitions_ListExpressionTraces', 'WorkflowRunActions_ListExpressionTraces', 'WorkflowRuns_Cancel', 'WorkflowTriggerHistories_Resubmit', 'Workflows_Validate'];
-    expect(grantedOperations.sort()).toEqual(['WorkflowTriggers_ListCallbackUrl', 'Workflows_RegenerateAccessKey', ...beyondWhatIsNeeded].sort());
+    const beyondWhatIsNeeded = [
+      'WorkflowRunActionRepetitions_ListExpressionTraces',
+      'WorkflowRunActions_ListExpressionTraces',
+      'WorkflowRuns_Cancel',
+      'WorkflowTriggerHistories_Resubmit',
+      'Workflows_Validate',
+    ];
+    expect(grantedOperations.sort()).toEqual(
+      ['WorkflowTriggers_ListCallbackUrl', 'Workflows_RegenerateAccessKey', ...beyondWhatIsNeeded].sort(),
+    );
     const security = readFileSync(join(root, 'docs', 'security.md'), 'utf8');
     for (const operation of beyondWhatIsNeeded) expect(security).toContain(operation);
   });
@@ -57,19 +74,27 @@ describe('review 12: the workflow key role', () => {
 describe('review 12: the deployment package', () => {
   const funcignore = readFileSync(join(root, '.funcignore'), 'utf8');
 
-  it('keeps out what a developer\'s project folder holds besides the tracked files: the manual zip of docs/deploy.md, logs, local settings variants', () => {
+  it("keeps out what a developer's project folder holds besides the tracked files: the manual zip of docs/deploy.md, logs, local settings variants", () => {
     // docs/deploy.md's manual deployment writes rotator.zip into the project root; the next `azd deploy`
     // would ship it (a stale copy of the whole package). .gitignore ignores *.log (npm-debug.log may hold
     // environment values), and local.settings.*.json variants hold the same secrets as local.settings.json.
     expect(readFileSync(join(root, 'docs', 'deploy.md'), 'utf8')).toMatch(/zip -qr rotator\.zip/);
-    const developerFolder = ['rotator.zip', 'npm-debug.log', 'local.settings.Development.json', 'local.settings.json.bak', '.DS_Store', 'dist/src/index.js'];
+    const developerFolder = [
+      'rotator.zip',
+      'npm-debug.log',
+      'local.settings.Development.json',
+      'local.settings.json.bak',
+      '.DS_Store',
+      'dist/src/index.js',
+    ];
     expect(packagedFiles(funcignore, developerFolder)).toEqual(['dist/src/index.js']);
   });
 });
 
 describe('review 12: the KQL check', () => {
   it('reports a customDimensions key the event does not emit when the query reads it through an alias of the column', () => {
-    const query = 'customEvents\n| where name == "SasKeyRotationFailed"\n| extend d = customDimensions\n| project timestamp, step = tostring(d.stepName)';
+    const query =
+      'customEvents\n| where name == "SasKeyRotationFailed"\n| extend d = customDimensions\n| project timestamp, step = tostring(d.stepName)';
     expect(analyzeKql(query).diagnostics).toEqual([]);
     // Refused rather than followed: an alias, bag_unpack or tostring(customDimensions) would hide the keys.
     expect(telemetryNameProblems(analyzeKql(query))).toEqual([expect.stringMatching(/^customDimensions is used whole/)]);
@@ -79,7 +104,7 @@ describe('review 12: the KQL check', () => {
 });
 
 describe('review 12: the OpenAPI coverage table', () => {
-  it('tells Microsoft.Logic\'s Workflows_RegenerateAccessKey (Consumption) from Microsoft.Web\'s (Standard)', async () => {
+  it("tells Microsoft.Logic's Workflows_RegenerateAccessKey (Consumption) from Microsoft.Web's (Standard)", async () => {
     const subscription = '11111111-2222-4333-8444-555555555555';
     const json = { 'content-type': 'application/json; charset=utf-8' };
     const exchange = (url: string): RecordedExchange => ({
@@ -95,8 +120,12 @@ describe('review 12: the OpenAPI coverage table', () => {
       injectedFault: false,
     });
     const report = await checkConformance([
-      exchange(`https://127.0.0.1:1/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders/regenerateAccessKey?api-version=2019-05-01`),
-      exchange(`https://127.0.0.1:1/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Web/sites/s1/hostruntime/runtime/webhooks/workflow/api/management/workflows/w1/regenerateAccessKey?api-version=2024-04-01`),
+      exchange(
+        `https://127.0.0.1:1/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders/regenerateAccessKey?api-version=2019-05-01`,
+      ),
+      exchange(
+        `https://127.0.0.1:1/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Web/sites/s1/hostruntime/runtime/webhooks/workflow/api/management/workflows/w1/regenerateAccessKey?api-version=2024-04-01`,
+      ),
     ]);
     expect(report.problems).toEqual([]);
     // One row per spec operation: a reader must see that the Standard host's calls were validated at all.

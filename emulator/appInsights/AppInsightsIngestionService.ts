@@ -1,5 +1,12 @@
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
-import { defaultErrorCode, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import {
+  defaultErrorCode,
+  jsonResponse,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type EmulatorServiceHandler,
+  type RequestClassification,
+} from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
 import type { TelemetryEnvelope } from './TelemetryEnvelope';
 
@@ -54,7 +61,11 @@ export class AppInsightsIngestionService implements EmulatorServiceHandler {
 
     const items = parseEnvelopes(request.body.toString('utf8'));
     if (!items) {
-      return jsonResponse(400, { itemsReceived: 0, itemsAccepted: 0, errors: [{ index: 0, statusCode: 400, message: 'Invalid payload: the body is not a JSON array of envelopes.' }] });
+      return jsonResponse(400, {
+        itemsReceived: 0,
+        itemsAccepted: 0,
+        errors: [{ index: 0, statusCode: 400, message: 'Invalid payload: the body is not a JSON array of envelopes.' }],
+      });
     }
     const errors: TrackError[] = [];
     items.forEach((item, index) => {
@@ -70,10 +81,13 @@ export class AppInsightsIngestionService implements EmulatorServiceHandler {
   faultResponse(request: EmulatorRequest, fault: FaultRule): EmulatorResponse {
     const status = fault.status ?? 500;
     const count = parseEnvelopes(request.body.toString('utf8'))?.length ?? 0;
-    const message = fault.message ?? (fault.errorCode ?? defaultErrorCode(status));
+    const message = fault.message ?? fault.errorCode ?? defaultErrorCode(status);
     const errors = Array.from({ length: count }, (_unused, index) => ({ index, statusCode: status, message }));
-    return jsonResponse(status, { itemsReceived: count, itemsAccepted: 0, errors },
-      fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : undefined);
+    return jsonResponse(
+      status,
+      { itemsReceived: count, itemsAccepted: 0, errors },
+      fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : undefined,
+    );
   }
 
   /**
@@ -87,7 +101,10 @@ export class AppInsightsIngestionService implements EmulatorServiceHandler {
     if (verdict.outcome === 'valid') return undefined;
     const count = parseEnvelopes(request.body.toString('utf8'))?.length ?? 0;
     const status = verdict.outcome === 'wrongAudience' ? 403 : 401;
-    const message = verdict.outcome === 'missing' ? 'Authorization is required: local authentication is disabled on this resource.' : `Authorization failed (${verdict.outcome}).`;
+    const message =
+      verdict.outcome === 'missing'
+        ? 'Authorization is required: local authentication is disabled on this resource.'
+        : `Authorization failed (${verdict.outcome}).`;
     return jsonResponse(status, { itemsReceived: count, itemsAccepted: 0, errors: [{ index: 0, statusCode: status, message }] });
   }
 
@@ -100,7 +117,8 @@ export class AppInsightsIngestionService implements EmulatorServiceHandler {
     if (envelope.iKey.toLowerCase() !== this.instrumentationKey.toLowerCase()) return 'Invalid instrumentation key';
     const age = Date.now() - Date.parse(envelope.time);
     if (Number.isNaN(age)) return `101: Field 'time' on type 'Envelope' is not a valid date-time: '${envelope.time}'.`;
-    if (age > maxAgeMs) return `103: Field 'time' on type 'Envelope' is older than the allowed min date. Expected: now - ${maxAgeMs}ms, Actual: now - ${age}ms`;
+    if (age > maxAgeMs)
+      return `103: Field 'time' on type 'Envelope' is older than the allowed min date. Expected: now - ${maxAgeMs}ms, Actual: now - ${age}ms`;
     return undefined;
   }
 }
@@ -115,7 +133,10 @@ function parseEnvelopes(text: string): unknown[] | undefined {
     return Array.isArray(parsed) ? parsed : [parsed];
   } catch {
     try {
-      return trimmed.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+      return trimmed
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as unknown);
     } catch {
       return undefined;
     }

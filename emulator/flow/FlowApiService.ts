@@ -1,6 +1,17 @@
 import { randomUUID } from 'crypto';
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
-import { azureError, decodePathSegment, defaultErrorCode, header, isSegment, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import {
+  azureError,
+  decodePathSegment,
+  defaultErrorCode,
+  header,
+  isSegment,
+  jsonResponse,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type EmulatorServiceHandler,
+  type RequestClassification,
+} from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
 import { callbackUrlBody, requireRequestTrigger, triggerNotFound } from '../logic/workflowActions';
 import type { FlowsState, StoredFlow } from './FlowsState';
@@ -52,9 +63,18 @@ export class FlowApiService implements EmulatorServiceHandler {
     const rejection = this.authenticate(request) ?? requireApiVersion(request);
     if (rejection) return rejection;
     const flowRoute = route(request.method, request.url.pathname);
-    if (!flowRoute) return azureError(404, 'NotFound', `The request '${request.method} ${request.url.pathname}' does not match any operation of the Flow service.`);
+    if (!flowRoute)
+      return azureError(
+        404,
+        'NotFound',
+        `The request '${request.method} ${request.url.pathname}' does not match any operation of the Flow service.`,
+      );
     if (!this.flows.environmentExists(flowRoute.environment)) {
-      return azureError(404, 'EnvironmentNotFound', `The environment '${flowRoute.environment}' could not be found in the tenant '${this.authority.tenantId}'.`);
+      return azureError(
+        404,
+        'EnvironmentNotFound',
+        `The environment '${flowRoute.environment}' could not be found in the tenant '${this.authority.tenantId}'.`,
+      );
     }
     const flow = this.flows.find(`/providers/Microsoft.ProcessSimple/environments/${flowRoute.environment}/flows/${flowRoute.flowName}`);
     if (!flow) return azureError(404, 'FlowNotFound', `Could not find flow '${flowRoute.flowName}'.`);
@@ -95,24 +115,41 @@ export class FlowApiService implements EmulatorServiceHandler {
 
   private authenticate(request: EmulatorRequest): EmulatorResponse | undefined {
     const verdict = this.authority.verify(header(request, 'authorization'), [flowApiAudience]);
-    const challenge = { headers: { 'www-authenticate': `Bearer authorization_uri="https://login.windows.net/${this.authority.tenantId}", error="invalid_token"` } };
+    const challenge = {
+      headers: {
+        'www-authenticate': `Bearer authorization_uri="https://login.windows.net/${this.authority.tenantId}", error="invalid_token"`,
+      },
+    };
     switch (verdict.outcome) {
       case 'valid':
         return undefined;
       case 'missing':
         return azureError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge);
       case 'malformed':
-        return azureError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.", challenge);
+        return azureError(
+          401,
+          'AuthenticationFailed',
+          "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+          challenge,
+        );
       case 'badSignature':
       case 'notYetValid':
         return azureError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge);
       case 'expired':
-        return azureError(401, 'ExpiredAuthenticationToken',
-          `The access token expiry UTC time '${new Date(verdict.claims.exp * 1000).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`, challenge);
+        return azureError(
+          401,
+          'ExpiredAuthenticationToken',
+          `The access token expiry UTC time '${new Date(verdict.claims.exp * 1000).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
+          challenge,
+        );
       case 'wrongAudience':
-        return azureError(401, 'InvalidAuthenticationTokenAudience',
+        return azureError(
+          401,
+          'InvalidAuthenticationTokenAudience',
           `The received access token has been obtained from wrong audience or resource '${verdict.claims.aud}'. ` +
-            `It should exactly match with one of the allowed audiences '${flowApiAudience}','${flowApiAudience.replace(/\/$/, '')}'.`, challenge);
+            `It should exactly match with one of the allowed audiences '${flowApiAudience}','${flowApiAudience.replace(/\/$/, '')}'.`,
+          challenge,
+        );
     }
   }
 }
@@ -123,7 +160,11 @@ function requireApiVersion(request: EmulatorRequest): EmulatorResponse | undefin
     return azureError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   }
   if (apiVersion !== supportedFlowApiVersion) {
-    return azureError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${supportedFlowApiVersion}'.`);
+    return azureError(
+      400,
+      'InvalidApiVersionParameter',
+      `The api-version '${apiVersion}' is invalid. The supported versions are '${supportedFlowApiVersion}'.`,
+    );
   }
   return undefined;
 }

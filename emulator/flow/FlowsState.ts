@@ -1,6 +1,12 @@
 import { randomBytes, randomUUID } from 'crypto';
 import { decodePathSegment } from '../EmulatorExchange';
-import { checkCallbackUrlSas, isCallbackUrlValid, type CallbackUrlCheck, type CallbackUrlIssuer, type CallbackUrlVerifier } from '../logic/callbackUrls';
+import {
+  checkCallbackUrlSas,
+  isCallbackUrlValid,
+  type CallbackUrlCheck,
+  type CallbackUrlIssuer,
+  type CallbackUrlVerifier,
+} from '../logic/callbackUrls';
 import { findTrigger, type WorkflowTrigger, type WorkflowTriggerKind } from '../logic/WorkflowTrigger';
 
 /**

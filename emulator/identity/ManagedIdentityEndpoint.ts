@@ -1,6 +1,13 @@
 import { randomUUID } from 'crypto';
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
-import { header, jsonResponse, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import {
+  header,
+  jsonResponse,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type EmulatorServiceHandler,
+  type RequestClassification,
+} from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
 
 const supportedApiVersion = '2019-08-01';

@@ -1,6 +1,19 @@
 import { randomUUID } from 'crypto';
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
-import { azureError, decodePathSegment, defaultErrorCode, header, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import {
+  azureError,
+  decodePathSegment,
+  defaultErrorCode,
+  header,
+  isPlainObject,
+  jsonResponse,
+  parseJsonBody,
+  Rejection,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type EmulatorServiceHandler,
+  type RequestClassification,
+} from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
 import type { DeletedSecretRecord, KeyVaultState, StoredSecretVersion } from './KeyVaultState';
 
@@ -27,7 +40,8 @@ function route(method: string, pathname: string): SecretRoute {
   const [collection, name, version, extra] = segments;
   if (collection?.toLowerCase() === 'deletedsecrets') return deletedSecretRoute(method, name, version, extra);
   if (collection?.toLowerCase() !== 'secrets' || extra !== undefined) return { operationId: 'Unknown' };
-  if (name === undefined || name === '') return method === 'GET' && version === undefined ? { operationId: 'GetSecrets' } : { operationId: 'Unknown' };
+  if (name === undefined || name === '')
+    return method === 'GET' && version === undefined ? { operationId: 'GetSecrets' } : { operationId: 'Unknown' };
   if (version === undefined) {
     if (method === 'PUT') return { operationId: 'SetSecret', name };
     if (method === 'GET') return { operationId: 'GetSecret', name, version: '' };
@@ -43,7 +57,8 @@ function route(method: string, pathname: string): SecretRoute {
 /** `/deletedsecrets[/{name}[/recover]]`: the soft-delete operations. */
 function deletedSecretRoute(method: string, name: string | undefined, action: string | undefined, extra: string | undefined): SecretRoute {
   if (extra !== undefined) return { operationId: 'Unknown' };
-  if (name === undefined || name === '') return method === 'GET' && action === undefined ? { operationId: 'GetDeletedSecrets' } : { operationId: 'Unknown' };
+  if (name === undefined || name === '')
+    return method === 'GET' && action === undefined ? { operationId: 'GetDeletedSecrets' } : { operationId: 'Unknown' };
   if (action === undefined) {
     if (method === 'GET') return { operationId: 'GetDeletedSecret', name };
     if (method === 'DELETE') return { operationId: 'PurgeDeletedSecret', name };
@@ -74,12 +89,17 @@ export class KeyVaultService implements EmulatorServiceHandler {
     if (unauthorized) return unauthorized;
     const apiVersion = request.url.searchParams.get('api-version');
     if (!apiVersion || !supportedApiVersions.includes(apiVersion)) {
-      return azureError(400, 'BadParameter', apiVersion
-        ? `The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (${latestApiVersion}).`
-        : "The 'api-version' query parameter is missing.");
+      return azureError(
+        400,
+        'BadParameter',
+        apiVersion
+          ? `The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (${latestApiVersion}).`
+          : "The 'api-version' query parameter is missing.",
+      );
     }
     const secretRoute = route(request.method, request.url.pathname);
-    if (secretRoute.operationId === 'Unknown') return azureError(404, 'NotFound', `The requested resource '${request.url.pathname}' was not found.`);
+    if (secretRoute.operationId === 'Unknown')
+      return azureError(404, 'NotFound', `The requested resource '${request.url.pathname}' was not found.`);
     if (secretRoute.name !== undefined && !secretNamePattern.test(secretRoute.name)) {
       return azureError(400, 'BadParameter', `The request URI contains an invalid name: ${secretRoute.name}`);
     }
@@ -110,9 +130,11 @@ export class KeyVaultService implements EmulatorServiceHandler {
   faultResponse(_request: EmulatorRequest, fault: FaultRule): EmulatorResponse {
     const status = fault.status ?? 500;
     const code = fault.errorCode ?? (status === 429 ? 'Throttled' : defaultErrorCode(status));
-    const message = fault.message ?? (status === 429
-      ? 'Request was not processed because too many requests were received. Reason: A maximum of 4000 Secret transactions may be made in 10 seconds.'
-      : 'The service is temporarily unable to process the request.');
+    const message =
+      fault.message ??
+      (status === 429
+        ? 'Request was not processed because too many requests were received. Reason: A maximum of 4000 Secret transactions may be made in 10 seconds.'
+        : 'The service is temporarily unable to process the request.');
     const retryAfter = fault.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
     return azureError(status, code, message, { headers: retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined });
   }
@@ -131,7 +153,9 @@ export class KeyVaultService implements EmulatorServiceHandler {
   private authenticate(request: EmulatorRequest): EmulatorResponse | undefined {
     const verdict = this.authority.verify(header(request, 'authorization'), [keyVaultAudience]);
     const challenge = {
-      headers: { 'www-authenticate': `Bearer authorization="https://login.microsoft.com/${this.authority.tenantId}", resource="${keyVaultAudience}"` },
+      headers: {
+        'www-authenticate': `Bearer authorization="https://login.microsoft.com/${this.authority.tenantId}", resource="${keyVaultAudience}"`,
+      },
     };
     switch (verdict.outcome) {
       case 'valid':
@@ -139,7 +163,12 @@ export class KeyVaultService implements EmulatorServiceHandler {
       case 'missing':
         return azureError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', challenge);
       case 'wrongAudience':
-        return azureError(401, 'Unauthorized', `AKV10022: Invalid audience. Expected ${keyVaultAudience}, found: ${verdict.claims.aud}.`, challenge);
+        return azureError(
+          401,
+          'Unauthorized',
+          `AKV10022: Invalid audience. Expected ${keyVaultAudience}, found: ${verdict.claims.aud}.`,
+          challenge,
+        );
       case 'expired':
         return azureError(401, 'Unauthorized', 'AKV10012: Token has expired.', challenge);
       default:
@@ -159,9 +188,12 @@ export class KeyVaultService implements EmulatorServiceHandler {
     if (properties instanceof Rejection) return properties.response;
     if (this.state.deleted(name)) {
       // Azure keeps a soft-deleted name reserved: a write is refused until the secret is recovered or purged.
-      return azureError(409, 'Conflict',
+      return azureError(
+        409,
+        'Conflict',
         `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
-        { innerErrorCode: 'ObjectIsDeletedButRecoverable' });
+        { innerErrorCode: 'ObjectIsDeletedButRecoverable' },
+      );
     }
     const stored = this.state.setSecret(name, { value, ...properties });
     return jsonResponse(200, this.secretBundle(name, stored, true));
@@ -187,7 +219,10 @@ export class KeyVaultService implements EmulatorServiceHandler {
   private listVersions(request: EmulatorRequest, name: string): EmulatorResponse {
     const versions = this.state.versions(name);
     if (versions.length === 0) return secretNotFound(name, '');
-    return this.page(request, versions.map((stored) => this.secretItem(name, stored, true)));
+    return this.page(
+      request,
+      versions.map((stored) => this.secretItem(name, stored, true)),
+    );
   }
 
   private deleteSecret(name: string): EmulatorResponse {
@@ -311,11 +346,23 @@ function secretProperties(body: Record<string, unknown>): SecretProperties | Rej
   if (tags !== undefined && tags !== null) {
     if (!isPlainObject(tags)) return new Rejection(azureError(400, 'BadParameter', "Property 'tags' must be an object of strings."));
     const entries = Object.entries(tags);
-    if (entries.length > maxTags) return new Rejection(azureError(400, 'BadParameter', `The number of tags (${entries.length}) exceeds the maximum of ${maxTags}.`));
+    if (entries.length > maxTags)
+      return new Rejection(azureError(400, 'BadParameter', `The number of tags (${entries.length}) exceeds the maximum of ${maxTags}.`));
     for (const [tagName, tagValue] of entries) {
-      if (tagName.length > maxTagNameLength) return new Rejection(azureError(400, 'BadParameter', `Tag name '${tagName.slice(0, 32)}...' exceeds the maximum length of ${maxTagNameLength} characters.`));
-      if (typeof tagValue !== 'string') return new Rejection(azureError(400, 'BadParameter', `The value of tag '${tagName}' must be a string.`));
-      if (tagValue.length > maxTagValueLength) return new Rejection(azureError(400, 'BadParameter', `The value of tag '${tagName}' exceeds the maximum length of ${maxTagValueLength} characters.`));
+      if (tagName.length > maxTagNameLength)
+        return new Rejection(
+          azureError(
+            400,
+            'BadParameter',
+            `Tag name '${tagName.slice(0, 32)}...' exceeds the maximum length of ${maxTagNameLength} characters.`,
+          ),
+        );
+      if (typeof tagValue !== 'string')
+        return new Rejection(azureError(400, 'BadParameter', `The value of tag '${tagName}' must be a string.`));
+      if (tagValue.length > maxTagValueLength)
+        return new Rejection(
+          azureError(400, 'BadParameter', `The value of tag '${tagName}' exceeds the maximum length of ${maxTagValueLength} characters.`),
+        );
     }
     properties.tags = tags as Record<string, string>;
   }
@@ -327,10 +374,15 @@ function secretProperties(body: Record<string, unknown>): SecretProperties | Rej
       if (typeof enabled !== 'boolean') return new Rejection(azureError(400, 'BadParameter', "Attribute 'enabled' must be a boolean."));
       properties.enabled = enabled;
     }
-    for (const [attribute, value] of [['nbf', nbf], ['exp', exp]] as const) {
+    for (const [attribute, value] of [
+      ['nbf', nbf],
+      ['exp', exp],
+    ] as const) {
       if (value === undefined || value === null) continue;
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return new Rejection(azureError(400, 'BadParameter', `Attribute '${attribute}' must be a date in seconds since 1970-01-01T00:00:00Z.`));
+        return new Rejection(
+          azureError(400, 'BadParameter', `Attribute '${attribute}' must be a date in seconds since 1970-01-01T00:00:00Z.`),
+        );
       }
       const date = new Date(value * 1000);
       if (attribute === 'nbf') properties.notBefore = date;
@@ -353,8 +405,11 @@ function jsonObjectBody(request: EmulatorRequest): Record<string, unknown> | Rej
 
 function secretNotFound(name: string, version: string): EmulatorResponse {
   const id = version ? `${name}/${version}` : name;
-  return azureError(404, 'SecretNotFound',
-    `A secret with (name/id) ${id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
+  return azureError(
+    404,
+    'SecretNotFound',
+    `A secret with (name/id) ${id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+  );
 }
 
 function unixSeconds(date: Date): number {

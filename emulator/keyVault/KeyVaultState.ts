@@ -65,7 +65,11 @@ export class KeyVaultState {
   }
 
   /** Creates a version directly, for secrets that exist before a test starts. */
-  seed(name: string, value: string, options: { contentType?: string; tags?: Record<string, string>; expiresOn?: Date } = {}): StoredSecretVersion {
+  seed(
+    name: string,
+    value: string,
+    options: { contentType?: string; tags?: Record<string, string>; expiresOn?: Date } = {},
+  ): StoredSecretVersion {
     return this.setSecret(name, { value, ...options });
   }
 

@@ -47,10 +47,13 @@ export class ArmFrontDoor {
       return azureError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     }
     if (!apiVersions.supported.includes(apiVersion)) {
-      return apiVersions.unsupported?.(apiVersion) ?? azureError(
-        400,
-        'InvalidApiVersionParameter',
-        `The api-version '${apiVersion}' is invalid. The supported versions are '${apiVersions.supported.join(',')}'.`,
+      return (
+        apiVersions.unsupported?.(apiVersion) ??
+        azureError(
+          400,
+          'InvalidApiVersionParameter',
+          `The api-version '${apiVersion}' is invalid. The supported versions are '${apiVersions.supported.join(',')}'.`,
+        )
       );
     }
 
@@ -97,27 +100,46 @@ export class ArmFrontDoor {
 
   private authenticationFailure(verdict: Exclude<AccessTokenVerdict, { outcome: 'valid' }>, allowedAudiences: string[]): EmulatorResponse {
     const challenge = (description: string) => ({
-      headers: { 'www-authenticate': `Bearer authorization_uri="https://login.windows.net/${this.authority.tenantId}", error="invalid_token", error_description="${description}"` },
+      headers: {
+        'www-authenticate': `Bearer authorization_uri="https://login.windows.net/${this.authority.tenantId}", error="invalid_token", error_description="${description}"`,
+      },
     });
     switch (verdict.outcome) {
       case 'missing':
-        return azureError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.",
-          challenge("The authentication failed because of missing 'Authorization' header."));
+        return azureError(
+          401,
+          'AuthenticationFailed',
+          "Authentication failed. The 'Authorization' header is missing.",
+          challenge("The authentication failed because of missing 'Authorization' header."),
+        );
       case 'malformed':
-        return azureError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.",
-          challenge("The authentication failed because of an invalid 'Authorization' header."));
+        return azureError(
+          401,
+          'AuthenticationFailed',
+          "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+          challenge("The authentication failed because of an invalid 'Authorization' header."),
+        );
       case 'badSignature':
       case 'notYetValid':
         return azureError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge('The access token is invalid.'));
       case 'expired':
-        return azureError(401, 'ExpiredAuthenticationToken',
+        return azureError(
+          401,
+          'ExpiredAuthenticationToken',
           `The access token expiry UTC time '${new Date(verdict.claims.exp * 1000).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
-          challenge('The access token has expired.'));
+          challenge('The access token has expired.'),
+        );
       case 'wrongAudience': {
-        const allowed = allowedAudiences.flatMap((audience) => [withSlash(audience), withoutSlash(audience)]).map((a) => `'${a}'`).join(',');
-        return azureError(401, 'InvalidAuthenticationTokenAudience',
+        const allowed = allowedAudiences
+          .flatMap((audience) => [withSlash(audience), withoutSlash(audience)])
+          .map((a) => `'${a}'`)
+          .join(',');
+        return azureError(
+          401,
+          'InvalidAuthenticationTokenAudience',
           `The access token has been obtained for wrong audience or resource '${verdict.claims.aud}'. It should exactly match with one of the allowed audiences ${allowed}.`,
-          challenge(`The access token has been obtained from wrong audience or resource '${verdict.claims.aud}'.`));
+          challenge(`The access token has been obtained from wrong audience or resource '${verdict.claims.aud}'.`),
+        );
       }
     }
   }

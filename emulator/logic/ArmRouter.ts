@@ -1,4 +1,12 @@
-import { azureError, decodePathSegment, defaultErrorCode, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import {
+  azureError,
+  decodePathSegment,
+  defaultErrorCode,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type EmulatorServiceHandler,
+  type RequestClassification,
+} from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
 import type { ArmApiVersionPolicy, ArmFrontDoor } from './ArmFrontDoor';
 import { invalidResourceType, resourceGroupNotFound, type ResourceGroups } from './armResources';
@@ -64,7 +72,9 @@ export class ArmRouter implements EmulatorServiceHandler {
     const status = fault.status ?? 500;
     const code = fault.errorCode ?? (status === 429 ? 'SubscriptionRequestsThrottled' : defaultErrorCode(status));
     const retryAfter = fault.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
-    return azureError(status, code, fault.message ?? faultMessage(status), { headers: retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined });
+    return azureError(status, code, fault.message ?? faultMessage(status), {
+      headers: retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined,
+    });
   }
 
   decorate(request: EmulatorRequest, response: EmulatorResponse): void {
@@ -77,11 +87,16 @@ export class ArmRouter implements EmulatorServiceHandler {
 }
 
 function namesNamespace(pathname: string, namespace: string): boolean {
-  return pathname.toLowerCase().split('/providers/').slice(1).some((rest) => rest.split('/')[0] === namespace.toLowerCase());
+  return pathname
+    .toLowerCase()
+    .split('/providers/')
+    .slice(1)
+    .some((rest) => rest.split('/')[0] === namespace.toLowerCase());
 }
 
 function faultMessage(status: number): string {
-  if (status === 429) return 'Number of requests exceeded the limit. Please try again later. Please see https://aka.ms/ARMThrottling for default limits.';
+  if (status === 429)
+    return 'Number of requests exceeded the limit. Please try again later. Please see https://aka.ms/ARMThrottling for default limits.';
   if (status === 503) return 'The service is temporarily unavailable. Please try again later.';
   if (status >= 500) return 'The server encountered an internal error. Please retry the request.';
   return 'The request failed.';

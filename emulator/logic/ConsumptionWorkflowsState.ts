@@ -1,7 +1,13 @@
 import { randomBytes, randomInt } from 'crypto';
 import { decodePathSegment } from '../EmulatorExchange';
 import { isInScope, type ResourceGroups } from './armResources';
-import { checkCallbackUrlSas, type CallbackUrl, type CallbackUrlCheck, type CallbackUrlIssuer, type CallbackUrlVerifier } from './callbackUrls';
+import {
+  checkCallbackUrlSas,
+  type CallbackUrl,
+  type CallbackUrlCheck,
+  type CallbackUrlIssuer,
+  type CallbackUrlVerifier,
+} from './callbackUrls';
 import { LogicAppsWorkflows, type LogicAppsWorkflowRecord } from './LogicAppsWorkflows';
 import { WorkflowAccessKeys, type WorkflowKeyType } from './WorkflowKeyType';
 import { triggersFrom, type WorkflowState, type WorkflowTrigger, type WorkflowTriggerKind } from './WorkflowTrigger';
@@ -106,7 +112,12 @@ export class ConsumptionWorkflowsState extends LogicAppsWorkflows<StoredWorkflow
   }
 
   /** Builds (and signs) a trigger's callback URL the way ARM's listCallbackUrl actions report it. */
-  callbackUrl(workflow: StoredWorkflow, trigger: WorkflowTrigger, keyType: WorkflowKeyType, options: ListCallbackUrlOptions = {}): CallbackUrl {
+  callbackUrl(
+    workflow: StoredWorkflow,
+    trigger: WorkflowTrigger,
+    keyType: WorkflowKeyType,
+    options: ListCallbackUrlOptions = {},
+  ): CallbackUrl {
     const record = this.require(workflow.id);
     const versionSegment = options.versionId !== undefined ? `/versions/${options.versionId}` : '';
     return this.callbackUrls.sign(record.accessKeys.key(keyType), {
@@ -129,7 +140,13 @@ export class ConsumptionWorkflowsState extends LogicAppsWorkflows<StoredWorkflow
     const trigger = this.trigger(workflow, decodePathSegment(rawTrigger));
     if (!trigger || trigger.kind !== 'Request') return { valid: false, reason: 'notFound' };
     if (versionId !== undefined && versionId !== workflow.version) return { valid: false, reason: 'notFound' };
-    const target = { host: 'consumption' as const, workflowId: workflow.id, name: workflow.name, trigger: trigger.name, enabled: workflow.state === 'Enabled' };
+    const target = {
+      host: 'consumption' as const,
+      workflowId: workflow.id,
+      name: workflow.name,
+      trigger: trigger.name,
+      enabled: workflow.state === 'Enabled',
+    };
     const versionSegment = versionId !== undefined ? `/versions/${versionId}` : '';
     return checkCallbackUrlSas(url, target, workflow.accessKeys.current(), `${versionSegment}/triggers/${trigger.name}/run`);
   }

@@ -1,5 +1,13 @@
 import { randomUUID } from 'crypto';
-import { azureError, defaultErrorCode, header, type EmulatorRequest, type EmulatorResponse, type EmulatorServiceHandler, type RequestClassification } from '../EmulatorExchange';
+import {
+  azureError,
+  defaultErrorCode,
+  header,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type EmulatorServiceHandler,
+  type RequestClassification,
+} from '../EmulatorExchange';
 import type { AccessTokenAuthority } from '../AccessTokenAuthority';
 import type { FaultRule } from '../FaultInjector';
 import type { CallbackUrlCheck, InvocationTarget } from './callbackUrls';
@@ -54,18 +62,30 @@ export class LogicRuntimeService implements EmulatorServiceHandler {
   /** An OAuth-only flow trigger: a bearer token for the Flow service, and never a SAS. */
   private invokeWithBearer(request: EmulatorRequest, target: InvocationTarget): EmulatorResponse {
     if (request.url.searchParams.get('sig')) {
-      return azureError(401, 'DirectApiAuthorizationRequired', 'The request must be authenticated only by OAuth: this trigger does not accept a Shared Access signature.');
+      return azureError(
+        401,
+        'DirectApiAuthorizationRequired',
+        'The request must be authenticated only by OAuth: this trigger does not accept a Shared Access signature.',
+      );
     }
     const verdict = this.authority?.verify(header(request, 'authorization'), flowAudiences);
     if (verdict?.outcome !== 'valid') {
-      return azureError(401, 'DirectApiAuthorizationRequired', 'The request must be authenticated by OAuth with a bearer token for https://service.flow.microsoft.com/.');
+      return azureError(
+        401,
+        'DirectApiAuthorizationRequired',
+        'The request must be authenticated by OAuth with a bearer token for https://service.flow.microsoft.com/.',
+      );
     }
     return started(target);
   }
 
   faultResponse(_request: EmulatorRequest, fault: FaultRule): EmulatorResponse {
     const status = fault.status ?? 500;
-    const response = azureError(status, fault.errorCode ?? defaultErrorCode(status), fault.message ?? 'The workflow runtime failed to process the request.');
+    const response = azureError(
+      status,
+      fault.errorCode ?? defaultErrorCode(status),
+      fault.message ?? 'The workflow runtime failed to process the request.',
+    );
     if (fault.retryAfterSeconds !== undefined) response.headers = { 'retry-after': String(fault.retryAfterSeconds) };
     return response;
   }

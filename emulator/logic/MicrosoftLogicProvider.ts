@@ -22,7 +22,11 @@ function resolveRoute(method: string, pathname: string): LogicRoute | undefined 
   const { subscriptionId, resourceGroup } = path;
   if (path.kind === 'list') {
     if (method !== 'GET') return undefined;
-    return { operationId: resourceGroup === undefined ? 'Workflows_ListBySubscription' : 'Workflows_ListByResourceGroup', subscriptionId, ...(resourceGroup !== undefined ? { resourceGroup } : {}) };
+    return {
+      operationId: resourceGroup === undefined ? 'Workflows_ListBySubscription' : 'Workflows_ListByResourceGroup',
+      subscriptionId,
+      ...(resourceGroup !== undefined ? { resourceGroup } : {}),
+    };
   }
   const base = { subscriptionId, resourceGroup, workflowName: path.name };
   const { segments } = path;
@@ -30,7 +34,8 @@ function resolveRoute(method: string, pathname: string): LogicRoute | undefined 
   if (method === 'GET') {
     if (segments.length === 0) return { operationId: 'Workflows_Get', ...base };
     if (segments.length === 1 && isSegment(first, 'triggers')) return { operationId: 'WorkflowTriggers_List', ...base };
-    if (segments.length === 2 && isSegment(first, 'triggers')) return { operationId: 'WorkflowTriggers_Get', ...base, triggerName: second as string };
+    if (segments.length === 2 && isSegment(first, 'triggers'))
+      return { operationId: 'WorkflowTriggers_Get', ...base, triggerName: second as string };
   }
   if (method === 'POST') {
     if (segments.length === 1 && isSegment(first, 'regenerateAccessKey')) return { operationId: 'Workflows_RegenerateAccessKey', ...base };
@@ -39,7 +44,12 @@ function resolveRoute(method: string, pathname: string): LogicRoute | undefined 
       return { operationId: 'WorkflowTriggers_ListCallbackUrl', ...base, triggerName: second as string };
     }
     if (segments.length === 5 && isSegment(first, 'versions') && isSegment(third, 'triggers') && isSegment(fifth, 'listCallbackUrl')) {
-      return { operationId: 'WorkflowVersionTriggers_ListCallbackUrl', ...base, versionId: second as string, triggerName: fourth as string };
+      return {
+        operationId: 'WorkflowVersionTriggers_ListCallbackUrl',
+        ...base,
+        versionId: second as string,
+        triggerName: fourth as string,
+      };
     }
   }
   return undefined;
@@ -62,13 +72,20 @@ export class MicrosoftLogicProvider implements ArmResourceProvider<LogicRoute> {
   handle(request: EmulatorRequest, logicRoute: LogicRoute): EmulatorResponse {
     const { subscriptionId, resourceGroup = '', workflowName = '' } = logicRoute;
     if (logicRoute.operationId === 'Workflows_ListBySubscription' || logicRoute.operationId === 'Workflows_ListByResourceGroup') {
-      return this.pages.page(request, this.state.list(subscriptionId, logicRoute.resourceGroup), (workflow) => workflowResource(this.state, workflow), {
-        operationId: logicRoute.operationId,
-        apiVersion,
-        nullNextLinkOnLastPage: false,
-      });
+      return this.pages.page(
+        request,
+        this.state.list(subscriptionId, logicRoute.resourceGroup),
+        (workflow) => workflowResource(this.state, workflow),
+        {
+          operationId: logicRoute.operationId,
+          apiVersion,
+          nullNextLinkOnLastPage: false,
+        },
+      );
     }
-    const workflow = this.state.find(`/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Logic/workflows/${workflowName}`);
+    const workflow = this.state.find(
+      `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Logic/workflows/${workflowName}`,
+    );
     if (!workflow) return resourceNotFound('Microsoft.Logic/workflows', workflowName, resourceGroup);
     switch (logicRoute.operationId) {
       case 'Workflows_Get':
@@ -93,7 +110,11 @@ export class MicrosoftLogicProvider implements ArmResourceProvider<LogicRoute> {
       return azureError(404, 'WorkflowVersionNotFound', `The workflow '${workflow.name}' version '${versionId}' could not be found.`);
     }
     return listTriggerCallbackUrl(request, trigger, (keyType, options) =>
-      this.state.callbackUrl(workflow, trigger, this.state.listedKeyType(workflow, keyType), { ...(versionId !== undefined ? { versionId } : {}), ...options }));
+      this.state.callbackUrl(workflow, trigger, this.state.listedKeyType(workflow, keyType), {
+        ...(versionId !== undefined ? { versionId } : {}),
+        ...options,
+      }),
+    );
   }
 
   /** The workflow-level action reports the URL of its Request trigger, with the workflow's access endpoint as basePath. */
@@ -102,9 +123,18 @@ export class MicrosoftLogicProvider implements ArmResourceProvider<LogicRoute> {
     if (parameters instanceof Rejection) return parameters.response;
     const trigger = workflow.triggers.find((candidate) => candidate.kind === 'Request');
     if (!trigger) {
-      return azureError(400, 'ApiNotSupported', "The 'ListCallbackUrl' API is not supported by workflows that have no trigger of type 'Request'.");
+      return azureError(
+        400,
+        'ApiNotSupported',
+        "The 'ListCallbackUrl' API is not supported by workflows that have no trigger of type 'Request'.",
+      );
     }
-    const callbackUrl = this.state.callbackUrl(workflow, trigger, parameters.keyType, parameters.notAfter ? { notAfter: parameters.notAfter } : {});
+    const callbackUrl = this.state.callbackUrl(
+      workflow,
+      trigger,
+      parameters.keyType,
+      parameters.notAfter ? { notAfter: parameters.notAfter } : {},
+    );
     return jsonResponse(200, callbackUrlBody(callbackUrl, this.state.accessEndpoint(workflow)));
   }
 }

@@ -28,20 +28,29 @@ function resolveRoute(method: string, pathname: string): WebRoute | undefined {
   const { subscriptionId, resourceGroup } = path;
   if (path.kind === 'list') {
     if (method !== 'GET') return undefined;
-    return { operationId: resourceGroup === undefined ? 'WebApps_List' : 'WebApps_ListByResourceGroup', subscriptionId, ...(resourceGroup !== undefined ? { resourceGroup } : {}) };
+    return {
+      operationId: resourceGroup === undefined ? 'WebApps_List' : 'WebApps_ListByResourceGroup',
+      subscriptionId,
+      ...(resourceGroup !== undefined ? { resourceGroup } : {}),
+    };
   }
   const base = { subscriptionId, resourceGroup, site: path.name };
   const { segments } = path;
   if (method === 'GET' && segments.length === 0) return { operationId: 'WebApps_Get', ...base };
-  if (method === 'GET' && segments.length === 1 && isSegment(segments[0], 'workflows')) return { operationId: 'WebApps_ListWorkflows', ...base };
-  if (method === 'GET' && segments.length === 2 && isSegment(segments[0], 'workflows')) return { operationId: 'WebApps_GetWorkflow', ...base, workflowName: segments[1] as string };
-  if (segments.length <= managementPrefix.length || !managementPrefix.every((name, index) => isSegment(segments[index], name))) return undefined;
+  if (method === 'GET' && segments.length === 1 && isSegment(segments[0], 'workflows'))
+    return { operationId: 'WebApps_ListWorkflows', ...base };
+  if (method === 'GET' && segments.length === 2 && isSegment(segments[0], 'workflows'))
+    return { operationId: 'WebApps_GetWorkflow', ...base, workflowName: segments[1] as string };
+  if (segments.length <= managementPrefix.length || !managementPrefix.every((name, index) => isSegment(segments[index], name)))
+    return undefined;
   const [workflowName, first, second, third] = segments.slice(managementPrefix.length) as [string, ...Array<string | undefined>];
   const tail = segments.length - managementPrefix.length - 1;
   const workflow = { ...base, workflowName };
-  if (method === 'POST' && tail === 1 && isSegment(first, 'regenerateAccessKey')) return { operationId: 'StandardWorkflows_RegenerateAccessKey', ...workflow };
+  if (method === 'POST' && tail === 1 && isSegment(first, 'regenerateAccessKey'))
+    return { operationId: 'StandardWorkflows_RegenerateAccessKey', ...workflow };
   if (method === 'GET' && tail === 1 && isSegment(first, 'triggers')) return { operationId: 'StandardWorkflowTriggers_List', ...workflow };
-  if (method === 'GET' && tail === 2 && isSegment(first, 'triggers')) return { operationId: 'StandardWorkflowTriggers_Get', ...workflow, triggerName: second as string };
+  if (method === 'GET' && tail === 2 && isSegment(first, 'triggers'))
+    return { operationId: 'StandardWorkflowTriggers_Get', ...workflow, triggerName: second as string };
   if (method === 'POST' && tail === 3 && isSegment(first, 'triggers') && isSegment(third, 'listCallbackUrl')) {
     return { operationId: 'StandardWorkflowTriggers_ListCallbackUrl', ...workflow, triggerName: second as string };
   }
@@ -57,9 +66,13 @@ export class MicrosoftWebProvider implements ArmResourceProvider<WebRoute> {
   readonly namespace = 'Microsoft.Web';
   readonly apiVersions: ArmApiVersionPolicy = {
     supported: supportedApiVersions,
-    unsupported: (apiVersion) => azureError(400, 'NoRegisteredProviderFound',
-      `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type 'sites'. ` +
-        `The supported api-versions are '${supportedApiVersions.join(', ')}'.`),
+    unsupported: (apiVersion) =>
+      azureError(
+        400,
+        'NoRegisteredProviderFound',
+        `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type 'sites'. ` +
+          `The supported api-versions are '${supportedApiVersions.join(', ')}'.`,
+      ),
   };
 
   constructor(
@@ -81,7 +94,8 @@ export class MicrosoftWebProvider implements ArmResourceProvider<WebRoute> {
       });
     }
     const site = this.state.findSite(webRoute.site ?? '');
-    if (!site || !isInScope(site, subscriptionId, resourceGroup)) return resourceNotFound('Microsoft.Web/sites', webRoute.site ?? '', resourceGroup);
+    if (!site || !isInScope(site, subscriptionId, resourceGroup))
+      return resourceNotFound('Microsoft.Web/sites', webRoute.site ?? '', resourceGroup);
     if (webRoute.operationId === 'WebApps_Get') return jsonResponse(200, siteResource(site));
     if (webRoute.operationId === 'WebApps_ListWorkflows') {
       return jsonResponse(200, { value: this.state.workflowsOf(site).map((workflow) => workflowEnvelope(site, workflow)), nextLink: null });
@@ -95,7 +109,10 @@ export class MicrosoftWebProvider implements ArmResourceProvider<WebRoute> {
       case 'StandardWorkflows_RegenerateAccessKey':
         return regenerateAccessKey(request, (keyType) => this.state.regenerateAccessKey(workflow.id, keyType));
       case 'StandardWorkflowTriggers_List':
-        return jsonResponse(200, { value: workflow.triggers.map((trigger) => standardTriggerResource(workflow, trigger.name)), nextLink: null });
+        return jsonResponse(200, {
+          value: workflow.triggers.map((trigger) => standardTriggerResource(workflow, trigger.name)),
+          nextLink: null,
+        });
       default:
         return this.triggerOperation(request, webRoute, workflow);
     }
@@ -105,6 +122,8 @@ export class MicrosoftWebProvider implements ArmResourceProvider<WebRoute> {
     const trigger = this.state.trigger(workflow, webRoute.triggerName ?? '');
     if (!trigger) return triggerNotFound(workflow.name, webRoute.triggerName ?? '');
     if (webRoute.operationId === 'StandardWorkflowTriggers_Get') return jsonResponse(200, standardTriggerResource(workflow, trigger.name));
-    return listTriggerCallbackUrl(request, trigger, (keyType, options) => this.state.callbackUrl(workflow, trigger, this.state.listedKeyType(workflow, keyType), options));
+    return listTriggerCallbackUrl(request, trigger, (keyType, options) =>
+      this.state.callbackUrl(workflow, trigger, this.state.listedKeyType(workflow, keyType), options),
+    );
   }
 }

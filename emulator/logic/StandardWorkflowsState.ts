@@ -1,6 +1,12 @@
 import { decodePathSegment } from '../EmulatorExchange';
 import { isInScope, type ResourceGroups } from './armResources';
-import { checkCallbackUrlSas, type CallbackUrl, type CallbackUrlCheck, type CallbackUrlIssuer, type CallbackUrlVerifier } from './callbackUrls';
+import {
+  checkCallbackUrlSas,
+  type CallbackUrl,
+  type CallbackUrlCheck,
+  type CallbackUrlIssuer,
+  type CallbackUrlVerifier,
+} from './callbackUrls';
 import { LogicAppsWorkflows } from './LogicAppsWorkflows';
 import { WorkflowAccessKeys, type WorkflowKeyType } from './WorkflowKeyType';
 import { triggersFrom, type WorkflowState, type WorkflowTrigger, type WorkflowTriggerKind } from './WorkflowTrigger';
@@ -75,7 +81,8 @@ const callbackUrlApiVersion = '2022-05-01';
  * stands for the `{app}.azurewebsites.net` host name that tells sites apart in Azure.
  */
 const invokePath = /^\/sites\/([^/]+)\/api\/([^/]+)\/triggers\/([^/]+)\/invoke$/i;
-const workflowIdPattern = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/sites\/([^/]+)\/workflows\/([^/]+)$/i;
+const workflowIdPattern =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/sites\/([^/]+)\/workflows\/([^/]+)$/i;
 
 /** Whether an ID names a Logic Apps Standard workflow (`…/providers/Microsoft.Web/sites/{app}/workflows/{wf}`). */
 export function isStandardWorkflowId(workflowId: string): boolean {
@@ -101,7 +108,8 @@ export class StandardWorkflowsState extends LogicAppsWorkflows<StoredStandardWor
 
   addSite(options: AddSiteOptions): string {
     const id = siteId(options.subscriptionId, options.resourceGroup, options.name);
-    if (this.sites.has(options.name.toLowerCase())) throw new Error(`Site ${options.name} already exists in the emulator (site names are global)`);
+    if (this.sites.has(options.name.toLowerCase()))
+      throw new Error(`Site ${options.name} already exists in the emulator (site names are global)`);
     this.resourceGroups.add(options.subscriptionId, options.resourceGroup);
     this.sites.set(options.name.toLowerCase(), {
       id,
@@ -188,7 +196,12 @@ export class StandardWorkflowsState extends LogicAppsWorkflows<StoredStandardWor
   }
 
   /** Builds and signs the URL the management API's listCallbackUrl reports. */
-  callbackUrl(workflow: StoredStandardWorkflow, trigger: WorkflowTrigger, keyType: WorkflowKeyType, options: { notAfter?: Date } = {}): CallbackUrl {
+  callbackUrl(
+    workflow: StoredStandardWorkflow,
+    trigger: WorkflowTrigger,
+    keyType: WorkflowKeyType,
+    options: { notAfter?: Date } = {},
+  ): CallbackUrl {
     const record = this.require(workflow.id);
     return this.callbackUrls.sign(record.accessKeys.key(keyType), {
       path: `/sites/${encodeURIComponent(record.site)}/api/${encodeURIComponent(record.name)}/triggers/${encodeURIComponent(trigger.name)}/invoke`,
@@ -206,7 +219,13 @@ export class StandardWorkflowsState extends LogicAppsWorkflows<StoredStandardWor
     const workflow = site ? this.workflows.get(`${site.id}/workflows/${decodePathSegment(rawWorkflow)}`.toLowerCase()) : undefined;
     const trigger = workflow ? this.trigger(workflow, decodePathSegment(rawTrigger)) : undefined;
     if (!workflow || !trigger || trigger.kind !== 'Request') return { valid: false, reason: 'notFound' };
-    const target = { host: 'standard' as const, workflowId: workflow.id, name: workflow.name, trigger: trigger.name, enabled: workflow.flowState === 'Enabled' };
+    const target = {
+      host: 'standard' as const,
+      workflowId: workflow.id,
+      name: workflow.name,
+      trigger: trigger.name,
+      enabled: workflow.flowState === 'Enabled',
+    };
     return checkCallbackUrlSas(url, target, workflow.accessKeys.current(), `/triggers/${trigger.name}/run`);
   }
 }

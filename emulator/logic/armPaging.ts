@@ -50,7 +50,11 @@ export class ArmPages {
 
   /** One page of `items` as ARM answers a list request, with the nextLink to the next one. */
   page<T>(request: EmulatorRequest, items: readonly T[], toResource: (item: T) => unknown, options: ArmPageOptions): EmulatorResponse {
-    return armPage(request, items, toResource, { ...options, armEndpoint: this.armEndpoint(), fault: this.faults.find(options.operationId) });
+    return armPage(request, items, toResource, {
+      ...options,
+      armEndpoint: this.armEndpoint(),
+      fault: this.faults.find(options.operationId),
+    });
   }
 }
 

@@ -12,8 +12,16 @@ function triggerDefinition(trigger: WorkflowTrigger): Record<string, unknown> {
 }
 
 /** The properties every workflow and trigger resource opens with, Consumption and Standard alike. */
-function provisionedProperties(workflow: { readonly createdTime: Date; readonly changedTime: Date }, state: WorkflowState): Record<string, unknown> {
-  return { provisioningState: 'Succeeded', createdTime: logicAppsTime(workflow.createdTime), changedTime: logicAppsTime(workflow.changedTime), state };
+function provisionedProperties(
+  workflow: { readonly createdTime: Date; readonly changedTime: Date },
+  state: WorkflowState,
+): Record<string, unknown> {
+  return {
+    provisioningState: 'Succeeded',
+    createdTime: logicAppsTime(workflow.createdTime),
+    changedTime: logicAppsTime(workflow.changedTime),
+    state,
+  };
 }
 
 /** The Workflows_Get body (a workflow without integration account or ISE, which then are simply absent). */

@@ -38,7 +38,13 @@ export function isInScope(resource: ArmScoped, subscriptionId: string, resourceG
 /** What an ARM path under a resource type names: the type's list in a scope, or one resource and what follows its name. */
 export type ArmResourcePath =
   | { readonly kind: 'list'; readonly subscriptionId: string; readonly resourceGroup?: string }
-  | { readonly kind: 'resource'; readonly subscriptionId: string; readonly resourceGroup: string; readonly name: string; readonly segments: readonly string[] };
+  | {
+      readonly kind: 'resource';
+      readonly subscriptionId: string;
+      readonly resourceGroup: string;
+      readonly name: string;
+      readonly segments: readonly string[];
+    };
 
 /**
  * Reads `/subscriptions/{s}[/resourceGroups/{rg}]/providers/{resourceType}[/{name}[/…]]` (e.g. `Microsoft.Logic/workflows`),
@@ -46,21 +52,29 @@ export type ArmResourcePath =
  */
 export function parseArmResourcePath(pathname: string, resourceType: string): ArmResourcePath | undefined {
   const type = resourceType.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const match = new RegExp(`^/subscriptions/([^/]+)(?:/resourceGroups/([^/]+))?/providers/${type}(?:/([^/]+)(/.*)?)?$`, 'i').exec(pathname.replace(/\/+$/, ''));
+  const match = new RegExp(`^/subscriptions/([^/]+)(?:/resourceGroups/([^/]+))?/providers/${type}(?:/([^/]+)(/.*)?)?$`, 'i').exec(
+    pathname.replace(/\/+$/, ''),
+  );
   if (!match) return undefined;
   const [, rawSubscription = '', rawGroup, rawName, rest = ''] = match;
   const subscriptionId = decodePathSegment(rawSubscription);
   const resourceGroup = rawGroup !== undefined ? decodePathSegment(rawGroup) : undefined;
   if (rawName === undefined) return { kind: 'list', subscriptionId, ...(resourceGroup !== undefined ? { resourceGroup } : {}) };
   if (resourceGroup === undefined) return undefined;
-  const segments = rest.split('/').filter((segment) => segment !== '').map(decodePathSegment);
+  const segments = rest
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map(decodePathSegment);
   return { kind: 'resource', subscriptionId, resourceGroup, name: decodePathSegment(rawName), segments };
 }
 
 /** A path the provider has no operation for. */
 export function invalidResourceType(request: EmulatorRequest, namespace: string): EmulatorResponse {
-  return azureError(404, 'InvalidResourceType',
-    `The resource type could not be found for the request '${request.method} ${request.url.pathname}' in the namespace '${namespace}' for api version '${request.url.searchParams.get('api-version') ?? ''}'.`);
+  return azureError(
+    404,
+    'InvalidResourceType',
+    `The resource type could not be found for the request '${request.method} ${request.url.pathname}' in the namespace '${namespace}' for api version '${request.url.searchParams.get('api-version') ?? ''}'.`,
+  );
 }
 
 export function resourceGroupNotFound(resourceGroup: string): EmulatorResponse {
@@ -69,6 +83,9 @@ export function resourceGroupNotFound(resourceGroup: string): EmulatorResponse {
 
 /** `resourceType` as ARM spells it in the message: `Microsoft.Logic/workflows`. */
 export function resourceNotFound(resourceType: string, name: string, resourceGroup: string): EmulatorResponse {
-  return azureError(404, 'ResourceNotFound',
-    `The Resource '${resourceType}/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  return azureError(
+    404,
+    'ResourceNotFound',
+    `The Resource '${resourceType}/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
 }

@@ -38,7 +38,13 @@ export interface CallbackUrlVerifier {
 export interface CallbackUrl {
   readonly value: string;
   readonly basePath: string;
-  readonly queries: { readonly 'api-version': string; readonly se?: string; readonly sp: string; readonly sv: string; readonly sig: string };
+  readonly queries: {
+    readonly 'api-version': string;
+    readonly se?: string;
+    readonly sp: string;
+    readonly sv: string;
+    readonly sig: string;
+  };
 }
 
 /** What a host says about a callback URL before it is signed. */

@@ -1,4 +1,12 @@
-import { azureError, isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse } from '../EmulatorExchange';
+import {
+  azureError,
+  isPlainObject,
+  jsonResponse,
+  parseJsonBody,
+  Rejection,
+  type EmulatorRequest,
+  type EmulatorResponse,
+} from '../EmulatorExchange';
 import type { CallbackUrl } from './callbackUrls';
 import { parseWorkflowKeyType, type WorkflowKeyType } from './WorkflowKeyType';
 import type { WorkflowTrigger } from './WorkflowTrigger';
@@ -45,7 +53,10 @@ export function callbackUrlParameters(request: EmulatorRequest): { keyType: Work
     return new Rejection(invalidRequestContent(error));
   }
   if (body === undefined || body === null) return { keyType: 'Primary' };
-  if (!isPlainObject(body)) return new Rejection(azureError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: expected a JSON object.'));
+  if (!isPlainObject(body))
+    return new Rejection(
+      azureError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: expected a JSON object.'),
+    );
   const requested = body['keyType'];
   let keyType: WorkflowKeyType = 'Primary';
   if (requested !== undefined && requested !== null && String(requested).toLowerCase() !== 'notspecified') {
@@ -57,7 +68,13 @@ export function callbackUrlParameters(request: EmulatorRequest): { keyType: Work
   if (notAfterValue === undefined || notAfterValue === null) return { keyType };
   const notAfter = new Date(String(notAfterValue));
   if (Number.isNaN(notAfter.getTime())) {
-    return new Rejection(azureError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'notAfter' value '${String(notAfterValue)}' is not a valid date-time.`));
+    return new Rejection(
+      azureError(
+        400,
+        'InvalidRequestContent',
+        `The request content was invalid and could not be deserialized: 'notAfter' value '${String(notAfterValue)}' is not a valid date-time.`,
+      ),
+    );
   }
   return { keyType, notAfter };
 }
@@ -90,13 +107,23 @@ function requestedKeyType(request: EmulatorRequest): WorkflowKeyType | Rejection
   }
   const requested = isPlainObject(body) ? body['keyType'] : undefined;
   if (requested === undefined) {
-    return new Rejection(azureError(400, 'InvalidRequestContent', "The request content must contain the property 'keyType' with the value 'Primary' or 'Secondary'."));
+    return new Rejection(
+      azureError(
+        400,
+        'InvalidRequestContent',
+        "The request content must contain the property 'keyType' with the value 'Primary' or 'Secondary'.",
+      ),
+    );
   }
   return parseWorkflowKeyType(requested) ?? new Rejection(unsupportedKeyType(requested));
 }
 
 function unsupportedKeyType(requested: unknown): EmulatorResponse {
-  return azureError(400, 'InvalidKeyType', `The key type '${String(requested)}' is not supported. The supported key types are 'Primary' and 'Secondary'.`);
+  return azureError(
+    400,
+    'InvalidKeyType',
+    `The key type '${String(requested)}' is not supported. The supported key types are 'Primary' and 'Secondary'.`,
+  );
 }
 
 function invalidRequestContent(error: unknown): EmulatorResponse {

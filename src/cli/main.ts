@@ -118,12 +118,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const resolved = await resolveTargets(settings, services);
     resolved.notes.forEach((note) => io.stderr(`Discovery: ${note}\n`));
     resolved.problems.forEach((problem) => io.stderr(`Discovery problem: ${describeDiscoveryProblem(problem)}\n`));
-    const selected = values.only === undefined ? resolved.targets : resolved.targets.filter((t) => t.workflowId.toLowerCase() === normalizeWorkflowId(values.only as string));
+    const selected =
+      values.only === undefined
+        ? resolved.targets
+        : resolved.targets.filter((t) => t.workflowId.toLowerCase() === normalizeWorkflowId(values.only as string));
     if (selected.length === 0 && values.only !== undefined && isListingIncomplete(resolved.problems)) {
       // Not found while part of the estate could not be listed: it may well be a discovered target.
       // That is the run failing (exit 1, events for the alerts), never a usage error.
       if (command !== 'status' && !values['dry-run']) recordDiscoveryProblems(resolved.problems, services.telemetry, randomUUID());
-      io.stderr(`--only ${scrubSecrets(values.only)}: not found, but discovery was incomplete (above), so it may be a discovered target that could not be listed. Nothing was done. Fix: remove the discovery problem, or list the workflow in ROTATION_TARGETS, and run again.\n`);
+      io.stderr(
+        `--only ${scrubSecrets(values.only)}: not found, but discovery was incomplete (above), so it may be a discovered target that could not be listed. Nothing was done. Fix: remove the discovery problem, or list the workflow in ROTATION_TARGETS, and run again.\n`,
+      );
       return exitStatus.targetFailed;
     }
     if (selected.length === 0 && values.only !== undefined) {
@@ -183,13 +188,21 @@ function loadCliSettings(env: CliIo['env'], targetsFile: string | undefined, onl
     try {
       text = readFileSync(targetsFile, 'utf8');
     } catch (error) {
-      throw new ConfigurationError([`--targets ${targetsFile}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`]);
+      throw new ConfigurationError([
+        `--targets ${targetsFile}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+      ]);
     }
     targetsJson = { text, source: targetsFile };
   }
   const settings = loadSettings(env, { targetsJson });
-  if (only !== undefined && settings.discoveryScopes.length === 0 && !settings.targets.some((t) => t.workflowId.toLowerCase() === normalizeWorkflowId(only))) {
-    throw new ConfigurationError([`--only ${scrubSecrets(only)}: no configured target has this workflowId. Fix: copy the workflowId from your targets.`]);
+  if (
+    only !== undefined &&
+    settings.discoveryScopes.length === 0 &&
+    !settings.targets.some((t) => t.workflowId.toLowerCase() === normalizeWorkflowId(only))
+  ) {
+    throw new ConfigurationError([
+      `--only ${scrubSecrets(only)}: no configured target has this workflowId. Fix: copy the workflowId from your targets.`,
+    ]);
   }
   return settings;
 }
@@ -198,10 +211,18 @@ function normalizeWorkflowId(workflowId: string): string {
   return workflowId.trim().replace(/\/+$/, '').toLowerCase();
 }
 
-async function runStatus(settings: RotatorSettings, services: RotationServices, json: boolean, io: CliIo, discoveryProblems: readonly DiscoveryProblem[]): Promise<number> {
+async function runStatus(
+  settings: RotatorSettings,
+  services: RotationServices,
+  json: boolean,
+  io: CliIo,
+  discoveryProblems: readonly DiscoveryProblem[],
+): Promise<number> {
   const statuses = await mapWithConcurrency(settings.targets, settings.concurrency, (target) => inspectTarget(target, services));
   if (json) {
-    io.stdout(`${JSON.stringify({ targets: statuses.map(toJsonStatus), discoveryProblems: discoveryProblems.map(toJsonProblem) }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ targets: statuses.map(toJsonStatus), discoveryProblems: discoveryProblems.map(toJsonProblem) }, null, 2)}\n`,
+    );
   } else {
     io.stdout(`${formatStatusReport(statuses)}\n`);
   }
@@ -268,11 +289,19 @@ export function formatRunReport(result: RotationRunResult): string {
     t.oldSigFingerprint || t.newSigFingerprint ? `${t.oldSigFingerprint ?? '-'} -> ${t.newSigFingerprint ?? '-'}` : '-',
     t.secretVersion ?? '-',
   ]);
-  const table = formatTable(['WORKFLOW', 'HOST', 'TRIGGER', 'RESULT', 'REASON', 'KEY', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION'], rows);
-  const notes = result.targets.filter((t) => t.skipped).map((t) => `  ${workflowName(t.workflowId)}: skipped (${t.skipped?.code}): ${t.skipped?.message}`);
+  const table = formatTable(
+    ['WORKFLOW', 'HOST', 'TRIGGER', 'RESULT', 'REASON', 'KEY', 'SIG FINGERPRINT (OLD -> NEW)', 'SECRET VERSION'],
+    rows,
+  );
+  const notes = result.targets
+    .filter((t) => t.skipped)
+    .map((t) => `  ${workflowName(t.workflowId)}: skipped (${t.skipped?.code}): ${t.skipped?.message}`);
   const problems = result.targets
     .filter((t) => t.error)
-    .map((t) => `  ${workflowName(t.workflowId)}: ${t.action === 'failed' ? `failed at ${t.error?.step}` : 'skipped'}${t.error?.statusCode ? ` (${t.error.statusCode}${t.error.code ? ` ${t.error.code}` : ''})` : t.error?.code ? ` (${t.error.code})` : ''}: ${t.error?.message}`);
+    .map(
+      (t) =>
+        `  ${workflowName(t.workflowId)}: ${t.action === 'failed' ? `failed at ${t.error?.step}` : 'skipped'}${t.error?.statusCode ? ` (${t.error.statusCode}${t.error.code ? ` ${t.error.code}` : ''})` : t.error?.code ? ` (${t.error.code})` : ''}: ${t.error?.message}`,
+    );
   return [
     table,
     '',
@@ -299,10 +328,16 @@ export function formatStatusReport(statuses: readonly TargetStatus[]): string {
       s.due === undefined ? 'unknown' : s.due ? `yes (${s.reason})` : 'no',
     ];
   });
-  const table = formatTable(['WORKFLOW', 'HOST', 'SECRET', 'KEY IN USE', 'LAST ROTATION', 'NEXT DUE', 'SIG FINGERPRINT', 'URL WORKS', 'DUE'], rows);
+  const table = formatTable(
+    ['WORKFLOW', 'HOST', 'SECRET', 'KEY IN USE', 'LAST ROTATION', 'NEXT DUE', 'SIG FINGERPRINT', 'URL WORKS', 'DUE'],
+    rows,
+  );
   const problems = statuses
     .filter((s) => s.error)
-    .map((s) => `  ${workflowName(s.workflowId)}: cannot read (${[s.error?.statusCode, s.error?.code].filter(Boolean).join(' ')}): ${s.error?.message}`);
+    .map(
+      (s) =>
+        `  ${workflowName(s.workflowId)}: cannot read (${[s.error?.statusCode, s.error?.code].filter(Boolean).join(' ')}): ${s.error?.message}`,
+    );
   return [table, ...(problems.length ? ['', 'Problems:', ...problems] : [])].join('\n');
 }
 

@@ -85,7 +85,9 @@ export class ConfigurationError extends Error {
   constructor(rawProblems: readonly string[]) {
     // A pasted callback URL in the wrong field must not travel on in the error text.
     const problems = rawProblems.map(scrubSecrets);
-    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigurationError';
     this.problems = problems;
   }
@@ -103,7 +105,9 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * Only the telemetry settings, for reporting a run that cannot start because the others are invalid:
  * undefined when telemetry is off or its own settings are invalid too.
  */
-export function loadTelemetrySettings(env: Environment): Pick<RotatorSettings, 'appInsightsConnectionString' | 'appInsightsEntraAuthentication'> | undefined {
+export function loadTelemetrySettings(
+  env: Environment,
+): Pick<RotatorSettings, 'appInsightsConnectionString' | 'appInsightsEntraAuthentication'> | undefined {
   const problems: string[] = [];
   const appInsightsConnectionString = readConnectionString(env, problems);
   const appInsightsEntraAuthentication = readAuthenticationString(env, problems);
@@ -116,9 +120,27 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
   const intervalDays = readInteger(env, 'ROTATION_INTERVAL_DAYS', settingDefaults.ROTATION_INTERVAL_DAYS, limits.intervalDays, problems);
   const concurrency = readInteger(env, 'ROTATION_CONCURRENCY', settingDefaults.ROTATION_CONCURRENCY, limits.concurrency, problems);
   const schedule = readSchedule(env, problems);
-  const keyVaultUri = readHttpsUrl(env, 'KEY_VAULT_URI', undefined, problems, 'set it to your vault, e.g. https://<vault-name>.vault.azure.net/');
-  const resourceManagerEndpoint = readHttpsUrl(env, 'AZURE_RESOURCE_MANAGER_ENDPOINT', settingDefaults.AZURE_RESOURCE_MANAGER_ENDPOINT, problems, 'use e.g. https://management.azure.com');
-  const flowApiEndpoint = readHttpsUrl(env, 'FLOW_API_ENDPOINT', settingDefaults.FLOW_API_ENDPOINT, problems, 'use e.g. https://api.flow.microsoft.com');
+  const keyVaultUri = readHttpsUrl(
+    env,
+    'KEY_VAULT_URI',
+    undefined,
+    problems,
+    'set it to your vault, e.g. https://<vault-name>.vault.azure.net/',
+  );
+  const resourceManagerEndpoint = readHttpsUrl(
+    env,
+    'AZURE_RESOURCE_MANAGER_ENDPOINT',
+    settingDefaults.AZURE_RESOURCE_MANAGER_ENDPOINT,
+    problems,
+    'use e.g. https://management.azure.com',
+  );
+  const flowApiEndpoint = readHttpsUrl(
+    env,
+    'FLOW_API_ENDPOINT',
+    settingDefaults.FLOW_API_ENDPOINT,
+    problems,
+    'use e.g. https://api.flow.microsoft.com',
+  );
   const appInsightsConnectionString = readConnectionString(env, problems);
   const appInsightsEntraAuthentication = readAuthenticationString(env, problems);
 
@@ -134,7 +156,9 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
   if (nonEmpty(targetsText) && !(discoveryScopes.length > 0 && /^\s*\[\s*\]\s*$/.test(targetsText))) {
     targets = parseTargets(targetsText, targetsSource, intervalDays ?? settingDefaults.ROTATION_INTERVAL_DAYS, problems);
   } else if (discoveryScopes.length === 0) {
-    problems.push('ROTATION_TARGETS is not set. Fix: set it to a JSON array such as [{"workflowId":"/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>"}], pass --targets FILE, or set ROTATION_DISCOVERY to scan for tagged workflows.');
+    problems.push(
+      'ROTATION_TARGETS is not set. Fix: set it to a JSON array such as [{"workflowId":"/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>"}], pass --targets FILE, or set ROTATION_DISCOVERY to scan for tagged workflows.',
+    );
   }
 
   if (problems.length > 0) {
@@ -174,7 +198,9 @@ export function parseTargets(text: string, source: string, defaultIntervalDays: 
     return [];
   }
   if (parsed.length > limits.targets) {
-    problems.push(`${source} lists ${parsed.length} targets; at most ${limits.targets} are supported per app. Fix: split the estate across several apps.`);
+    problems.push(
+      `${source} lists ${parsed.length} targets; at most ${limits.targets} are supported per app. Fix: split the estate across several apps.`,
+    );
     return [];
   }
 
@@ -223,8 +249,14 @@ export function parseTarget(entry: unknown, where: string, defaultIntervalDays: 
 
   for (const name of Object.keys(fields)) {
     if (!(targetFields as readonly string[]).includes(name)) {
-      const suggestion = targetFields.find((known) => known.toLowerCase() === name.toLowerCase().replace(/[^a-z]/g, '') || known.toLowerCase().startsWith(name.toLowerCase().slice(0, 5)));
-      problems.push(`${label}: unknown field '${truncate(scrubSecrets(name))}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''} Known fields: ${targetFields.join(', ')}.`);
+      const suggestion = targetFields.find(
+        (known) =>
+          known.toLowerCase() === name.toLowerCase().replace(/[^a-z]/g, '') ||
+          known.toLowerCase().startsWith(name.toLowerCase().slice(0, 5)),
+      );
+      problems.push(
+        `${label}: unknown field '${truncate(scrubSecrets(name))}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''} Known fields: ${targetFields.join(', ')}.`,
+      );
     }
   }
 
@@ -232,7 +264,9 @@ export function parseTarget(entry: unknown, where: string, defaultIntervalDays: 
   let workflowName = '';
   let host: WorkflowHost = 'consumption';
   if (typeof workflowIdValue !== 'string' || workflowIdValue.trim() === '') {
-    problems.push(`${label}: workflowId is missing. Fix: set it to the workflow's resource ID, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>.`);
+    problems.push(
+      `${label}: workflowId is missing. Fix: set it to the workflow's resource ID, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Logic/workflows/<name>.`,
+    );
   } else {
     workflowId = workflowIdValue.trim().replace(/\/+$/, '');
     const id = parseWorkflowResourceId(workflowId);
@@ -250,21 +284,31 @@ export function parseTarget(entry: unknown, where: string, defaultIntervalDays: 
 
   const trigger = fields.trigger === undefined ? 'manual' : fields.trigger;
   if (typeof trigger !== 'string' || !limits.trigger.test(trigger)) {
-    problems.push(`${label}: trigger ${describeValue(trigger)} is not a trigger name. Fix: use the Request trigger's name (letters, digits, '_', '-', '.'), e.g. "manual".`);
+    problems.push(
+      `${label}: trigger ${describeValue(trigger)} is not a trigger name. Fix: use the Request trigger's name (letters, digits, '_', '-', '.'), e.g. "manual".`,
+    );
   }
 
   let secretName: unknown = fields.secretName;
   if (secretName === undefined) {
     secretName = defaultSecretName(workflowName, typeof trigger === 'string' ? trigger : 'manual');
   } else if (typeof secretName !== 'string' || !limits.secretName.test(secretName)) {
-    problems.push(`${label}: secretName ${describeValue(secretName)} is not a valid Key Vault secret name. Fix: use 1-127 letters, digits and '-'.`);
+    problems.push(
+      `${label}: secretName ${describeValue(secretName)} is not a valid Key Vault secret name. Fix: use 1-127 letters, digits and '-'.`,
+    );
   }
 
   let intervalDays: unknown = fields.intervalDays;
   if (intervalDays === undefined) {
     intervalDays = defaultIntervalDays;
-  } else if (!Number.isInteger(intervalDays) || (intervalDays as number) < limits.intervalDays.min || (intervalDays as number) > limits.intervalDays.max) {
-    problems.push(`${label}: intervalDays ${describeValue(intervalDays)} is out of range. Fix: use a whole number of days from ${limits.intervalDays.min} to ${limits.intervalDays.max}.`);
+  } else if (
+    !Number.isInteger(intervalDays) ||
+    (intervalDays as number) < limits.intervalDays.min ||
+    (intervalDays as number) > limits.intervalDays.max
+  ) {
+    problems.push(
+      `${label}: intervalDays ${describeValue(intervalDays)} is out of range. Fix: use a whole number of days from ${limits.intervalDays.min} to ${limits.intervalDays.max}.`,
+    );
   }
 
   const adopt = fields.adopt === undefined ? false : fields.adopt;
@@ -287,7 +331,10 @@ export function parseTarget(entry: unknown, where: string, defaultIntervalDays: 
 
 /** `<workflow>-<trigger>-url`, lowercased, anything outside [0-9a-z-] as '-', at most 127 chars (docs/design.md §5). */
 export function defaultSecretName(workflowName: string, trigger: string): string {
-  return `${workflowName}-${trigger}-url`.toLowerCase().replace(/[^0-9a-z-]/g, '-').slice(0, 127);
+  return `${workflowName}-${trigger}-url`
+    .toLowerCase()
+    .replace(/[^0-9a-z-]/g, '-')
+    .slice(0, 127);
 }
 
 function describeWorkflowIdProblem(workflowId: string): string {
@@ -315,10 +362,15 @@ function readDiscoveryScopes(env: Environment, problems: string[]): DiscoverySco
     return [];
   }
   const scopes: DiscoveryScope[] = [];
-  for (const raw of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const raw of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = discoveryScopePattern.exec(raw);
     if (!match) {
-      problems.push(`ROTATION_DISCOVERY: '${truncate(scrubSecrets(raw))}' is not a scope. Fix: use /subscriptions/<subscription GUID> or /subscriptions/<subscription GUID>/resourceGroups/<name>, separated by commas.`);
+      problems.push(
+        `ROTATION_DISCOVERY: '${truncate(scrubSecrets(raw))}' is not a scope. Fix: use /subscriptions/<subscription GUID> or /subscriptions/<subscription GUID>/resourceGroups/<name>, separated by commas.`,
+      );
       continue;
     }
     scopes.push({ subscriptionId: match[1] as string, resourceGroupName: match[2] });
@@ -339,7 +391,9 @@ function readInteger(
   }
   const value = Number(text.trim());
   if (!/^\d+$/.test(text.trim()) || value < range.min || value > range.max) {
-    problems.push(`${name} is '${truncate(scrubSecrets(text))}'. Fix: use a whole number from ${range.min} to ${range.max} (default ${fallback}).`);
+    problems.push(
+      `${name} is '${truncate(scrubSecrets(text))}'. Fix: use a whole number from ${range.min} to ${range.max} (default ${fallback}).`,
+    );
     return undefined;
   }
   return value;
@@ -348,7 +402,9 @@ function readInteger(
 function readSchedule(env: Environment, problems: string[]): string {
   const schedule = nonEmpty(env.ROTATION_SCHEDULE) ? env.ROTATION_SCHEDULE.trim() : settingDefaults.ROTATION_SCHEDULE;
   if (schedule.split(/\s+/).length !== 6) {
-    problems.push(`ROTATION_SCHEDULE is '${truncate(scrubSecrets(schedule))}'. Fix: use a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '0 0 3 * * *'.`);
+    problems.push(
+      `ROTATION_SCHEDULE is '${truncate(scrubSecrets(schedule))}'. Fix: use a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '0 0 3 * * *'.`,
+    );
   }
   return schedule;
 }
@@ -379,7 +435,9 @@ function readConnectionString(env: Environment, problems: string[]): string | un
     return undefined;
   }
   if (!/(^|;)\s*InstrumentationKey=[^;]+/i.test(text)) {
-    problems.push('APPLICATIONINSIGHTS_CONNECTION_STRING has no InstrumentationKey. Fix: copy the connection string from the Application Insights resource, or unset it to turn telemetry off.');
+    problems.push(
+      'APPLICATIONINSIGHTS_CONNECTION_STRING has no InstrumentationKey. Fix: copy the connection string from the Application Insights resource, or unset it to turn telemetry off.',
+    );
     return undefined;
   }
   return text.trim();

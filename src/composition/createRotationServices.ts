@@ -55,30 +55,41 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
   // Entra ingestion: the identity named in the authentication string, as the App Insights agent
   // does, or else the app's own credential.
   const entra = settings.appInsightsEntraAuthentication;
-  const telemetryCredential = entra?.clientId ? new ManagedIdentityCredential({ clientId: entra.clientId }) : entra ? credential : undefined;
+  const telemetryCredential = entra?.clientId
+    ? new ManagedIdentityCredential({ clientId: entra.clientId })
+    : entra
+      ? credential
+      : undefined;
   const appInsights = settings.appInsightsConnectionString
     ? new (loadAppInsightsRotationTelemetry())(settings.appInsightsConnectionString, retry, telemetryCredential)
     : undefined;
   return {
-    gateway: new BudgetedWorkflowGateway(new HostRoutingWorkflowGateway((host) => {
-      switch (host) {
-        case 'consumption':
-          return new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry, armPolicies);
-        case 'standard': {
-          // Loaded on demand: @azure/arm-appservice is large and most estates are Consumption only.
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { StandardWorkflowGateway } = require('../azure/logicApps/StandardWorkflowGateway') as typeof import('../azure/logicApps/StandardWorkflowGateway');
-          return new StandardWorkflowGateway(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+    gateway: new BudgetedWorkflowGateway(
+      new HostRoutingWorkflowGateway((host) => {
+        switch (host) {
+          case 'consumption':
+            return new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+          case 'standard': {
+            // Loaded on demand: @azure/arm-appservice is large and most estates are Consumption only.
+            const { StandardWorkflowGateway } =
+              // eslint-disable-next-line @typescript-eslint/no-require-imports
+              require('../azure/logicApps/StandardWorkflowGateway') as typeof import('../azure/logicApps/StandardWorkflowGateway');
+            return new StandardWorkflowGateway(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+          }
+          case 'powerAutomate':
+            return new PowerAutomateFlowGateway(credential, settings.flowApiEndpoint, retry);
         }
-        case 'powerAutomate':
-          return new PowerAutomateFlowGateway(credential, settings.flowApiEndpoint, retry);
-      }
-    }), writeBudget),
+      }),
+      writeBudget,
+    ),
     store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry),
     telemetry: appInsights ?? noTelemetry,
     leases,
     targetQueue: createTargetQueue(options.env ?? process.env, credential, retry),
-    discovery: new ArmTargetDiscovery(credential, settings.resourceManagerEndpoint, settings.intervalDays, retry, { ...defaultDiscoveryLimits, ...options.discovery }),
+    discovery: new ArmTargetDiscovery(credential, settings.resourceManagerEndpoint, settings.intervalDays, retry, {
+      ...defaultDiscoveryLimits,
+      ...options.discovery,
+    }),
     singleWriterWarning: leases
       ? undefined
       : 'No AzureWebJobsStorage settings: running without the per-target lease, so a concurrent run (timer, another instance, the CLI) is not excluded.',
@@ -104,6 +115,9 @@ const noTelemetry: RotationTelemetry = {
  * of a second, which `--help`, usage and configuration errors must not pay.
  */
 function loadAppInsightsRotationTelemetry(): typeof import('../azure/appInsights/AppInsightsRotationTelemetry').AppInsightsRotationTelemetry {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../azure/appInsights/AppInsightsRotationTelemetry') as typeof import('../azure/appInsights/AppInsightsRotationTelemetry')).AppInsightsRotationTelemetry;
+  return (
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../azure/appInsights/AppInsightsRotationTelemetry') as typeof import('../azure/appInsights/AppInsightsRotationTelemetry'))
+      .AppInsightsRotationTelemetry
+  );
 }

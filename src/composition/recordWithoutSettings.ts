@@ -18,10 +18,15 @@ export async function recordWithoutSettings(env: Environment, record: (telemetry
   const key = JSON.stringify(settings);
   if (cached?.key !== key) {
     const entra = settings.appInsightsEntraAuthentication;
-    const credential = entra?.clientId ? new ManagedIdentityCredential({ clientId: entra.clientId }) : entra ? new DefaultAzureCredential() : undefined;
+    const credential = entra?.clientId
+      ? new ManagedIdentityCredential({ clientId: entra.clientId })
+      : entra
+        ? new DefaultAzureCredential()
+        : undefined;
     // Loaded here, not at the top: this path is rare, and the SDK is large.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AppInsightsRotationTelemetry } = require('../azure/appInsights/AppInsightsRotationTelemetry') as typeof import('../azure/appInsights/AppInsightsRotationTelemetry');
+    const { AppInsightsRotationTelemetry } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('../azure/appInsights/AppInsightsRotationTelemetry') as typeof import('../azure/appInsights/AppInsightsRotationTelemetry');
     cached = { key, telemetry: new AppInsightsRotationTelemetry(settings.appInsightsConnectionString, undefined, credential) };
   }
   record(cached.telemetry);

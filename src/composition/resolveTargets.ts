@@ -19,7 +19,11 @@ export interface ResolvedTargets {
  * discovery's own bounds (page cap, loop detection, time budget), so the listed targets always get
  * the rest of the run.
  */
-export async function resolveTargets(settings: RotatorSettings, services: Pick<RotationServices, 'discovery' | 'store'>, abortSignal?: AbortSignal): Promise<ResolvedTargets> {
+export async function resolveTargets(
+  settings: RotatorSettings,
+  services: Pick<RotationServices, 'discovery' | 'store'>,
+  abortSignal?: AbortSignal,
+): Promise<ResolvedTargets> {
   if (settings.discoveryScopes.length === 0) {
     return { targets: settings.targets, notes: [], problems: [] };
   }
@@ -34,7 +38,11 @@ export async function resolveTargets(settings: RotatorSettings, services: Pick<R
  * discovered targets collide (rare); a secret that cannot be read leaves the choice to the resource
  * ID, and the target that then reads it fails on its own if the secret is not its own.
  */
-async function secretOwners(names: readonly string[], store: CallbackUrlStore, abortSignal: AbortSignal | undefined): Promise<Map<string, string>> {
+async function secretOwners(
+  names: readonly string[],
+  store: CallbackUrlStore,
+  abortSignal: AbortSignal | undefined,
+): Promise<Map<string, string>> {
   const owners = new Map<string, string>();
   await Promise.all(
     names.map(async (name) => {

@@ -43,10 +43,16 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
     settings = loadSettings(process.env);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
-    const failure: TargetFailure = { step: 'readSecret', code: 'ConfigurationError', message: `the app settings are invalid, so nothing was rotated: ${error.problems.join(' ')}` };
+    const failure: TargetFailure = {
+      step: 'readSecret',
+      code: 'ConfigurationError',
+      message: `the app settings are invalid, so nothing was rotated: ${error.problems.join(' ')}`,
+    };
     context.error(`Configuration: ${error.problems.join(' ')}`);
     if (!finalAttempt) throw new Error(`${failure.message} (${attempt}: will be retried)`);
-    const result = untouchedResult({ workflowId: scrubSecrets(workflowId ?? ''), trigger: '', secretName: '' }, 'failed', { error: failure });
+    const result = untouchedResult({ workflowId: scrubSecrets(workflowId ?? ''), trigger: '', secretName: '' }, 'failed', {
+      error: failure,
+    });
     await recordWithoutSettings(process.env, (telemetry) => trackFailure(telemetry, result, failure, invocationId));
     return result;
   }
@@ -64,7 +70,9 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
       message: `discovery was incomplete (${lookup.problems.map(describeDiscoveryProblem).join('; ')}), so the target could not be confirmed`,
     };
     if (!finalAttempt) throw new Error(scrubSecrets(`${workflowId}: ${failure.message}; the message will be retried (${attempt}).`));
-    const result = untouchedResult({ workflowId, trigger: '', secretName: '' }, 'failed', { error: { ...failure, message: scrubSecrets(failure.message) } });
+    const result = untouchedResult({ workflowId, trigger: '', secretName: '' }, 'failed', {
+      error: { ...failure, message: scrubSecrets(failure.message) },
+    });
     context.error(`${describeTargetResult(result)} (${attempt}: giving up, recorded as SasKeyRotationFailed)`);
     trackFailure(services.telemetry, result, failure, invocationId);
     await services.telemetry.flush();
@@ -73,7 +81,9 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
   const target = lookup?.target;
   if (!target) {
     // Names no target under the configuration as it is now (complete): it never gets better.
-    const problem = scrubSecrets(workflowId ? `${workflowId} is not a listed or discovered target (any more)` : 'the message names no workflowId');
+    const problem = scrubSecrets(
+      workflowId ? `${workflowId} is not a listed or discovered target (any more)` : 'the message names no workflowId',
+    );
     context.error(`Queue message rejected: ${problem}`);
     services.telemetry.trackTargetFailed({
       workflowId: workflowId ? scrubSecrets(workflowId) : '',
@@ -101,11 +111,15 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
         flush: () => services.telemetry.flush(),
       };
   try {
-    const result = await rotateTarget(target, { ...services, telemetry }, {
-      mode: 'rotate',
-      invocationId,
-      abortSignal: deadline,
-    });
+    const result = await rotateTarget(
+      target,
+      { ...services, telemetry },
+      {
+        mode: 'rotate',
+        invocationId,
+        abortSignal: deadline,
+      },
+    );
     const line = describeTargetResult(result);
     if (result.action !== 'failed') {
       context.log(line);

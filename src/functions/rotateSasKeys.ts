@@ -15,7 +15,6 @@ import { runRotation, type RotationRunResult } from '../rotation/runRotation';
 import { untouchedResult } from '../rotation/TargetResult';
 import { invocationDeadlineMs } from '../composition/invocationLimits';
 
-
 /**
  * The scheduled rotation: settings → dependencies → the protocol for every configured target.
  * Thin on purpose; the protocol lives in src/rotation.
@@ -32,7 +31,17 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
       context.error('Nothing was rotated: fix the app settings above.');
       // A run that could not start is a failed run for the dashboards and the "no successful run" alert.
       await recordWithoutSettings(process.env, (telemetry) =>
-        telemetry.trackRun({ outcome: 'Failed', invocationId: context.invocationId, isPastDue: timer.isPastDue, targets: 0, rotated: 0, skipped: 0, failed: 0, discoveryProblems: 0, durationMs: 0 }),
+        telemetry.trackRun({
+          outcome: 'Failed',
+          invocationId: context.invocationId,
+          isPastDue: timer.isPastDue,
+          targets: 0,
+          rotated: 0,
+          skipped: 0,
+          failed: 0,
+          discoveryProblems: 0,
+          durationMs: 0,
+        }),
       ).catch((recordError: unknown) => context.warn(`Could not record the failed run: ${scrubSecrets(String(recordError))}`));
     }
     throw error;
@@ -69,7 +78,8 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
       },
     });
     const count = (action: string): number => result.targets.filter((t) => t.action === action).length;
-    const incomplete = problems.length > 0 ? ` Discovery was incomplete (${problems.length} problem${problems.length === 1 ? '' : 's'}, above).` : '';
+    const incomplete =
+      problems.length > 0 ? ` Discovery was incomplete (${problems.length} problem${problems.length === 1 ? '' : 's'}, above).` : '';
     const summary = `Rotation run ${result.outcome}: ${count('rotated')} rotated, ${count('skipped')} skipped, ${count('failed')} failed of ${result.targets.length} targets in ${result.durationMs} ms.${incomplete}`;
     if (result.outcome === 'Succeeded' || result.outcome === 'NothingDue') {
       context.log(summary);
@@ -97,7 +107,9 @@ async function fanOut(
 ): Promise<RotationRunResult> {
   const startedAt = performance.now();
   if (!services.targetQueue) {
-    throw new ConfigurationError(['ROTATION_MODE fans out to a Storage queue, but no AzureWebJobsStorage settings are there. Fix: set AzureWebJobsStorage (or __accountName), or ROTATION_MODE=inline.']);
+    throw new ConfigurationError([
+      'ROTATION_MODE fans out to a Storage queue, but no AzureWebJobsStorage settings are there. Fix: set AzureWebJobsStorage (or __accountName), or ROTATION_MODE=inline.',
+    ]);
   }
   const notQueued = await services.targetQueue.enqueue(
     targets.map((target) => ({ target, invocationId: context.invocationId })),
@@ -106,7 +118,9 @@ async function fanOut(
   const durationMs = Math.round(performance.now() - startedAt);
   const failures = notQueued.map(({ message, error }) => {
     const failure = describeFailure('enqueue', error);
-    const result = untouchedResult(message.target, 'failed', { error: { ...failure, message: `not queued, so not rotated in this run: ${failure.message}` } });
+    const result = untouchedResult(message.target, 'failed', {
+      error: { ...failure, message: `not queued, so not rotated in this run: ${failure.message}` },
+    });
     services.telemetry.trackTargetFailed({
       workflowId: result.workflowId,
       trigger: result.trigger,
@@ -125,7 +139,17 @@ async function fanOut(
   const failed = failures.length + discoveryProblems;
   const outcome: RunOutcome = failed > 0 ? (queued > 0 ? 'PartiallyFailed' : 'Failed') : queued > 0 ? 'Succeeded' : 'NothingDue';
   // The run's own event records the hand-off; each target's rotation reports for itself.
-  services.telemetry.trackRun({ outcome, invocationId: context.invocationId, isPastDue, targets: targets.length, rotated: 0, skipped: 0, failed: failures.length, discoveryProblems, durationMs });
+  services.telemetry.trackRun({
+    outcome,
+    invocationId: context.invocationId,
+    isPastDue,
+    targets: targets.length,
+    rotated: 0,
+    skipped: 0,
+    failed: failures.length,
+    discoveryProblems,
+    durationMs,
+  });
   const summary =
     `Fan-out ${outcome}: queued ${queued} of ${targets.length} targets on '${targetQueueName}' in ${durationMs} ms; rotateSasKeyFromQueue rotates them.` +
     (discoveryProblems > 0 ? ` Discovery was incomplete (${discoveryProblems} problem${discoveryProblems === 1 ? '' : 's'}, above).` : '');

@@ -19,15 +19,26 @@ const guid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
  */
 export const resourceGroupNamePattern = '[-\\p{L}\\p{N}_.()]{0,89}[-\\p{L}\\p{N}_()]';
 const resourceGroup = resourceGroupNamePattern;
-const consumption = new RegExp(`^/subscriptions/(${guid})/resourceGroups/(${resourceGroup})/providers/Microsoft\\.Logic/workflows/([-\\w.()]{1,80})$`, 'iu');
-const standard = new RegExp(`^/subscriptions/(${guid})/resourceGroups/(${resourceGroup})/providers/Microsoft\\.Web/sites/([A-Za-z0-9][-A-Za-z0-9]{0,58}[A-Za-z0-9]?)/workflows/([-\\w.]{1,80})$`, 'iu');
+const consumption = new RegExp(
+  `^/subscriptions/(${guid})/resourceGroups/(${resourceGroup})/providers/Microsoft\\.Logic/workflows/([-\\w.()]{1,80})$`,
+  'iu',
+);
+const standard = new RegExp(
+  `^/subscriptions/(${guid})/resourceGroups/(${resourceGroup})/providers/Microsoft\\.Web/sites/([A-Za-z0-9][-A-Za-z0-9]{0,58}[A-Za-z0-9]?)/workflows/([-\\w.]{1,80})$`,
+  'iu',
+);
 const powerAutomate = /^\/providers\/Microsoft\.ProcessSimple\/environments\/([-\w.]{1,100})\/flows\/([-\w]{1,100})$/i;
 
 /** Undefined when the text is not a workflow ID of any supported host. */
 export function parseWorkflowResourceId(workflowId: string): WorkflowResourceId | undefined {
   let match = consumption.exec(workflowId);
   if (match) {
-    return { host: 'consumption', subscriptionId: match[1] as string, resourceGroupName: match[2] as string, workflowName: match[3] as string };
+    return {
+      host: 'consumption',
+      subscriptionId: match[1] as string,
+      resourceGroupName: match[2] as string,
+      workflowName: match[3] as string,
+    };
   }
   match = standard.exec(workflowId);
   if (match) {

@@ -12,6 +12,9 @@ export function describeTargetResult(result: TargetResult): string {
     case 'skipped':
       return `skipped ${where}: ${result.error?.message ?? result.skipped?.message ?? `not due, the published ${result.keyType} URL works`}`;
     case 'failed':
-      return `failed ${where} at step ${result.error?.step}: ${[result.error?.statusCode, result.error?.code].filter((x) => x !== undefined).join(' ')} ${result.error?.message}`.replace(/\s+/g, ' ');
+      return `failed ${where} at step ${result.error?.step}: ${[result.error?.statusCode, result.error?.code].filter((x) => x !== undefined).join(' ')} ${result.error?.message}`.replace(
+        /\s+/g,
+        ' ',
+      );
   }
 }

@@ -77,7 +77,7 @@ export function ensureErrorType(thrown: unknown): Error {
   }
   let message: string;
   try {
-    message = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
+    message = typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? String(thrown));
   } catch {
     message = String(thrown);
   }

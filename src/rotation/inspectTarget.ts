@@ -70,7 +70,14 @@ export async function inspectTarget(
       sigFingerprint: sigFingerprint(state.callbackUrl.sig),
       due: intervalElapsed || needsRepair,
       // As planRotation decides: a single-key host repairs a dead URL before any new hard cut.
-      reason: needsRepair && (hasSingleKey(target.host) || !intervalElapsed) ? 'repair' : intervalElapsed ? 'interval' : needsRepair ? 'repair' : 'notDue',
+      reason:
+        needsRepair && (hasSingleKey(target.host) || !intervalElapsed)
+          ? 'repair'
+          : intervalElapsed
+            ? 'interval'
+            : needsRepair
+              ? 'repair'
+              : 'notDue',
       urlWorks,
     };
   } catch (thrown) {

@@ -21,7 +21,11 @@ export interface MergedTargets {
  * @param owners lowercased secret name → lowercased workflowId of the target that published it, for
  *   the contested names (see `contestedSecretNames`).
  */
-export function mergeTargets(listed: readonly RotationTarget[], discovered: readonly RotationTarget[], owners: ReadonlyMap<string, string> = new Map()): MergedTargets {
+export function mergeTargets(
+  listed: readonly RotationTarget[],
+  discovered: readonly RotationTarget[],
+  owners: ReadonlyMap<string, string> = new Map(),
+): MergedTargets {
   const targets = [...listed];
   const notes: string[] = [];
   const problems: DiscoveryProblem[] = [];

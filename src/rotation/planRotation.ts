@@ -62,7 +62,14 @@ export async function planRotation(
   if (!state) {
     return singleKey
       ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: undefined, ifKeyInUse: 'hardCut', checkKeyTypeHonoured: false }
-      : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: undefined, ifKeyInUse: 'refuse', checkKeyTypeHonoured: true };
+      : {
+          kind: 'regenerate',
+          reason: 'first',
+          keyType: 'Secondary',
+          urlInUse: undefined,
+          ifKeyInUse: 'refuse',
+          checkKeyTypeHonoured: true,
+        };
   }
   if (state.kind === 'adopted' && state.callbackUrl && !isTriggerUrl(state.callbackUrl, target.trigger)) {
     // Its key cannot be identified from the trigger's URLs, so neither key is known to be free.
@@ -74,8 +81,22 @@ export async function planRotation(
   }
   if (state.kind === 'adopted') {
     return singleKey
-      ? { kind: 'regenerate', reason: 'first', keyType: 'Primary', urlInUse: state.callbackUrl, ifKeyInUse: 'hardCut', checkKeyTypeHonoured: false }
-      : { kind: 'regenerate', reason: 'first', keyType: 'Secondary', urlInUse: state.callbackUrl, ifKeyInUse: 'regenerateOtherKey', checkKeyTypeHonoured: true };
+      ? {
+          kind: 'regenerate',
+          reason: 'first',
+          keyType: 'Primary',
+          urlInUse: state.callbackUrl,
+          ifKeyInUse: 'hardCut',
+          checkKeyTypeHonoured: false,
+        }
+      : {
+          kind: 'regenerate',
+          reason: 'first',
+          keyType: 'Secondary',
+          urlInUse: state.callbackUrl,
+          ifKeyInUse: 'regenerateOtherKey',
+          checkKeyTypeHonoured: true,
+        };
   }
   const keyToRegenerate = singleKey ? 'Primary' : otherKey(state.keyType);
   const intervalElapsed = isIntervalElapsed(state.rotatedAt, target.intervalDays, now);
@@ -88,7 +109,14 @@ export async function planRotation(
       return { kind: 'republish', reason: 'repair', keyType: state.keyType, currentUrl };
     }
     return intervalElapsed
-      ? { kind: 'regenerate', reason: 'interval', keyType: keyToRegenerate, urlInUse: state.callbackUrl, ifKeyInUse: 'hardCut', checkKeyTypeHonoured: false }
+      ? {
+          kind: 'regenerate',
+          reason: 'interval',
+          keyType: keyToRegenerate,
+          urlInUse: state.callbackUrl,
+          ifKeyInUse: 'hardCut',
+          checkKeyTypeHonoured: false,
+        }
       : { kind: 'none', reason: 'notDue', keyType: state.keyType };
   }
   if (options.force || intervalElapsed) {

@@ -125,7 +125,10 @@ export function readPublicationState(target: RotationTarget, secret: PublishedSe
   }
   const triggerTag = tag('trigger');
   if (triggerTag === undefined || triggerTag.toLowerCase() !== target.trigger.toLowerCase()) {
-    throw problem(`tag trigger is ${describeTag(triggerTag)}, not '${target.trigger}'`, triggerTag === undefined ? restoreTags : 'give each target its own secretName');
+    throw problem(
+      `tag trigger is ${describeTag(triggerTag)}, not '${target.trigger}'`,
+      triggerTag === undefined ? restoreTags : 'give each target its own secretName',
+    );
   }
   const keyType = tag('keyType');
   if (!isKeyType(keyType)) {
@@ -138,7 +141,10 @@ export function readPublicationState(target: RotationTarget, secret: PublishedSe
   const rotatedAtTag = tag('rotatedAt');
   const rotatedAt = rotatedAtTag === undefined ? undefined : parseIsoTimestamp(rotatedAtTag);
   if (!rotatedAt) {
-    throw problem(`tag rotatedAt is ${describeTag(rotatedAtTag)}; expected an ISO 8601 UTC time`, `correct the rotatedAt tag, keeping the other tags (${tagEditNote})`);
+    throw problem(
+      `tag rotatedAt is ${describeTag(rotatedAtTag)}; expected an ISO 8601 UTC time`,
+      `correct the rotatedAt tag, keeping the other tags (${tagEditNote})`,
+    );
   }
   if (rotatedAt.getTime() > now.getTime() + allowedClockSkewMs) {
     throw problem(`tag rotatedAt (${rotatedAtTag}) is in the future`, "correct the rotatedAt tag or this host's clock");
@@ -147,7 +153,7 @@ export function readPublicationState(target: RotationTarget, secret: PublishedSe
   if (!callbackUrl) {
     throw problem(
       'the secret value is not a callback URL with a sig',
-      "write the trigger's unversioned callback URL for the key in keyType as a new version with sas-rotator's tags (docs/operations.md, \"UnusableSecret\"), or give the target another secretName",
+      'write the trigger\'s unversioned callback URL for the key in keyType as a new version with sas-rotator\'s tags (docs/operations.md, "UnusableSecret"), or give the target another secretName',
     );
   }
   return { kind: 'published', secretVersion: secret.version, keyType, rotatedAt, expiresOn: secret.expiresOn, callbackUrl };

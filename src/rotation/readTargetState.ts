@@ -32,7 +32,7 @@ export async function readTargetState(
         message:
           `Secret '${target.secretName}' of target ${target.workflowId} (trigger '${target.trigger}'): its latest version (${latest.version}) lacks the tag managedBy=sas-rotator, ` +
           `but version ${ours.version} was written by sas-rotator, so the latest version's tags were replaced by hand ('az keyvault secret set-attributes --tags' replaces every tag). ` +
-          'Treating it as a foreign secret would regenerate the key that the previous version\'s URL still uses, so nothing was regenerated or overwritten; a secret sas-rotator wrote is never adopted. ' +
+          "Treating it as a foreign secret would regenerate the key that the previous version's URL still uses, so nothing was regenerated or overwritten; a secret sas-rotator wrote is never adopted. " +
           `Fix: put sas-rotator's six tags back on the latest version (managedBy, workflowId, trigger, rotatedAt, sigFingerprint, and keyType = the key that signs its URL), copying them from version ${ours.version} (see docs/operations.md, "UnusableSecret"); a wrong keyType then fails with KeyInUse and touches nothing.`,
       });
     }
@@ -53,7 +53,7 @@ async function refuseSoftDeleted(target: RotationTarget, store: CallbackUrlStore
       message:
         `Secret '${target.secretName}' does not exist, and sas-rotator could not check whether it is soft-deleted (${failure.code ?? failure.statusCode ?? 'error'}: ${failure.message}). ` +
         'A soft-deleted name refuses new versions, so nothing was regenerated. ' +
-        "Fix: let the identity read deleted secrets on the vault (Key Vault Secrets Officer does), or wait for the vault to answer; the next run checks again.",
+        'Fix: let the identity read deleted secrets on the vault (Key Vault Secrets Officer does), or wait for the vault to answer; the next run checks again.',
     });
   }
   if (deleted) {

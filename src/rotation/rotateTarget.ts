@@ -190,7 +190,16 @@ async function rotateLeasedTarget(
     let failure = describeFailure(step, thrown);
     const skipped = skipInsteadOfFailing(target, failure, step, hasPublication);
     if (skipped) {
-      return { ...base, action: 'skipped', reason, keyType, secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined, skipped };
+      return {
+        ...base,
+        action: 'skipped',
+        reason,
+        keyType,
+        secretVersion: undefined,
+        oldSigFingerprint: undefined,
+        newSigFingerprint: undefined,
+        skipped,
+      };
     }
     if (isMissingSiteTrigger(target, failure)) {
       failure = publishedTriggerGone(target, failure);
@@ -199,17 +208,18 @@ async function rotateLeasedTarget(
       failure = hardCutNotPublished(target, failure, hardCut.keyChanged);
     }
     // A dry run changes nothing and records nothing: its failures are reported to the operator only.
-    if (options.mode !== 'dryRun') telemetry.trackTargetFailed({
-      workflowId: target.workflowId,
-      trigger: target.trigger,
-      keyType,
-      step: failure.step,
-      statusCode: failure.statusCode,
-      errorCode: failure.code,
-      message: failure.message,
-      invocationId: options.invocationId,
-      durationMs: elapsedMs(startedAt),
-    });
+    if (options.mode !== 'dryRun')
+      telemetry.trackTargetFailed({
+        workflowId: target.workflowId,
+        trigger: target.trigger,
+        keyType,
+        step: failure.step,
+        statusCode: failure.statusCode,
+        errorCode: failure.code,
+        message: failure.message,
+        invocationId: options.invocationId,
+        durationMs: elapsedMs(startedAt),
+      });
     return {
       ...base,
       action: 'failed',
@@ -223,7 +233,15 @@ async function rotateLeasedTarget(
   }
 
   function planned(): TargetResult {
-    return { ...base, reason, keyType, action: 'planned', secretVersion: undefined, oldSigFingerprint: undefined, newSigFingerprint: undefined };
+    return {
+      ...base,
+      reason,
+      keyType,
+      action: 'planned',
+      secretVersion: undefined,
+      oldSigFingerprint: undefined,
+      newSigFingerprint: undefined,
+    };
   }
 
   /**
@@ -377,7 +395,10 @@ function skipInsteadOfFailing(
 ): TargetResult['skipped'] {
   // Only before anything was regenerated: a URL without sig after a regeneration is a failure.
   if (failure.code === 'UnsignedCallbackUrl' && protocolStep === 'listBefore') {
-    return { code: 'NoSharedAccessSignature', message: "The trigger's callback URL carries no sig (it accepts OAuth callers only): there is no SAS key to rotate." };
+    return {
+      code: 'NoSharedAccessSignature',
+      message: "The trigger's callback URL carries no sig (it accepts OAuth callers only): there is no SAS key to rotate.",
+    };
   }
   if (isMissingSiteTrigger(target, failure) && !hasPublication) {
     return { code: 'NoRequestTrigger', message: `Workflow of a tagged Standard site without a Request trigger named '${target.trigger}'.` };
@@ -386,7 +407,11 @@ function skipInsteadOfFailing(
 }
 
 function isMissingSiteTrigger(target: RotationTarget, failure: TargetFailure): boolean {
-  return target.discoveredFromSite === true && failure.step === 'listBefore' && (failure.code === 'ApiNotSupported' || failure.statusCode === 404);
+  return (
+    target.discoveredFromSite === true &&
+    failure.step === 'listBefore' &&
+    (failure.code === 'ApiNotSupported' || failure.statusCode === 404)
+  );
 }
 
 /** The failure of a published target whose trigger is gone, saying what it means for consumers. */

@@ -61,7 +61,11 @@ export async function runRotation(
     { abortSignal: options.abortSignal, notStarted: notStartedBeforeDeadline },
     // Start a target whose subscription has write budget now; only when none has, wait in order.
     dependencies.writeBudget
-      ? (pending) => Math.max(0, pending.findIndex((target) => dependencies.writeBudget?.available(writeBudgetKey(target.workflowId))))
+      ? (pending) =>
+          Math.max(
+            0,
+            pending.findIndex((target) => dependencies.writeBudget?.available(writeBudgetKey(target.workflowId))),
+          )
       : undefined,
   );
   const results = new Array<TargetResult>(targets.length);

@@ -72,9 +72,18 @@ const produced = new ProducedOutput();
 function recordingAndSending(real: RotationServices['telemetry']): RecordingTelemetry {
   const recording = new RecordingTelemetry();
   return Object.assign(recording, {
-    trackTargetRotated: (event: Parameters<RecordingTelemetry['trackTargetRotated']>[0]) => (recording.rotated.push(event), real.trackTargetRotated(event)),
-    trackTargetFailed: (event: Parameters<RecordingTelemetry['trackTargetFailed']>[0]) => (recording.failed.push(event), real.trackTargetFailed(event)),
-    trackDiscoveryFailed: (event: Parameters<RecordingTelemetry['trackDiscoveryFailed']>[0]) => (recording.discoveryFailed.push(event), real.trackDiscoveryFailed(event)),
+    trackTargetRotated: (event: Parameters<RecordingTelemetry['trackTargetRotated']>[0]) => (
+      recording.rotated.push(event),
+      real.trackTargetRotated(event)
+    ),
+    trackTargetFailed: (event: Parameters<RecordingTelemetry['trackTargetFailed']>[0]) => (
+      recording.failed.push(event),
+      real.trackTargetFailed(event)
+    ),
+    trackDiscoveryFailed: (event: Parameters<RecordingTelemetry['trackDiscoveryFailed']>[0]) => (
+      recording.discoveryFailed.push(event),
+      real.trackDiscoveryFailed(event)
+    ),
     trackRun: (event: Parameters<RecordingTelemetry['trackRun']>[0]) => (recording.runs.push(event), real.trackRun(event)),
     flush: () => real.flush(),
   });
@@ -90,15 +99,34 @@ async function runSchedule(seed: number): Promise<void> {
   const secretNames = workflows.map((_, i) => `chaos-${seed}-${i}`);
   // One tagged workflow in a subscription of its own, found by discovery on every run.
   const discoverySubscription = newSubscription();
-  const tagged = emulator.logic.addWorkflow({ subscriptionId: discoverySubscription, resourceGroup: 'rg-chaos', name: `chaos-tagged-${seed}`, tags: rotationEnabledTags });
+  const tagged = emulator.logic.addWorkflow({
+    subscriptionId: discoverySubscription,
+    resourceGroup: 'rg-chaos',
+    name: `chaos-tagged-${seed}`,
+    tags: rotationEnabledTags,
+  });
   secretNames.push(`chaos-tagged-${seed}-manual-url`);
-  const settings = settingsFor(emulator, workflows.map((workflowId, i) => ({ workflowId, secretName: secretNames[i] })), { ROTATION_DISCOVERY: `/subscriptions/${discoverySubscription}` });
-  const { services: real, advanceDays } = rotationServices.withClock(settings, { retry: chaosRetry, discovery: { maxPages: 20, budgetMs: 5_000 } });
+  const settings = settingsFor(
+    emulator,
+    workflows.map((workflowId, i) => ({ workflowId, secretName: secretNames[i] })),
+    { ROTATION_DISCOVERY: `/subscriptions/${discoverySubscription}` },
+  );
+  const { services: real, advanceDays } = rotationServices.withClock(settings, {
+    retry: chaosRetry,
+    discovery: { maxPages: 20, budgetMs: 5_000 },
+  });
   const telemetry = recordingAndSending(real.telemetry);
   const services: RotationServices = { ...real, telemetry };
   const expected: RotationTarget[] = [
     ...settings.targets,
-    { workflowId: tagged, host: 'consumption', trigger: 'manual', secretName: secretNames[2] as string, intervalDays: settings.intervalDays, adopt: false },
+    {
+      workflowId: tagged,
+      host: 'consumption',
+      trigger: 'manual',
+      secretName: secretNames[2] as string,
+      intervalDays: settings.intervalDays,
+      adopt: false,
+    },
   ];
 
   const violations: string[] = [];
@@ -120,7 +148,14 @@ async function runSchedule(seed: number): Promise<void> {
   const run = async (invocationId: string, force: boolean, abortSignal?: AbortSignal): Promise<RotationRunResult> => {
     const resolved = await resolveTargets(settings, services, abortSignal);
     recordDiscoveryProblems(resolved.problems, telemetry, invocationId);
-    return runRotation(resolved.targets, services, { mode: 'rotate', force, invocationId, concurrency: 2, abortSignal, discoveryProblems: resolved.problems.length });
+    return runRotation(resolved.targets, services, {
+      mode: 'rotate',
+      force,
+      invocationId,
+      concurrency: 2,
+      abortSignal,
+      discoveryProblems: resolved.problems.length,
+    });
   };
 
   /** No silent non-rotation: what was due and not rotated is an event of this run, and the outcome says so. */
@@ -135,19 +170,23 @@ async function runSchedule(seed: number): Promise<void> {
       if (outcome && (outcome.action === 'rotated' || outcome.action === 'revoked')) continue;
       incomplete = true;
       if (!outcome) {
-        if (discoveryEvents.length === 0) violations.push(`${invocationId}: ${target.workflowId} was due, not seen by discovery, and no SasKeyDiscoveryFailed says so`);
+        if (discoveryEvents.length === 0)
+          violations.push(`${invocationId}: ${target.workflowId} was due, not seen by discovery, and no SasKeyDiscoveryFailed says so`);
         continue;
       }
       const event = failedEvents.find((e) => e.workflowId.toLowerCase() === key);
       if (!event || !event.step || !event.errorCode) {
-        violations.push(`${invocationId}: ${target.workflowId} was due and ended '${outcome.action}' (${outcome.error?.code ?? outcome.skipped?.code ?? 'no code'}) with no SasKeyRotationFailed carrying step and errorCode`);
+        violations.push(
+          `${invocationId}: ${target.workflowId} was due and ended '${outcome.action}' (${outcome.error?.code ?? outcome.skipped?.code ?? 'no code'}) with no SasKeyRotationFailed carrying step and errorCode`,
+        );
       }
     }
     if (incomplete && (result.outcome === 'Succeeded' || result.outcome === 'NothingDue')) {
       violations.push(`${invocationId}: outcome ${result.outcome} although a due target was not rotated or discovery was incomplete`);
     }
     const runEvents = telemetry.runs.filter((e) => e.invocationId === invocationId);
-    if (runEvents.length !== 1 || runEvents[0]?.outcome !== result.outcome) violations.push(`${invocationId}: expected one SasKeyRotationRun with outcome ${result.outcome}`);
+    if (runEvents.length !== 1 || runEvents[0]?.outcome !== result.outcome)
+      violations.push(`${invocationId}: expected one SasKeyRotationRun with outcome ${result.outcome}`);
   };
 
   try {
@@ -164,7 +203,8 @@ async function runSchedule(seed: number): Promise<void> {
         const times = pick([1, 1, 2, 3, Infinity]);
         emulator.faults.add({ operationId: pick(operations), skip: Math.floor(next() * 3), times, ...pick(faultKinds) });
       }
-      if (next() < 0.15) emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: pick(['loop', 'endless'] as const) });
+      if (next() < 0.15)
+        emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: pick(['loop', 'endless'] as const) });
       requestsInRun = 0;
       crashAfter = next() < 0.4 ? 1 + Math.floor(next() * 12) : Infinity;
       crash = new AbortController();
@@ -182,7 +222,8 @@ async function runSchedule(seed: number): Promise<void> {
     produced.addRun(final);
     const notRotated = final.targets.filter((t) => t.action !== 'rotated').map(describeTargetResult);
     if (notRotated.length > 0) violations.push(`final clean run did not rotate: ${notRotated.join('; ')}`);
-    if (final.targets.length !== expected.length) violations.push(`final clean run saw ${final.targets.length} of ${expected.length} targets`);
+    if (final.targets.length !== expected.length)
+      violations.push(`final clean run saw ${final.targets.length} of ${expected.length} targets`);
     for (const name of secretNames) {
       const latest = emulator.keyVault.latest(name);
       if (!latest || !emulator.logic.isCallbackUrlValid(latest.value)) violations.push(`${name} not working after the final run`);
@@ -193,23 +234,29 @@ async function runSchedule(seed: number): Promise<void> {
     emulator.logic.pagingFaults.clear();
   }
   if (violations.length > 0) {
-    throw new Error(`Fault schedule seed ${seed} broke the invariant (replay: CHAOS_SEED=${seed} npm run test:chaos):\n${violations.join('\n')}`);
+    throw new Error(
+      `Fault schedule seed ${seed} broke the invariant (replay: CHAOS_SEED=${seed} npm run test:chaos):\n${violations.join('\n')}`,
+    );
   }
 }
 
 describe(`randomized fault schedules (${seeds.length} seeded schedules)`, () => {
-  it('keep every published URL working after every emulator request, leave no due target silently unrotated, and a clean run afterwards rotates everything', async () => {
-    const failures: string[] = [];
-    for (const seed of seeds) {
-      try {
-        await runSchedule(seed);
-      } catch (error) {
-        failures.push((error as Error).message);
-        console.error((error as Error).message);
+  it(
+    'keep every published URL working after every emulator request, leave no due target silently unrotated, and a clean run afterwards rotates everything',
+    async () => {
+      const failures: string[] = [];
+      for (const seed of seeds) {
+        try {
+          await runSchedule(seed);
+        } catch (error) {
+          failures.push((error as Error).message);
+          console.error((error as Error).message);
+        }
       }
-    }
-    expect(failures).toEqual([]);
-  }, 15 * minute);
+      expect(failures).toEqual([]);
+    },
+    15 * minute,
+  );
 
   it('leaked no sig or token into any report or telemetry envelope', async () => {
     await rotationServices.flushTelemetry();

@@ -24,7 +24,13 @@ describe('ARM Microsoft.Logic/workflows through @azure/arm-logic', () => {
 
   it('gets a workflow with its Request trigger and access endpoint', async () => {
     const workflow = await client.workflows.get(resourceGroup, 'orders');
-    expect(workflow).toMatchObject({ id: ordersId, name: 'orders', location: 'westeurope', state: 'Enabled', tags: { 'sas-rotation': 'enabled' } });
+    expect(workflow).toMatchObject({
+      id: ordersId,
+      name: 'orders',
+      location: 'westeurope',
+      state: 'Enabled',
+      tags: { 'sas-rotation': 'enabled' },
+    });
     expect(workflow.accessEndpoint).toMatch(new RegExp(`^${emulator.logicRuntimeEndpoint}/workflows/[0-9a-f]{32}$`));
     expect((workflow.definition as { triggers: Record<string, { type: string }> }).triggers['manual']?.type).toBe('Request');
   });
@@ -43,7 +49,8 @@ describe('ARM Microsoft.Logic/workflows through @azure/arm-logic', () => {
 
   it('pages workflow lists with nextLink (100 per page), and lists an empty resource group', async () => {
     const crowded = '99999999-0000-0000-0000-000000000000';
-    for (let index = 0; index < 120; index += 1) emulator.logic.addWorkflow({ subscriptionId: crowded, resourceGroup: 'rg-many', name: `wf-${index}` });
+    for (let index = 0; index < 120; index += 1)
+      emulator.logic.addWorkflow({ subscriptionId: crowded, resourceGroup: 'rg-many', name: `wf-${index}` });
     emulator.logic.addResourceGroup(crowded, 'rg-empty');
     const crowdedClient = new LogicManagementClient(new ManagedIdentityCredential(), crowded, { endpoint: emulator.armEndpoint });
     const pages = [];
@@ -85,14 +92,23 @@ describe('ARM Microsoft.Logic/workflows through @azure/arm-logic', () => {
   });
 
   it('answers 400 ApiNotSupported for a Recurrence trigger', async () => {
-    const answer = await callEmulator('POST', `${emulator.armEndpoint}${ordersId.replace('/orders', '/nightly')}/triggers/nightly/listCallbackUrl?api-version=2019-05-01`, { token });
+    const answer = await callEmulator(
+      'POST',
+      `${emulator.armEndpoint}${ordersId.replace('/orders', '/nightly')}/triggers/nightly/listCallbackUrl?api-version=2019-05-01`,
+      { token },
+    );
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ error: { code: 'ApiNotSupported', message: "The 'ListCallbackUrl' API is not supported by triggers of type 'Recurrence'." } });
+    expect(answer.body).toEqual({
+      error: { code: 'ApiNotSupported', message: "The 'ListCallbackUrl' API is not supported by triggers of type 'Recurrence'." },
+    });
   });
 
   it('answers 404 ResourceNotFound / WorkflowTriggerNotFound / ResourceGroupNotFound through the SDK', async () => {
     await expect(client.workflows.get(resourceGroup, 'missing')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
-    await expect(client.workflowTriggers.get(resourceGroup, 'orders', 'other')).rejects.toMatchObject({ statusCode: 404, code: 'WorkflowTriggerNotFound' });
+    await expect(client.workflowTriggers.get(resourceGroup, 'orders', 'other')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'WorkflowTriggerNotFound',
+    });
     await expect(client.workflows.get('rg-missing', 'orders')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceGroupNotFound' });
   });
 
@@ -104,7 +120,12 @@ describe('ARM Microsoft.Logic/workflows through @azure/arm-logic', () => {
   it('refuses a missing or unsupported api-version with ARM codes', async () => {
     const missing = await callEmulator('GET', armUrl('', null), { token });
     expect(missing.status).toBe(400);
-    expect(missing.body).toEqual({ error: { code: 'MissingApiVersionParameter', message: 'The api-version query parameter (?api-version=) is required for all requests.' } });
+    expect(missing.body).toEqual({
+      error: {
+        code: 'MissingApiVersionParameter',
+        message: 'The api-version query parameter (?api-version=) is required for all requests.',
+      },
+    });
     const unsupported = await callEmulator('GET', armUrl('', '2016-06-01'), { token });
     expect(unsupported.status).toBe(400);
     expect(unsupported.body).toMatchObject({ error: { code: 'InvalidApiVersionParameter' } });
@@ -135,7 +156,9 @@ describe('ARM Microsoft.Logic/workflows through @azure/arm-logic', () => {
     });
 
     it('401 ExpiredAuthenticationToken for an expired token', async () => {
-      const answer = await callEmulator('GET', armUrl(''), { token: emulator.issueAccessToken(emulator.armEndpoint, { expiresInSeconds: -60 }) });
+      const answer = await callEmulator('GET', armUrl(''), {
+        token: emulator.issueAccessToken(emulator.armEndpoint, { expiresInSeconds: -60 }),
+      });
       expect(answer.status).toBe(401);
       expect(answer.body).toMatchObject({ error: { code: 'ExpiredAuthenticationToken' } });
     });

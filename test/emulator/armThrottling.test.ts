@@ -13,7 +13,8 @@ describe('ARM write throttling (token bucket per subscription)', () => {
   });
 
   it('counts remaining writes down, then answers 429 SubscriptionRequestsThrottled with Retry-After', async () => {
-    const write = () => callEmulator('POST', `${workflowUrl}/regenerateAccessKey?api-version=2019-05-01`, { token, body: { keyType: 'Secondary' } });
+    const write = () =>
+      callEmulator('POST', `${workflowUrl}/regenerateAccessKey?api-version=2019-05-01`, { token, body: { keyType: 'Secondary' } });
     // Sent at once: the bucket refills one write every two seconds, far slower than four local requests.
     const answers = await Promise.all([write(), write(), write(), write()]);
     const granted = answers.filter((answer) => answer.status === 200);
@@ -35,9 +36,14 @@ describe('ARM write throttling (token bucket per subscription)', () => {
     try {
       const id = slow.logic.addWorkflow({ subscriptionId: 'sub-slow', resourceGroup: 'rg', name: 'wf' });
       const slowToken = slow.issueAccessToken(slow.armEndpoint);
-      const regenerated = await callEmulator('POST', `${slow.armEndpoint}${id}/regenerateAccessKey?api-version=2019-05-01`, { token: slowToken, body: { keyType: 'Primary' } });
+      const regenerated = await callEmulator('POST', `${slow.armEndpoint}${id}/regenerateAccessKey?api-version=2019-05-01`, {
+        token: slowToken,
+        body: { keyType: 'Primary' },
+      });
       expect(regenerated.status).toBe(200);
-      const listed = await callEmulator('POST', `${slow.armEndpoint}${id}/triggers/manual/listCallbackUrl?api-version=2019-05-01`, { token: slowToken });
+      const listed = await callEmulator('POST', `${slow.armEndpoint}${id}/triggers/manual/listCallbackUrl?api-version=2019-05-01`, {
+        token: slowToken,
+      });
       expect(listed.status).toBe(429);
       expect(listed.headers['x-ms-ratelimit-remaining-subscription-writes']).toBe('0');
       const read = await callEmulator('GET', `${slow.armEndpoint}${id}?api-version=2019-05-01`, { token: slowToken });
@@ -50,7 +56,10 @@ describe('ARM write throttling (token bucket per subscription)', () => {
 
   it('keeps one bucket per subscription', async () => {
     const other = emulator.logic.list('sub-quiet')[0];
-    const answer = await callEmulator('POST', `${emulator.armEndpoint}${other?.id ?? ''}/regenerateAccessKey?api-version=2019-05-01`, { token, body: { keyType: 'Primary' } });
+    const answer = await callEmulator('POST', `${emulator.armEndpoint}${other?.id ?? ''}/regenerateAccessKey?api-version=2019-05-01`, {
+      token,
+      body: { keyType: 'Primary' },
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers['x-ms-ratelimit-remaining-subscription-writes']).toBe('2');
   });

@@ -13,7 +13,9 @@ describe('callback URLs: the oracle and the Logic Apps runtime agree', () => {
   it('has the shape of a Consumption callback URL and is deterministic for a key', () => {
     const url = emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Primary');
     expect(url).toMatch(
-      new RegExp(`^${emulator.logicRuntimeEndpoint}/workflows/[0-9a-f]{32}/triggers/manual/paths/invoke\\?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\\.0&sig=[A-Za-z0-9_-]{43}$`),
+      new RegExp(
+        `^${emulator.logicRuntimeEndpoint}/workflows/[0-9a-f]{32}/triggers/manual/paths/invoke\\?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\\.0&sig=[A-Za-z0-9_-]{43}$`,
+      ),
     );
     expect(emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Primary')).toBe(url);
     expect(emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Secondary')).not.toBe(url);
@@ -30,7 +32,9 @@ describe('callback URLs: the oracle and the Logic Apps runtime agree', () => {
     expect(emulator.logic.isCallbackUrlValid(primary)).toBe(false);
     const refused = await invoke(primary);
     expect(refused.status).toBe(401);
-    expect(refused.body).toEqual({ error: { code: 'DirectApiInvalidAuthorizationSignature', message: 'The provided authorization signature is not valid.' } });
+    expect(refused.body).toEqual({
+      error: { code: 'DirectApiInvalidAuthorizationSignature', message: 'The provided authorization signature is not valid.' },
+    });
     // The other key's URL keeps working: what makes alternating rotation safe for consumers.
     expect(emulator.logic.isCallbackUrlValid(secondary)).toBe(true);
     expect((await invoke(secondary)).status).toBe(202);

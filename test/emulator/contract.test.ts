@@ -35,7 +35,10 @@ describe('the emulator answers like the official Azure examples', () => {
   const arm = (method: string, suffix: string, body?: unknown) =>
     callEmulator(method, `${workflowUrl}${suffix}${suffix.includes('?') ? '&' : '?'}api-version=2019-05-01`, { token: armToken, body });
   const vault = (method: string, secretPath: string, body?: unknown) =>
-    callEmulator(method, `${emulator.keyVaultUri}${secretPath}${secretPath.includes('?') ? '&' : '?'}api-version=7.6`, { token: vaultToken, body });
+    callEmulator(method, `${emulator.keyVaultUri}${secretPath}${secretPath.includes('?') ? '&' : '?'}api-version=7.6`, {
+      token: vaultToken,
+      body,
+    });
 
   describe('Microsoft.Logic 2019-05-01', () => {
     it('Workflows_Get', async () => {
@@ -68,7 +71,11 @@ describe('the emulator answers like the official Azure examples', () => {
     it('WorkflowVersionTriggers_ListCallbackUrl', async () => {
       const example = reference('WorkflowVersionTriggers_ListCallbackUrl');
       const workflow = (await arm('GET', '')).body as { properties: { version: string } };
-      const answer = await arm('POST', `/versions/${workflow.properties.version}/triggers/manual/listCallbackUrl`, example.parameters['parameters']);
+      const answer = await arm(
+        'POST',
+        `/versions/${workflow.properties.version}/triggers/manual/listCallbackUrl`,
+        example.parameters['parameters'],
+      );
       expect(answer.status).toBe(200);
       // `se` is a documented WorkflowTriggerListCallbackUrlQueries field, reported whenever notAfter is given
       // (as Workflows_ListCallbackUrl's example shows); this example happens to omit it.
@@ -77,7 +84,10 @@ describe('the emulator answers like the official Azure examples', () => {
 
     it('Workflows_ListCallbackUrl', async () => {
       const example = reference('Workflows_ListCallbackUrl');
-      const answer = await arm('POST', '/listCallbackUrl', { ...(example.parameters['listCallbackUrl'] as object), notAfter: '2999-01-01T00:00:00Z' });
+      const answer = await arm('POST', '/listCallbackUrl', {
+        ...(example.parameters['listCallbackUrl'] as object),
+        notAfter: '2999-01-01T00:00:00Z',
+      });
       expect(answer.status).toBe(200);
       expectSameShape(answer.body, okBody(example));
     });
@@ -162,9 +172,13 @@ describe('the emulator answers like the official Azure examples', () => {
       try {
         ownVault.keyVault.seed('listsecrettest0', 'zero', { contentType: 'plainText' });
         ownVault.keyVault.seed('listsecrettest1', 'one', { contentType: 'plainText' });
-        const answer = await callEmulator('GET', `${ownVault.keyVaultUri}secrets?api-version=7.6&maxresults=${String(example.parameters['maxresults'])}`, {
-          token: ownVault.issueAccessToken('https://vault.azure.net'),
-        });
+        const answer = await callEmulator(
+          'GET',
+          `${ownVault.keyVaultUri}secrets?api-version=7.6&maxresults=${String(example.parameters['maxresults'])}`,
+          {
+            token: ownVault.issueAccessToken('https://vault.azure.net'),
+          },
+        );
         expect(answer.status).toBe(200);
         expectSameShape(answer.body, okBody(example), { extra: itemRecoveryAttributes });
       } finally {
@@ -188,9 +202,13 @@ describe('the emulator answers like the official Azure examples', () => {
       (example.parameters['body'] as Record<string, unknown>[]).map((envelope) => ({ ...envelope, iKey: instrumentationKey(), time }));
 
     it('track (accepted)', async () => {
-      const answer = await callEmulator('POST', `${emulator.appInsightsConnectionString.match(/IngestionEndpoint=([^;]+)/)?.[1] ?? ''}v2.1/track`, {
-        body: envelopes(new Date().toISOString()),
-      });
+      const answer = await callEmulator(
+        'POST',
+        `${emulator.appInsightsConnectionString.match(/IngestionEndpoint=([^;]+)/)?.[1] ?? ''}v2.1/track`,
+        {
+          body: envelopes(new Date().toISOString()),
+        },
+      );
       expect(answer.status).toBe(200);
       expectSameShape(answer.body, okBody(example));
       expect(answer.body).toMatchObject({ itemsReceived: 7, itemsAccepted: 7, errors: [] });
@@ -198,9 +216,13 @@ describe('the emulator answers like the official Azure examples', () => {
 
     it('track (refused items carry per-item errors)', async () => {
       const stale = envelopes('2020-09-22T10:12:53.208-0700');
-      const answer = await callEmulator('POST', `${emulator.appInsightsConnectionString.match(/IngestionEndpoint=([^;]+)/)?.[1] ?? ''}v2.1/track`, {
-        body: stale,
-      });
+      const answer = await callEmulator(
+        'POST',
+        `${emulator.appInsightsConnectionString.match(/IngestionEndpoint=([^;]+)/)?.[1] ?? ''}v2.1/track`,
+        {
+          body: stale,
+        },
+      );
       expect(answer.status).toBe(400);
       expectSameShape(answer.body, example.responses['400']?.body);
     });

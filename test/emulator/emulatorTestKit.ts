@@ -82,8 +82,10 @@ export interface CallOptions {
 export function callEmulator(method: string, url: string, options: CallOptions = {}): Promise<EmulatorAnswer> {
   const target = new URL(url);
   const payload =
-    options.body === undefined ? undefined
-      : Buffer.isBuffer(options.body) ? options.body
+    options.body === undefined
+      ? undefined
+      : Buffer.isBuffer(options.body)
+        ? options.body
         : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
   const headers: Record<string, string> = { accept: 'application/json', ...(options.headers ?? {}) };
   if (options.token) headers['authorization'] = `Bearer ${options.token}`;

@@ -17,7 +17,7 @@ describe('fault injection', () => {
   const regenerate = (keyType = 'Secondary') =>
     callEmulator('POST', `${workflowUrl}/regenerateAccessKey?api-version=2019-05-01`, { token, body: { keyType } });
 
-  it('answers with the status, in ARM\'s error shape, then recovers after `times`', async () => {
+  it("answers with the status, in ARM's error shape, then recovers after `times`", async () => {
     emulator.faults.add({ operationId: 'Workflows_RegenerateAccessKey', status: 503, times: 2 });
     const before = emulator.logic.keyVersionOf(workflowId, 'Secondary');
     const first = await regenerate();
@@ -31,7 +31,12 @@ describe('fault injection', () => {
   });
 
   it('afterProcessing: the key changes although the call reports a failure', async () => {
-    emulator.faults.add({ operationId: 'Workflows_RegenerateAccessKey', status: 500, errorCode: 'InternalServerError', afterProcessing: true });
+    emulator.faults.add({
+      operationId: 'Workflows_RegenerateAccessKey',
+      status: 500,
+      errorCode: 'InternalServerError',
+      afterProcessing: true,
+    });
     const before = emulator.logic.keyVersionOf(workflowId, 'Primary');
     const answer = await regenerate('Primary');
     expect(answer.status).toBe(500);
@@ -42,7 +47,12 @@ describe('fault injection', () => {
   it('dropConnection: the client sees a network error and the request is recorded with status 0', async () => {
     emulator.faults.add({ service: 'arm', pathIncludes: '/regenerateAccessKey', dropConnection: true });
     await expect(regenerate()).rejects.toThrow();
-    expect(emulator.requests.at(-1)).toMatchObject({ service: 'arm', operationId: 'Workflows_RegenerateAccessKey', status: 0, subscriptionId: 'sub-faults' });
+    expect(emulator.requests.at(-1)).toMatchObject({
+      service: 'arm',
+      operationId: 'Workflows_RegenerateAccessKey',
+      status: 0,
+      subscriptionId: 'sub-faults',
+    });
   });
 
   it('429 faults carry Retry-After', async () => {
@@ -53,13 +63,19 @@ describe('fault injection', () => {
     expect(answer.body).toMatchObject({ error: { code: 'SubscriptionRequestsThrottled' } });
   });
 
-  it('applies to Key Vault in Key Vault\'s error shape, seen through the SDK', async () => {
+  it("applies to Key Vault in Key Vault's error shape, seen through the SDK", async () => {
     const client = new SecretClient(emulator.keyVaultUri, new ManagedIdentityCredential(), {
       disableChallengeResourceVerification: true,
       retryOptions: { maxRetries: 0 },
     });
     await client.setSecret('warm-up', 'x');
-    emulator.faults.add({ service: 'keyVault', operationId: 'SetSecret', status: 403, errorCode: 'Forbidden', message: 'Caller is not authorized.' });
+    emulator.faults.add({
+      service: 'keyVault',
+      operationId: 'SetSecret',
+      status: 403,
+      errorCode: 'Forbidden',
+      message: 'Caller is not authorized.',
+    });
     await expect(client.setSecret('denied', 'x')).rejects.toMatchObject({ statusCode: 403, code: 'Forbidden' });
     expect(emulator.keyVault.versions('denied')).toHaveLength(0);
   });

@@ -49,7 +49,9 @@ describe('Power Automate Flow API (2016-11-01)', () => {
     expect(workflowId).toMatch(/^[0-9a-f]{32}$/);
     expect(answer).toEqual({
       value: expect.stringMatching(
-        new RegExp(`^${emulator.logicRuntimeEndpoint}/workflows/${workflowId}/triggers/manual/paths/invoke\\?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\\.0&sig=[A-Za-z0-9_-]{43}$`),
+        new RegExp(
+          `^${emulator.logicRuntimeEndpoint}/workflows/${workflowId}/triggers/manual/paths/invoke\\?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\\.0&sig=[A-Za-z0-9_-]{43}$`,
+        ),
       ),
       method: 'POST',
       basePath: `${emulator.logicRuntimeEndpoint}/workflows/${workflowId}/triggers/manual/paths/invoke`,
@@ -62,7 +64,9 @@ describe('Power Automate Flow API (2016-11-01)', () => {
   it('lists an environment-style URL (/powerautomate/automations/direct/…, api-version=1)', async () => {
     const answer = await listCallbackUrl(modernId);
     expect(answer.value).toMatch(
-      new RegExp(`^${emulator.logicRuntimeEndpoint}/powerautomate/automations/direct/workflows/[0-9a-f]{32}/triggers/manual/paths/invoke\\?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\\.0&sig=`),
+      new RegExp(
+        `^${emulator.logicRuntimeEndpoint}/powerautomate/automations/direct/workflows/[0-9a-f]{32}/triggers/manual/paths/invoke\\?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\\.0&sig=`,
+      ),
     );
     expect(answer.queries['api-version']).toBe('1');
     expect((await callEmulator('POST', answer.value)).status).toBe(202);
@@ -124,7 +128,11 @@ describe('Power Automate Flow API (2016-11-01)', () => {
     const url = new URL(answer.value);
     expect([...url.searchParams.keys()]).toEqual(['api-version']);
     expect(emulator.logic.isCallbackUrlValid(answer.value)).toBe(false);
-    expect(emulator.logic.checkCallbackUrl(url)).toMatchObject({ valid: false, reason: 'oauthRequired', target: { host: 'powerAutomate', workflowId: oauthId } });
+    expect(emulator.logic.checkCallbackUrl(url)).toMatchObject({
+      valid: false,
+      reason: 'oauthRequired',
+      target: { host: 'powerAutomate', workflowId: oauthId },
+    });
 
     expect((await callEmulator('POST', answer.value)).status).toBe(401);
     expect((await callEmulator('POST', answer.value, { token: emulator.issueAccessToken(emulator.armEndpoint) })).status).toBe(401);
@@ -136,7 +144,9 @@ describe('Power Automate Flow API (2016-11-01)', () => {
 
   it('accepts the Flow audience with or without the trailing slash, and refuses every other audience (401)', async () => {
     for (const audience of ['https://service.flow.microsoft.com', 'https://service.flow.microsoft.com/']) {
-      expect((await flowApi(classicId, '/triggers/manual/listCallbackUrl', { token: emulator.issueAccessToken(audience) })).status).toBe(200);
+      expect((await flowApi(classicId, '/triggers/manual/listCallbackUrl', { token: emulator.issueAccessToken(audience) })).status).toBe(
+        200,
+      );
     }
     for (const audience of [`${emulator.armEndpoint}/`, 'https://management.azure.com/', 'https://service.powerapps.com/']) {
       const refused = await flowApi(classicId, '/regenerateAccessKey', { token: emulator.issueAccessToken(audience) });
@@ -146,7 +156,9 @@ describe('Power Automate Flow API (2016-11-01)', () => {
     const anonymous = await callEmulator('POST', `${emulator.flowApiEndpoint}${classicId}/regenerateAccessKey?api-version=2016-11-01`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers['www-authenticate']).toContain('Bearer');
-    const expired = await flowApi(classicId, '/regenerateAccessKey', { token: emulator.issueAccessToken(flowScope, { expiresInSeconds: -60 }) });
+    const expired = await flowApi(classicId, '/regenerateAccessKey', {
+      token: emulator.issueAccessToken(flowScope, { expiresInSeconds: -60 }),
+    });
     expect(expired.body).toMatchObject({ error: { code: 'ExpiredAuthenticationToken' } });
   });
 
@@ -154,7 +166,12 @@ describe('Power Automate Flow API (2016-11-01)', () => {
     const version = emulator.flows.keyVersionOf(classicId);
     const missing = await flowApi(classicId, '/regenerateAccessKey', { apiVersion: null });
     expect(missing.status).toBe(400);
-    expect(missing.body).toEqual({ error: { code: 'MissingApiVersionParameter', message: 'The api-version query parameter (?api-version=) is required for all requests.' } });
+    expect(missing.body).toEqual({
+      error: {
+        code: 'MissingApiVersionParameter',
+        message: 'The api-version query parameter (?api-version=) is required for all requests.',
+      },
+    });
     const logicVersion = await flowApi(classicId, '/regenerateAccessKey', { apiVersion: '2019-05-01' });
     expect(logicVersion.status).toBe(400);
     expect(logicVersion.body).toMatchObject({ error: { code: 'InvalidApiVersionParameter' } });
@@ -162,9 +179,13 @@ describe('Power Automate Flow API (2016-11-01)', () => {
   });
 
   it('answers 404 FlowNotFound / EnvironmentNotFound / WorkflowTriggerNotFound in the Flow error shape', async () => {
-    const missingFlow = await regenerate(`/providers/Microsoft.ProcessSimple/environments/${environment}/flows/11111111-2222-3333-4444-555555555555`);
+    const missingFlow = await regenerate(
+      `/providers/Microsoft.ProcessSimple/environments/${environment}/flows/11111111-2222-3333-4444-555555555555`,
+    );
     expect(missingFlow.status).toBe(404);
-    expect(missingFlow.body).toEqual({ error: { code: 'FlowNotFound', message: "Could not find flow '11111111-2222-3333-4444-555555555555'." } });
+    expect(missingFlow.body).toEqual({
+      error: { code: 'FlowNotFound', message: "Could not find flow '11111111-2222-3333-4444-555555555555'." },
+    });
     const missingEnvironment = await regenerate('/providers/Microsoft.ProcessSimple/environments/nowhere/flows/abc');
     expect(missingEnvironment.status).toBe(404);
     expect(missingEnvironment.body).toMatchObject({ error: { code: 'EnvironmentNotFound' } });

@@ -15,18 +15,31 @@ describe('Key Vault secrets through @azure/keyvault-secrets', () => {
 
   it('sets versions with tags, content type and expiry, and gets the latest', async () => {
     const expiresOn = new Date(Date.now() + 60 * 24 * 3600 * 1000);
-    const first = await client.setSecret('orders-manual-url', 'https://first.example/', { contentType: 'text/uri-list', tags: { keyType: 'Secondary' }, expiresOn });
-    const second = await client.setSecret('orders-manual-url', 'https://second.example/', { contentType: 'text/uri-list', tags: { keyType: 'Primary' } });
+    const first = await client.setSecret('orders-manual-url', 'https://first.example/', {
+      contentType: 'text/uri-list',
+      tags: { keyType: 'Secondary' },
+      expiresOn,
+    });
+    const second = await client.setSecret('orders-manual-url', 'https://second.example/', {
+      contentType: 'text/uri-list',
+      tags: { keyType: 'Primary' },
+    });
     expect(first.properties.version).toMatch(/^[0-9a-f]{32}$/);
     expect(first.properties.id).toBe(`${emulator.keyVaultUri}secrets/orders-manual-url/${first.properties.version ?? ''}`);
     expect(first.properties.expiresOn?.getTime()).toBe(Math.floor(expiresOn.getTime() / 1000) * 1000);
     expect(first.properties.recoveryLevel).toBe('Recoverable+Purgeable');
 
     const latest = await client.getSecret('orders-manual-url');
-    expect(latest).toMatchObject({ value: 'https://second.example/', properties: { version: second.properties.version, tags: { keyType: 'Primary' }, contentType: 'text/uri-list' } });
+    expect(latest).toMatchObject({
+      value: 'https://second.example/',
+      properties: { version: second.properties.version, tags: { keyType: 'Primary' }, contentType: 'text/uri-list' },
+    });
     const pinned = await client.getSecret('orders-manual-url', { version: first.properties.version ?? '' });
     expect(pinned.value).toBe('https://first.example/');
-    expect(emulator.keyVault.versions('orders-manual-url').map((version) => version.value)).toEqual(['https://first.example/', 'https://second.example/']);
+    expect(emulator.keyVault.versions('orders-manual-url').map((version) => version.value)).toEqual([
+      'https://first.example/',
+      'https://second.example/',
+    ]);
     expect(emulator.keyVault.latest('ORDERS-MANUAL-URL')?.version).toBe(second.properties.version);
   });
 
@@ -40,7 +53,7 @@ describe('Key Vault secrets through @azure/keyvault-secrets', () => {
     expect(names).toEqual(expect.arrayContaining(['orders-manual-url', 'paged']));
   });
 
-  it('updates a version\'s properties without changing its value', async () => {
+  it("updates a version's properties without changing its value", async () => {
     const seeded = emulator.keyVault.seed('to-update', 'kept', { tags: { a: '1' } });
     const updated = await client.updateSecretProperties('to-update', seeded.version, { tags: { a: '2' }, enabled: false });
     expect(updated.tags).toEqual({ a: '2' });
@@ -48,10 +61,12 @@ describe('Key Vault secrets through @azure/keyvault-secrets', () => {
     await expect(client.getSecret('to-update')).rejects.toMatchObject({ statusCode: 403 });
   });
 
-  it('answers 404 SecretNotFound with Key Vault\'s wording', async () => {
+  it("answers 404 SecretNotFound with Key Vault's wording", async () => {
     await expect(client.getSecret('never-written')).rejects.toMatchObject({ statusCode: 404, code: 'SecretNotFound' });
     const answer = await callEmulator('GET', `${emulator.keyVaultUri}secrets/never-written?api-version=7.6`, { token });
-    expect((answer.body as { error: { message: string } }).error.message).toMatch(/^A secret with \(name\/id\) never-written was not found in this key vault/);
+    expect((answer.body as { error: { message: string } }).error.message).toMatch(
+      /^A secret with \(name\/id\) never-written was not found in this key vault/,
+    );
   });
 
   it('validates names and tags as Key Vault does (400 BadParameter)', async () => {
@@ -66,7 +81,9 @@ describe('Key Vault secrets through @azure/keyvault-secrets', () => {
   it('challenges a request without a token, and refuses a token for another audience', async () => {
     const anonymous = await callEmulator('GET', `${emulator.keyVaultUri}secrets/orders-manual-url?api-version=7.6`);
     expect(anonymous.status).toBe(401);
-    expect(anonymous.headers['www-authenticate']).toBe(`Bearer authorization="https://login.microsoft.com/${emulator.tenantId}", resource="https://vault.azure.net"`);
+    expect(anonymous.headers['www-authenticate']).toBe(
+      `Bearer authorization="https://login.microsoft.com/${emulator.tenantId}", resource="https://vault.azure.net"`,
+    );
     const armToken = await callEmulator('GET', `${emulator.keyVaultUri}secrets/orders-manual-url?api-version=7.6`, {
       token: emulator.issueAccessToken('https://management.azure.com/'),
     });
@@ -87,7 +104,10 @@ describe('Key Vault secrets through @azure/keyvault-secrets', () => {
 
     await expect(client.getSecret('soft-deleted')).rejects.toMatchObject({ statusCode: 404, code: 'SecretNotFound' });
     const deleted = await client.getDeletedSecret('soft-deleted');
-    expect(deleted.properties).toMatchObject({ recoveryId: `${emulator.keyVaultUri}deletedsecrets/soft-deleted`, tags: { keyType: 'Primary' } });
+    expect(deleted.properties).toMatchObject({
+      recoveryId: `${emulator.keyVaultUri}deletedsecrets/soft-deleted`,
+      tags: { keyType: 'Primary' },
+    });
     expect(deleted.properties.deletedOn).toBeInstanceOf(Date);
     expect(deleted.properties.scheduledPurgeDate?.getTime()).toBeGreaterThan(Date.now() + 89 * 24 * 3600 * 1000);
     expect(deleted.value).toBeUndefined();

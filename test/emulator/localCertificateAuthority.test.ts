@@ -23,7 +23,11 @@ describe('the local certificate authority', () => {
   });
 
   it('is created once and reused, even when several workers race to create it', async () => {
-    const racing = await Promise.all([ensureLocalCertificateAuthority(), ensureLocalCertificateAuthority(), ensureLocalCertificateAuthority()]);
+    const racing = await Promise.all([
+      ensureLocalCertificateAuthority(),
+      ensureLocalCertificateAuthority(),
+      ensureLocalCertificateAuthority(),
+    ]);
     const again = await ensureLocalCertificateAuthority();
     for (const ca of [...racing, again]) {
       expect(ca.certPath).toBe(path.join(home, 'ca', 'cert.pem'));
@@ -45,10 +49,14 @@ describe('the local certificate authority', () => {
 
   it('withEmulatorCa runs a command with NODE_EXTRA_CA_CERTS and passes its exit code on', () => {
     const wrapper = path.join(__dirname, '..', '..', 'dist', 'emulator', 'withEmulatorCa.js');
-    const result = spawnSync(process.execPath, [wrapper, process.execPath, '-e', 'console.log(process.env.NODE_EXTRA_CA_CERTS); process.exit(7)'], {
-      encoding: 'utf8',
-      env: { ...process.env, SAS_ROTATOR_EMULATOR_HOME: home },
-    });
+    const result = spawnSync(
+      process.execPath,
+      [wrapper, process.execPath, '-e', 'console.log(process.env.NODE_EXTRA_CA_CERTS); process.exit(7)'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, SAS_ROTATOR_EMULATOR_HOME: home },
+      },
+    );
     expect(result.status).toBe(7);
     expect(result.stdout.trim()).toBe(path.join(home, 'ca', 'cert.pem'));
   });

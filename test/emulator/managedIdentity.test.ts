@@ -23,7 +23,9 @@ describe('managed identity endpoint (App Service IDENTITY_ENDPOINT)', () => {
     const lifetimeSeconds = (accessToken.expiresOnTimestamp - Date.now()) / 1000;
     expect(lifetimeSeconds).toBeGreaterThan(3000);
     expect(lifetimeSeconds).toBeLessThanOrEqual(3600);
-    expect(emulator.requests).toContainEqual(expect.objectContaining({ service: 'identity', operationId: 'ManagedIdentityToken', status: 200 }));
+    expect(emulator.requests).toContainEqual(
+      expect.objectContaining({ service: 'identity', operationId: 'ManagedIdentityToken', status: 200 }),
+    );
   });
 
   it('serves DefaultAzureCredential restricted to managed identity, as the Function App runs it', async () => {
@@ -49,7 +51,11 @@ describe('managed identity endpoint (App Service IDENTITY_ENDPOINT)', () => {
       headers: { 'X-IDENTITY-HEADER': emulator.identityHeader },
     });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ token_type: 'Bearer', resource: 'https://vault.azure.net', client_id: emulator.managedIdentity.clientId });
+    expect(answer.body).toMatchObject({
+      token_type: 'Bearer',
+      resource: 'https://vault.azure.net',
+      client_id: emulator.managedIdentity.clientId,
+    });
     expect((answer.body as { expires_on: string }).expires_on).toMatch(/^\d{10}$/);
   });
 

@@ -13,8 +13,21 @@ describe('Logic Apps Standard on ARM (Microsoft.Web 2024-04-01)', () => {
   let siteUrl: string;
 
   beforeAll(async () => {
-    ordersId = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup, site, name: 'orders', siteTags: { 'sas-rotation': 'enabled' } });
-    emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup, site, name: 'nightly', triggers: { Recurrence: 'Recurrence' }, kind: 'Stateless' });
+    ordersId = emulator.logic.addStandardWorkflow({
+      subscriptionId,
+      resourceGroup,
+      site,
+      name: 'orders',
+      siteTags: { 'sas-rotation': 'enabled' },
+    });
+    emulator.logic.addStandardWorkflow({
+      subscriptionId,
+      resourceGroup,
+      site,
+      name: 'nightly',
+      triggers: { Recurrence: 'Recurrence' },
+      kind: 'Stateless',
+    });
     siteUrl = `${emulator.armEndpoint}/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${site}`;
     token = (await new ManagedIdentityCredential().getToken(`${emulator.armEndpoint}/.default`)).token;
   });
@@ -30,16 +43,25 @@ describe('Logic Apps Standard on ARM (Microsoft.Web 2024-04-01)', () => {
   const regenerate = (keyType: string, workflow = 'orders') => web('POST', `${management}/${workflow}/regenerateAccessKey`, { keyType });
 
   it('seeds the workflow under the site with a Microsoft.Web ID', () => {
-    expect(ordersId).toBe(`/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${site}/workflows/orders`);
+    expect(ordersId).toBe(
+      `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${site}/workflows/orders`,
+    );
     expect(emulator.logic.findStandardWorkflow(ordersId)).toMatchObject({ site, name: 'orders', kind: 'Stateful', flowState: 'Enabled' });
   });
 
-  it('lists the site\'s workflows with kind and flowState, and gets one', async () => {
+  it("lists the site's workflows with kind and flowState, and gets one", async () => {
     const answer = await web('GET', '/workflows');
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
       value: [
-        { id: ordersId, name: `${site}/orders`, type: 'Microsoft.Web/sites/workflows', location: 'westeurope', kind: 'Stateful', properties: { flowState: 'Enabled', health: { state: 'Healthy' } } },
+        {
+          id: ordersId,
+          name: `${site}/orders`,
+          type: 'Microsoft.Web/sites/workflows',
+          location: 'westeurope',
+          kind: 'Stateful',
+          properties: { flowState: 'Enabled', health: { state: 'Healthy' } },
+        },
         expect.objectContaining({ name: `${site}/nightly`, kind: 'Stateless' }),
       ],
       nextLink: null,
@@ -59,7 +81,9 @@ describe('Logic Apps Standard on ARM (Microsoft.Web 2024-04-01)', () => {
   it('lists the callback URL (default Primary, or the requested key) in the Standard shape, on the runtime origin', async () => {
     const primary = await listCallbackUrl('orders');
     expect(primary.value).toMatch(
-      new RegExp(`^${emulator.logicRuntimeEndpoint}/sites/${site}/api/orders/triggers/manual/invoke\\?api-version=2022-05-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\\.0&sig=[A-Za-z0-9_-]{43}$`),
+      new RegExp(
+        `^${emulator.logicRuntimeEndpoint}/sites/${site}/api/orders/triggers/manual/invoke\\?api-version=2022-05-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\\.0&sig=[A-Za-z0-9_-]{43}$`,
+      ),
     );
     expect(primary).toMatchObject({
       method: 'POST',
@@ -114,11 +138,16 @@ describe('Logic Apps Standard on ARM (Microsoft.Web 2024-04-01)', () => {
   it('answers 400 ApiNotSupported for a non-Request trigger', async () => {
     const answer = await web('POST', `${management}/nightly/triggers/Recurrence/listCallbackUrl`);
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ error: { code: 'ApiNotSupported', message: "The 'ListCallbackUrl' API is not supported by triggers of type 'Recurrence'." } });
+    expect(answer.body).toEqual({
+      error: { code: 'ApiNotSupported', message: "The 'ListCallbackUrl' API is not supported by triggers of type 'Recurrence'." },
+    });
   });
 
   it('answers 404 for an unknown site, workflow, trigger or resource group', async () => {
-    const unknownSite = await callEmulator('POST', `${siteUrl}-missing${management}/orders/regenerateAccessKey?api-version=2024-04-01`, { token, body: { keyType: 'Primary' } });
+    const unknownSite = await callEmulator('POST', `${siteUrl}-missing${management}/orders/regenerateAccessKey?api-version=2024-04-01`, {
+      token,
+      body: { keyType: 'Primary' },
+    });
     expect(unknownSite.status).toBe(404);
     expect(unknownSite.body).toEqual({
       error: {
@@ -131,7 +160,9 @@ describe('Logic Apps Standard on ARM (Microsoft.Web 2024-04-01)', () => {
     expect(unknownWorkflow.body).toEqual({ error: { code: 'WorkflowNotFound', message: "The workflow 'missing' could not be found." } });
     const unknownTrigger = await web('POST', `${management}/orders/triggers/other/listCallbackUrl`);
     expect(unknownTrigger.body).toMatchObject({ error: { code: 'WorkflowTriggerNotFound' } });
-    const unknownGroup = await callEmulator('GET', `${siteUrl.replace(resourceGroup, 'rg-missing')}/workflows?api-version=2024-04-01`, { token });
+    const unknownGroup = await callEmulator('GET', `${siteUrl.replace(resourceGroup, 'rg-missing')}/workflows?api-version=2024-04-01`, {
+      token,
+    });
     expect(unknownGroup.body).toMatchObject({ error: { code: 'ResourceGroupNotFound' } });
   });
 
@@ -159,15 +190,26 @@ describe('Logic Apps Standard on ARM (Microsoft.Web 2024-04-01)', () => {
       expect(answer.status).toBe(401);
       expect(answer.body).toMatchObject({ error: { code: 'InvalidAuthenticationTokenAudience' } });
     }
-    expect((await web('GET', '/workflows', undefined, '2024-04-01', emulator.issueAccessToken('https://management.azure.com/'))).status).toBe(200);
+    expect(
+      (await web('GET', '/workflows', undefined, '2024-04-01', emulator.issueAccessToken('https://management.azure.com/'))).status,
+    ).toBe(200);
   });
 
-  it('shares ARM\'s headers and write bucket, and records every operation', async () => {
+  it("shares ARM's headers and write bucket, and records every operation", async () => {
     const answer = await regenerate('Secondary');
     expect(answer.headers['x-ms-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(Number(answer.headers['x-ms-ratelimit-remaining-subscription-writes'])).toBeGreaterThan(0);
-    const operations = new Set(emulator.requests.filter((request) => request.subscriptionId === subscriptionId).map((request) => request.operationId));
-    for (const operationId of ['WebApps_ListWorkflows', 'WebApps_GetWorkflow', 'StandardWorkflowTriggers_List', 'StandardWorkflowTriggers_Get', 'StandardWorkflowTriggers_ListCallbackUrl', 'StandardWorkflows_RegenerateAccessKey']) {
+    const operations = new Set(
+      emulator.requests.filter((request) => request.subscriptionId === subscriptionId).map((request) => request.operationId),
+    );
+    for (const operationId of [
+      'WebApps_ListWorkflows',
+      'WebApps_GetWorkflow',
+      'StandardWorkflowTriggers_List',
+      'StandardWorkflowTriggers_Get',
+      'StandardWorkflowTriggers_ListCallbackUrl',
+      'StandardWorkflows_RegenerateAccessKey',
+    ]) {
       expect(operations).toContain(operationId);
     }
     for (const request of emulator.requests) expect(request.path).not.toContain('sig=');
@@ -187,7 +229,11 @@ describe('Logic Apps Standard on ARM (Microsoft.Web 2024-04-01)', () => {
     const consumptionId = emulator.logic.addWorkflow({ subscriptionId, resourceGroup, name: 'consumption-neighbour' });
     emulator.faults.add({ operationId: 'StandardWorkflowTriggers_ListCallbackUrl', status: 503, times: Infinity });
     expect((await web('POST', `${management}/orders/triggers/manual/listCallbackUrl`)).status).toBe(503);
-    const consumption = await callEmulator('POST', `${emulator.armEndpoint}${consumptionId}/triggers/manual/listCallbackUrl?api-version=2019-05-01`, { token });
+    const consumption = await callEmulator(
+      'POST',
+      `${emulator.armEndpoint}${consumptionId}/triggers/manual/listCallbackUrl?api-version=2019-05-01`,
+      { token },
+    );
     expect(consumption.status).toBe(200);
   });
 

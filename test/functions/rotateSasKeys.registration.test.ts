@@ -5,7 +5,11 @@ import { join } from 'node:path';
  * The Functions host loads the worker module `@azure/functions-core`; outside the host it does not
  * exist, so we provide it and capture what the app registers.
  */
-const registrations: Array<{ name: string; trigger: { type: string; schedule?: string; queueName?: string; connection?: string }; bindings: Record<string, unknown> }> = [];
+const registrations: Array<{
+  name: string;
+  trigger: { type: string; schedule?: string; queueName?: string; connection?: string };
+  bindings: Record<string, unknown>;
+}> = [];
 jest.mock(
   '@azure/functions-core',
   () => ({
@@ -54,7 +58,10 @@ describe('rotateSasKeys registration', () => {
     jest.isolateModules(() => {
       functionTimeoutMs = require('../../src/composition/invocationLimits').functionTimeoutMs;
     });
-    const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as { functionTimeout: string; extensionBundle: { version: string } };
+    const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as {
+      functionTimeout: string;
+      extensionBundle: { version: string };
+    };
     const [hours, minutes, seconds] = host.functionTimeout.split(':').map(Number) as [number, number, number];
     expect(((hours * 60 + minutes) * 60 + seconds) * 1000).toBe(functionTimeoutMs);
     expect(host.extensionBundle.version).toBe('[4.*, 5.0.0)');
@@ -68,7 +75,9 @@ describe('rotateSasKeys registration', () => {
     });
     const queue = registrations.find((r) => r.name === 'rotateSasKeyFromQueue');
     expect(queue?.trigger).toMatchObject({ type: 'queueTrigger', queueName: 'sas-rotation-targets', connection: 'AzureWebJobsStorage' });
-    const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as { extensions: { queues: { maxDequeueCount: number } } };
+    const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as {
+      extensions: { queues: { maxDequeueCount: number } };
+    };
     expect(host.extensions.queues.maxDequeueCount).toBe(maxDequeueCount);
   });
 });

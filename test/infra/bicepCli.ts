@@ -72,7 +72,14 @@ export function parseBicepOutput(stderr: string, baseDirectory: string): { diagn
       continue;
     }
     const [, file = '', row = '0', column = '0', level = '', code = '', message = ''] = match;
-    diagnostics.push({ file: relative(baseDirectory, file).split('\\').join('/'), line: Number(row), column: Number(column), level, code, message });
+    diagnostics.push({
+      file: relative(baseDirectory, file).split('\\').join('/'),
+      line: Number(row),
+      column: Number(column),
+      level,
+      code,
+      message,
+    });
   }
   return { diagnostics, otherOutput };
 }
@@ -141,7 +148,10 @@ export function unexplainedSuppressions(files: readonly string[], baseDirectory:
     readFileSync(file, 'utf8')
       .split(/\r?\n/)
       .forEach((line, index) => {
-        if (/#disable-(next-line|diagnostics)\b/.test(line) && !/#disable-(next-line|diagnostics)(\s+[\w-]+)+\s+\/\/\s*\S.{5,}/.test(line)) {
+        if (
+          /#disable-(next-line|diagnostics)\b/.test(line) &&
+          !/#disable-(next-line|diagnostics)(\s+[\w-]+)+\s+\/\/\s*\S.{5,}/.test(line)
+        ) {
           unexplained.push(`${relative(baseDirectory, file)}:${index + 1}: ${line.trim()}`);
         }
       });

@@ -2,7 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { bicepEntryPoints, describeDiagnostic, locateBicep, pinnedBicepVersion, runBicep, unexplainedSuppressions, type BicepRun } from './bicepCli';
+import {
+  bicepEntryPoints,
+  describeDiagnostic,
+  locateBicep,
+  pinnedBicepVersion,
+  runBicep,
+  unexplainedSuppressions,
+  type BicepRun,
+} from './bicepCli';
 import { filesUnder } from './bicepSyntax';
 
 /**
@@ -46,7 +54,10 @@ describe('infra/ and the Bicep compiler', () => {
   it('the suppression check can fail: a directive without a reason is reported', () => {
     const directory = mkdtempSync(join(tmpdir(), 'bicep-suppress-'));
     const path = join(directory, 'x.bicep');
-    writeFileSync(path, "#disable-next-line BCP329\nvar a = 1\n#disable-next-line BCP081 // the type is new and not in 0.49.2 yet\nvar b = 2\n");
+    writeFileSync(
+      path,
+      '#disable-next-line BCP329\nvar a = 1\n#disable-next-line BCP081 // the type is new and not in 0.49.2 yet\nvar b = 2\n',
+    );
     expect(unexplainedSuppressions([path], directory)).toEqual(['x.bicep:1: #disable-next-line BCP329']);
     rmSync(directory, { recursive: true, force: true });
   });
@@ -91,7 +102,8 @@ describe('infra/ and the Bicep compiler', () => {
 
   afterAll(() => rmSync(compiled, { recursive: true, force: true }));
 
-  const compiledTemplate = (file: string): unknown => JSON.parse(readFileSync(join(compiled, file.replace(/\.bicep$/, '.json')), 'utf8')) as unknown;
+  const compiledTemplate = (file: string): unknown =>
+    JSON.parse(readFileSync(join(compiled, file.replace(/\.bicep$/, '.json')), 'utf8')) as unknown;
 
   it('the deployable entry points are main.bicep (azd) and access/workflow-access.bicep (by hand)', () => {
     expect(entryPoints).toEqual(['access/workflow-access.bicep', 'main.bicep']);
@@ -100,7 +112,11 @@ describe('infra/ and the Bicep compiler', () => {
   it('builds every .bicep file with zero errors and zero warnings', () => {
     expect(problemsOf(build)).toEqual([]);
     // `--pattern` that matches nothing also exits 0 silently: each file must have its template.
-    for (const file of bicepFiles) expect({ file, schema: (compiledTemplate(file) as { $schema?: string }).$schema }).toEqual({ file, schema: expect.stringMatching(/DeploymentTemplate\.json#$|deploymentTemplate\.json#$/) });
+    for (const file of bicepFiles)
+      expect({ file, schema: (compiledTemplate(file) as { $schema?: string }).$schema }).toEqual({
+        file,
+        schema: expect.stringMatching(/DeploymentTemplate\.json#$|deploymentTemplate\.json#$/),
+      });
   });
 
   it('lints every .bicep file (default linter rules) with zero diagnostics', () => {
@@ -109,8 +125,12 @@ describe('infra/ and the Bicep compiler', () => {
 
   it('fails on a misspelt property, which Bicep itself reports only as a warning with exit code 0', () => {
     expect(planted.run.exitCode).toBe(0);
-    expect(planted.run.diagnostics).toContainEqual(expect.objectContaining({ file: 'app/rotator.bicep', line: planted.line, level: 'Warning', code: 'BCP089' }));
-    expect(problemsOf(planted.run).join('\n')).toMatch(/app\/rotator\.bicep\(\d+,\d+\) : Warning BCP089: The property "httpsOnlly" is not allowed/);
+    expect(planted.run.diagnostics).toContainEqual(
+      expect.objectContaining({ file: 'app/rotator.bicep', line: planted.line, level: 'Warning', code: 'BCP089' }),
+    );
+    expect(problemsOf(planted.run).join('\n')).toMatch(
+      /app\/rotator\.bicep\(\d+,\d+\) : Warning BCP089: The property "httpsOnlly" is not allowed/,
+    );
   });
 
   describe('the compiled main template and what azd feeds it', () => {
@@ -123,11 +143,14 @@ describe('infra/ and the Bicep compiler', () => {
       readonly minLength?: number;
       readonly maxLength?: number;
     }
-    const template = (): { parameters: Record<string, TemplateParameter> } => compiledTemplate('main.bicep') as { parameters: Record<string, TemplateParameter> };
-    const parameterFile = JSON.parse(readFileSync(join(infra, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+    const template = (): { parameters: Record<string, TemplateParameter> } =>
+      compiledTemplate('main.bicep') as { parameters: Record<string, TemplateParameter> };
+    const parameterFile = JSON.parse(readFileSync(join(infra, 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
     const azureYaml = readFileSync(join(root, 'azure.yaml'), 'utf8');
 
-    it('azd provisions infra/main.bicep with infra/main.parameters.json (azure.yaml keeps azd\'s defaults)', () => {
+    it("azd provisions infra/main.bicep with infra/main.parameters.json (azure.yaml keeps azd's defaults)", () => {
       // Without an `infra:` block azd uses infra/main.bicep and infra/main.parameters.json.
       const infraBlock = /^infra:\s*\n((?:[ \t]+.*\n?)*)/m.exec(azureYaml)?.[1] ?? '';
       expect(infraBlock.match(/^\s*path:\s*(\S+)/m)?.[1] ?? 'infra').toMatch(/^\.?\/?infra\/?$/);
@@ -174,13 +197,22 @@ describe('infra/ and the Bicep compiler', () => {
           (parameter.type === 'object' && typeof converted === 'object' && converted !== null && !Array.isArray(converted)) ||
           ((parameter.type === 'string' || parameter.type === 'securestring') && typeof converted === 'string');
         if (!valid) problems.push(`${name}: default ${JSON.stringify(text)} is not a ${parameter.type}`);
-        if (parameter.allowedValues && !parameter.allowedValues.includes(converted)) problems.push(`${name}: ${JSON.stringify(converted)} is not one of ${JSON.stringify(parameter.allowedValues)}`);
-        if (typeof converted === 'number' && ((parameter.minValue !== undefined && converted < parameter.minValue) || (parameter.maxValue !== undefined && converted > parameter.maxValue))) {
+        if (parameter.allowedValues && !parameter.allowedValues.includes(converted))
+          problems.push(`${name}: ${JSON.stringify(converted)} is not one of ${JSON.stringify(parameter.allowedValues)}`);
+        if (
+          typeof converted === 'number' &&
+          ((parameter.minValue !== undefined && converted < parameter.minValue) ||
+            (parameter.maxValue !== undefined && converted > parameter.maxValue))
+        ) {
           problems.push(`${name}: ${converted} is outside [${parameter.minValue}, ${parameter.maxValue}]`);
         }
         const length = typeof converted === 'string' || Array.isArray(converted) ? converted.length : undefined;
         // An empty string means "use the template's default name" for the optional names, so only a non-empty one must fit.
-        if (length && ((parameter.minLength !== undefined && length < parameter.minLength) || (parameter.maxLength !== undefined && length > parameter.maxLength))) {
+        if (
+          length &&
+          ((parameter.minLength !== undefined && length < parameter.minLength) ||
+            (parameter.maxLength !== undefined && length > parameter.maxLength))
+        ) {
           problems.push(`${name}: length ${length} is outside [${parameter.minLength}, ${parameter.maxLength}]`);
         }
       }
@@ -188,7 +220,9 @@ describe('infra/ and the Bicep compiler', () => {
     });
 
     it('each azure.yaml service has a function app tagged azd-service-name with its name', () => {
-      const services = [...(/^services:\s*\n((?:[ \t]+.*\n?)*)/m.exec(azureYaml)?.[1] ?? '').matchAll(/^ {2}([\w-]+):\s*$/gm)].map((match) => match[1]);
+      const services = [...(/^services:\s*\n((?:[ \t]+.*\n?)*)/m.exec(azureYaml)?.[1] ?? '').matchAll(/^ {2}([\w-]+):\s*$/gm)].map(
+        (match) => match[1],
+      );
       expect(services).toEqual(['rotator']);
       const sites: Array<{ kind?: unknown; tags?: unknown }> = [];
       const visit = (value: unknown): void => {
@@ -201,7 +235,9 @@ describe('infra/ and the Bicep compiler', () => {
       };
       visit(template());
       for (const service of services) {
-        const tagged = sites.filter((site) => new RegExp(`'azd-service-name', '${service}'|"azd-service-name":"${service}"`).test(JSON.stringify(site.tags)));
+        const tagged = sites.filter((site) =>
+          new RegExp(`'azd-service-name', '${service}'|"azd-service-name":"${service}"`).test(JSON.stringify(site.tags)),
+        );
         expect({ service, kinds: tagged.map((site) => site.kind) }).toEqual({ service, kinds: [expect.stringContaining('functionapp')] });
       }
     });

@@ -50,7 +50,10 @@ export function* walk(node: Node): Generator<Node> {
 export function syntaxErrors(file: BicepFile): string[] {
   return [...walk(file.root)]
     .filter((node) => node.isError || node.isMissing)
-    .map((node) => `${file.path}:${node.startPosition.row + 1}:${node.startPosition.column + 1} ${node.isMissing ? `missing ${node.type}` : `unexpected '${node.text.slice(0, 40)}'`}`);
+    .map(
+      (node) =>
+        `${file.path}:${node.startPosition.row + 1}:${node.startPosition.column + 1} ${node.isMissing ? `missing ${node.type}` : `unexpected '${node.text.slice(0, 40)}'`}`,
+    );
 }
 
 /** The value of a string literal node without quotes (interpolations kept as written). */

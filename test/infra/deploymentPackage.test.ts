@@ -9,7 +9,11 @@ import { packagedFiles, productionPackages, projectFolderAtPackaging } from './d
  */
 const root = join(__dirname, '..', '..');
 const funcignore = readFileSync(join(root, '.funcignore'), 'utf8');
-const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  main: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 let files: string[];
 let inPackage: Set<string>;
 
@@ -49,7 +53,8 @@ describe('deployment package (.funcignore)', () => {
     const dependencyFiles = files.filter((file) => file.startsWith('node_modules/') && file !== 'node_modules/.package-lock.json');
     expect(dependencyFiles.length).toBeGreaterThan(1000);
     expect(dependencyFiles.filter((file) => !file.endsWith('.map') && !inPackage.has(file))).toEqual([]);
-    for (const name of Object.keys(packageJson.dependencies)) expect({ name, packaged: inPackage.has(`node_modules/${name}/package.json`) }).toEqual({ name, packaged: true });
+    for (const name of Object.keys(packageJson.dependencies))
+      expect({ name, packaged: inPackage.has(`node_modules/${name}/package.json`) }).toEqual({ name, packaged: true });
   });
 
   it('holds no devDependency: azure.yaml prunes them before packaging, and the prune keeps only those a production package needs', () => {
@@ -62,7 +67,9 @@ describe('deployment package (.funcignore)', () => {
     expect(prepackage.match(/run: npm ci[;&\s]+npm run build[;&\s]+npm prune --omit=dev$/gm)).toHaveLength(2);
     // @types/node stays: @types/pg, @types/mysql… (dependencies of applicationinsights' OpenTelemetry
     // instrumentations) depend on it. Type declarations never run; they cost 2.4 MB and no risk.
-    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dependencies?: Record<string, string> }> };
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dependencies?: Record<string, string> }>;
+    };
     const production = productionPackages();
     const neededByProduction = new Set(production.flatMap((path) => Object.keys(lock.packages[path]?.dependencies ?? {})));
     const kept = Object.keys(packageJson.devDependencies).filter((name) => production.includes(`node_modules/${name}`));

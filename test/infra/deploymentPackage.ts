@@ -43,9 +43,18 @@ function filesUnder(projectRoot: string, folder: string, skip: (name: string) =>
 export function projectFolderAtPackaging(projectRoot = root): string[] {
   const tracked = execFileSync('git', ['ls-files'], { cwd: projectRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
   const built = filesUnder(projectRoot, 'dist');
-  const dependencies = productionPackages(projectRoot).flatMap((folder) => filesUnder(projectRoot, folder, (path) => path.split('/').includes('node_modules')));
+  const dependencies = productionPackages(projectRoot).flatMap((folder) =>
+    filesUnder(projectRoot, folder, (path) => path.split('/').includes('node_modules')),
+  );
   // Untracked files that exist in a working folder (or after `tsc -p tsconfig.json`), present or not here.
-  const local = ['local.settings.json', '.emulator/azurite/__blobstorage__/blob', 'coverage/lcov.info', 'dist/test/infra/kql.test.js', 'dist/src/index.js.map', 'node_modules/.package-lock.json'];
+  const local = [
+    'local.settings.json',
+    '.emulator/azurite/__blobstorage__/blob',
+    'coverage/lcov.info',
+    'dist/test/infra/kql.test.js',
+    'dist/src/index.js.map',
+    'node_modules/.package-lock.json',
+  ];
   return [...new Set([...tracked, ...built, ...dependencies, ...local])].sort();
 }
 

@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settingNames } from '../../src/composition/config';
 import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
-import { filesUnder, objectProperties, parseBicep, resourceBody, resourcesOfType, stringValue, syntaxErrors, walk, type BicepFile } from './bicepSyntax';
+import {
+  filesUnder,
+  objectProperties,
+  parseBicep,
+  resourceBody,
+  resourcesOfType,
+  stringValue,
+  syntaxErrors,
+  walk,
+  type BicepFile,
+} from './bicepSyntax';
 
 /**
  * Offline checks of infra/: nothing here can reach Azure or run the Bicep CLI, so the templates are
@@ -25,7 +35,9 @@ const file = (relative: string): BicepFile => {
 
 describe('infra/ Bicep', () => {
   it('has the azd layout and every .bicep file parses without a syntax error', () => {
-    expect(files.map((f) => f.path.slice(infra.length + 1))).toEqual(expect.arrayContaining(['main.bicep', 'app/rotator.bicep', 'monitoring/rotation-alerts.bicep', 'monitoring/rotation-workbook.bicep']));
+    expect(files.map((f) => f.path.slice(infra.length + 1))).toEqual(
+      expect.arrayContaining(['main.bicep', 'app/rotator.bicep', 'monitoring/rotation-alerts.bicep', 'monitoring/rotation-workbook.bicep']),
+    );
     expect(JSON.parse(readFileSync(join(infra, 'main.parameters.json'), 'utf8'))).toHaveProperty('parameters');
     expect(readFileSync(join(root, 'azure.yaml'), 'utf8')).toMatch(/host: function/);
     expect(files.flatMap(syntaxErrors)).toEqual([]);
@@ -58,7 +70,10 @@ describe('infra/ Bicep', () => {
       const name = body.get('name');
       expect({ file: f.path, name: name?.text }).toEqual({ file: f.path, name: expect.stringMatching(/^guid\([^,]+,[^,]+,[^)]+\)$/s) });
       const properties = objectProperties(body.get('properties'));
-      expect({ file: f.path, principalType: properties.get('principalType')?.text }).toEqual({ file: f.path, principalType: expect.stringMatching(/^'(ServicePrincipal|User|Group)'$|^\w+$/) });
+      expect({ file: f.path, principalType: properties.get('principalType')?.text }).toEqual({
+        file: f.path,
+        principalType: expect.stringMatching(/^'(ServicePrincipal|User|Group)'$|^\w+$/),
+      });
       expect(properties.has('principalId') && properties.has('roleDefinitionId')).toBe(true);
     }
   });
@@ -66,7 +81,11 @@ describe('infra/ Bicep', () => {
   it('never reads account keys: no listKeys( and no AccountKey= anywhere in infra/', () => {
     for (const path of [...filesUnder(infra, '.bicep'), ...filesUnder(infra, '.json')]) {
       const text = readFileSync(path, 'utf8');
-      expect({ path, listKeys: /listKeys\s*\(/i.test(text), accountKey: /AccountKey=/i.test(text) }).toEqual({ path, listKeys: false, accountKey: false });
+      expect({ path, listKeys: /listKeys\s*\(/i.test(text), accountKey: /AccountKey=/i.test(text) }).toEqual({
+        path,
+        listKeys: false,
+        accountKey: false,
+      });
     }
   });
 
@@ -86,13 +105,22 @@ describe('infra/ Bicep', () => {
 
   it('sets every app setting of docs/design.md §4.2 that the settings parser reads, and no unknown ones', () => {
     const rotator = file('app/rotator.bicep');
-    const declaration = [...walk(rotator.root)].find((node) => node.type === 'variable_declaration' && node.children[1]?.text === 'appSettings');
+    const declaration = [...walk(rotator.root)].find(
+      (node) => node.type === 'variable_declaration' && node.children[1]?.text === 'appSettings',
+    );
     expect(declaration).toBeDefined();
     const names = [...walk(declaration as never)]
       .filter((node) => node.type === 'object_property' && node.children[0]?.text === 'name')
       .map((node) => stringValue(node.children[node.children.length - 1]));
     const hostSettings = names.filter((name) => name?.startsWith('AzureWebJobsStorage__'));
-    expect(hostSettings).toEqual(expect.arrayContaining(['AzureWebJobsStorage__blobServiceUri', 'AzureWebJobsStorage__queueServiceUri', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId']));
+    expect(hostSettings).toEqual(
+      expect.arrayContaining([
+        'AzureWebJobsStorage__blobServiceUri',
+        'AzureWebJobsStorage__queueServiceUri',
+        'AzureWebJobsStorage__credential',
+        'AzureWebJobsStorage__clientId',
+      ]),
+    );
     expect(names.filter((name) => !name?.startsWith('AzureWebJobsStorage__')).sort()).toEqual([...settingNames].sort());
   });
 

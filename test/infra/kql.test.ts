@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { telemetryEventNames } from '../../src/azure/appInsights/telemetryEventNames';
 import { analyzeKql, type KqlDiagnostic } from './kustoLanguageService';
-import { markdownQueries, operationsQueries, substituteWorkbookParameters, telemetryNameProblems, workbookQueries, type OperationsQuery } from './operationsQueries';
+import {
+  markdownQueries,
+  operationsQueries,
+  substituteWorkbookParameters,
+  telemetryNameProblems,
+  workbookQueries,
+  type OperationsQuery,
+} from './operationsQueries';
 
 /**
  * Every query an operator or Azure Monitor runs (the workbook's tiles, the log alert rules, the KQL of
@@ -30,7 +37,11 @@ const alertRuleQuery = (): string => {
 describe('operations KQL, checked by the Kusto language service', () => {
   it('finds the queries of the workbook, the three alert rules and docs/operations.md', () => {
     const count = (prefix: string): number => queries.filter((q) => q.source.startsWith(prefix)).length;
-    expect({ workbook: count('rotation-workbook.json'), alerts: count('rotation-alerts.bicep'), docs: count('docs/operations.md') }).toEqual({
+    expect({
+      workbook: count('rotation-workbook.json'),
+      alerts: count('rotation-alerts.bicep'),
+      docs: count('docs/operations.md'),
+    }).toEqual({
       workbook: 9,
       alerts: 3,
       docs: 9,
@@ -55,7 +66,9 @@ describe('operations KQL, checked by the Kusto language service', () => {
   });
 
   it('every query uses only the event names, customDimensions and customMeasurements keys the telemetry module emits', () => {
-    const problems = queries.flatMap(({ source, query }) => telemetryNameProblems(analyzeKql(query)).map((problem) => `${source}: ${problem}`));
+    const problems = queries.flatMap(({ source, query }) =>
+      telemetryNameProblems(analyzeKql(query)).map((problem) => `${source}: ${problem}`),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -76,26 +89,50 @@ describe('operations KQL, checked by the Kusto language service', () => {
 describe('the KQL checks can fail', () => {
   it('reports a misspelt column, a syntax error and an unknown table', () => {
     const query = alertRuleQuery();
-    expect(diagnosticsOf(query.replace('| project timestamp,', '| project timestmap,'), 'Error')).toEqual([expect.stringMatching(/^Error KS142 at 5:11 'timestmap'/)]);
-    expect(diagnosticsOf(query.replace('| where name == "SasKeyRotationFailed"', '| where name == '), 'Error')).toEqual(expect.arrayContaining([expect.stringMatching(/^Error KS\d+ .*Missing expression/)]));
-    expect(diagnosticsOf(query.replace('customEvents', 'customEvent'), 'Error')).toEqual(expect.arrayContaining([expect.stringMatching(/KS204 .*'customEvent'/)]));
+    expect(diagnosticsOf(query.replace('| project timestamp,', '| project timestmap,'), 'Error')).toEqual([
+      expect.stringMatching(/^Error KS142 at 5:11 'timestmap'/),
+    ]);
+    expect(diagnosticsOf(query.replace('| where name == "SasKeyRotationFailed"', '| where name == '), 'Error')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Error KS\d+ .*Missing expression/)]),
+    );
+    expect(diagnosticsOf(query.replace('customEvents', 'customEvent'), 'Error')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/KS204 .*'customEvent'/)]),
+    );
     // A column of the workspace schema (AppEvents) is not one of the component's classic tables.
-    expect(diagnosticsOf(query.replace('| project timestamp,', '| project TimeGenerated,'), 'Error')).toEqual([expect.stringMatching(/KS142 .*'TimeGenerated'/)]);
+    expect(diagnosticsOf(query.replace('| project timestamp,', '| project TimeGenerated,'), 'Error')).toEqual([
+      expect.stringMatching(/KS142 .*'TimeGenerated'/),
+    ]);
   });
 
   it('reports an unknown event name, and a key an event does not emit in each way a query can spell it', () => {
     const query = alertRuleQuery();
     const problems = (changed: string): string[] => telemetryNameProblems(analyzeKql(changed));
     expect(problems(query)).toEqual([]);
-    expect(problems(query.replace('"SasKeyRotationFailed"', '"SasKeyRotationFailure"'))).toEqual(expect.arrayContaining(["unknown event 'SasKeyRotationFailure'"]));
-    expect(problems(query.replace('name == "SasKeyRotationFailed"', 'name in ("SasKeyRotationFailed", "SasKeyRotatd")'))).toEqual(["unknown event 'SasKeyRotatd'"]);
-    expect(problems(query.replace('tostring(customDimensions.step)', 'tostring(customDimensions.stepName)'))).toEqual(['customDimensions.stepName is not emitted by SasKeyRotationFailed']);
-    expect(problems(query.replace('customDimensions.errorCode', 'customDimensions["errorcode"]'))).toEqual(['customDimensions.errorcode is not emitted by SasKeyRotationFailed']);
-    expect(problems(query.replace("statusCode = tostring(customDimensions.statusCode)", "statusCode = customDimensions['status']"))).toEqual(['customDimensions.status is not emitted by SasKeyRotationFailed']);
-    expect(problems(query.replace('| project', '| extend d = todouble(customMeasurements.duration)\n| project'))).toEqual(['customMeasurements.duration is not emitted by SasKeyRotationFailed']);
+    expect(problems(query.replace('"SasKeyRotationFailed"', '"SasKeyRotationFailure"'))).toEqual(
+      expect.arrayContaining(["unknown event 'SasKeyRotationFailure'"]),
+    );
+    expect(problems(query.replace('name == "SasKeyRotationFailed"', 'name in ("SasKeyRotationFailed", "SasKeyRotatd")'))).toEqual([
+      "unknown event 'SasKeyRotatd'",
+    ]);
+    expect(problems(query.replace('tostring(customDimensions.step)', 'tostring(customDimensions.stepName)'))).toEqual([
+      'customDimensions.stepName is not emitted by SasKeyRotationFailed',
+    ]);
+    expect(problems(query.replace('customDimensions.errorCode', 'customDimensions["errorcode"]'))).toEqual([
+      'customDimensions.errorcode is not emitted by SasKeyRotationFailed',
+    ]);
+    expect(
+      problems(query.replace('statusCode = tostring(customDimensions.statusCode)', "statusCode = customDimensions['status']")),
+    ).toEqual(['customDimensions.status is not emitted by SasKeyRotationFailed']);
+    expect(problems(query.replace('| project', '| extend d = todouble(customMeasurements.duration)\n| project'))).toEqual([
+      'customMeasurements.duration is not emitted by SasKeyRotationFailed',
+    ]);
     // A key of another event: SasKeyRotationFailed has no secretName.
-    expect(problems(query.replace('customDimensions.step)', 'customDimensions.secretName)'))).toEqual(['customDimensions.secretName is not emitted by SasKeyRotationFailed']);
-    expect(problems(query.replace('| where name == "SasKeyRotationFailed"\n', ''))).toEqual(expect.arrayContaining(['a customEvents query that does not filter on an event name']));
+    expect(problems(query.replace('customDimensions.step)', 'customDimensions.secretName)'))).toEqual([
+      'customDimensions.secretName is not emitted by SasKeyRotationFailed',
+    ]);
+    expect(problems(query.replace('| where name == "SasKeyRotationFailed"\n', ''))).toEqual(
+      expect.arrayContaining(['a customEvents query that does not filter on an event name']),
+    );
   });
 
   it('ignores commented-out KQL and keys of columns made by the query itself', () => {
@@ -108,7 +145,10 @@ describe('the KQL checks can fail', () => {
       { name: 'TimeRange', type: 4, value: { durationMs: 86400000 } },
       { name: 'IntervalDays', type: 1, value: '30' },
     ];
-    const substituted = substituteWorkbookParameters('customEvents | where timestamp {TimeRange} | extend d = toint("{IntervalDays}")', parameters);
+    const substituted = substituteWorkbookParameters(
+      'customEvents | where timestamp {TimeRange} | extend d = toint("{IntervalDays}")',
+      parameters,
+    );
     expect(substituted).toBe('customEvents | where timestamp > ago(86400000ms) | extend d = toint("30")');
     expect(diagnosticsOf(`${substituted} | where name == "SasKeyRotated"`)).toEqual([]);
     expect(() => substituteWorkbookParameters('customEvents | where timestamp {Timerange}', parameters)).toThrow(/\{Timerange\}/);

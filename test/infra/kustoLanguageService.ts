@@ -88,7 +88,9 @@ function kusto(): { language: KustoLanguage; globals: unknown; columns: Set<Kust
     require('@kusto/language-service-next/bridge.js');
     require('@kusto/language-service-next/Kusto.Language.Bridge.js');
     const language = (globalThis as unknown as { Kusto: { Language: KustoLanguage } }).Kusto.Language;
-    const tables = Object.entries(applicationInsightsTables).map(([name, schema]) => new language.Symbols.TableSymbol.$ctor7(name, schema, `Application Insights ${name}`));
+    const tables = Object.entries(applicationInsightsTables).map(
+      ([name, schema]) => new language.Symbols.TableSymbol.$ctor7(name, schema, `Application Insights ${name}`),
+    );
     const globals = language.GlobalState.Default.WithDatabase(new language.Symbols.DatabaseSymbol.ctor('applicationInsights', tables));
     const columns = new Set<KustoSymbol>();
     for (const table of tables) for (let i = 0; i < table.Columns.Count; i++) columns.add(table.Columns.getItem(i));

@@ -51,7 +51,8 @@ export function workbookQueries(workbookText: string, source = 'rotation-workboo
     if (Array.isArray(value)) value.forEach(visit);
     else if (value && typeof value === 'object') {
       const record = value as Record<string, unknown>;
-      if (record.version === 'KqlParameterItem/1.0' && Array.isArray(record.parameters)) parameters.push(...(record.parameters as WorkbookParameter[]));
+      if (record.version === 'KqlParameterItem/1.0' && Array.isArray(record.parameters))
+        parameters.push(...(record.parameters as WorkbookParameter[]));
       for (const [key, child] of Object.entries(record)) {
         if (key === 'query' && typeof child === 'string') queries.push(child);
         else visit(child);
@@ -142,14 +143,18 @@ export function telemetryNameProblems(analyzed: AnalyzedKql): string[] {
   }
   // Read whole (an alias, bag_unpack, tostring of the bag), the keys could not be checked: refuse it.
   for (const { node, column } of columnReferences) {
-    if (!keyReads.has(node)) problems.push(`${column} is used whole (aliased, unpacked or converted): read its keys directly, e.g. tostring(${column}.x), so they are checked`);
+    if (!keyReads.has(node))
+      problems.push(
+        `${column} is used whole (aliased, unpacked or converted): read its keys directly, e.g. tostring(${column}.x), so they are checked`,
+      );
   }
   for (const name of namedEvents) if (!eventNames.includes(name)) problems.push(`unknown event '${name}'`);
   const known = [...namedEvents].filter((name) => eventNames.includes(name)) as Array<keyof typeof telemetryEventProperties>;
   for (const { column, key } of keys) {
     const emitted = column === 'customDimensions' ? telemetryEventProperties : telemetryEventMeasurements;
     const allowed = new Set<string>(known.flatMap((name) => emitted[name] as readonly string[]));
-    if (!allowed.has(key)) problems.push(`${column}.${key} is not emitted by ${known.length ? known.join(' or ') : 'any event the query names'}`);
+    if (!allowed.has(key))
+      problems.push(`${column}.${key} is not emitted by ${known.length ? known.join(' or ') : 'any event the query names'}`);
   }
   if (queriesCustomEvents && namedEvents.size === 0) problems.push('a customEvents query that does not filter on an event name');
   return problems;

@@ -21,7 +21,13 @@ const actions = workflowKeyRoleActions.map((entry) => entry.action);
 
 /** Azure RBAC matching: case-insensitive, `*` matches any characters (also `/`). */
 function matches(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return regex.test(action);
 }
 
@@ -47,7 +53,7 @@ function actionOf(method: string, path: string): string {
   return `${namespace}/${types.join('/')}/${verb}`;
 }
 
-describe('the workflow key role and Microsoft\'s published operations', () => {
+describe("the workflow key role and Microsoft's published operations", () => {
   it('the excerpt holds the Microsoft.Logic and Microsoft.Web rows with their source and commit', () => {
     expect(published.length).toBeGreaterThan(40);
     expect(excerpt).toMatch(/permissions\/integration\.md` \| `cccf5e99862ece74eaaf9ecac5343d0b8295f477`/);
@@ -55,7 +61,9 @@ describe('the workflow key role and Microsoft\'s published operations', () => {
   });
 
   it('names only published actions (letter case aside), except the one wildcard', () => {
-    const unpublished = [...actions, ...workflowKeyRoleNotActions].filter((action) => !action.includes('*') && !published.some((name) => name.toLowerCase() === action.toLowerCase()));
+    const unpublished = [...actions, ...workflowKeyRoleNotActions].filter(
+      (action) => !action.includes('*') && !published.some((name) => name.toLowerCase() === action.toLowerCase()),
+    );
     expect(unpublished).toEqual([]);
     expect(actions.filter((action) => action.includes('*'))).toEqual(['Microsoft.Web/sites/hostruntime/webhooks/api/workflows/*/action']);
   });
@@ -68,7 +76,12 @@ describe('the workflow key role and Microsoft\'s published operations', () => {
       'microsoft.web/sites/hostruntime/webhooks/api/workflows/triggers/run/action',
     ]);
     const grantedPublished = published.filter(granted).map((name) => name.toLowerCase());
-    expect(grantedPublished.sort()).toEqual(actions.filter((action) => !action.includes('*')).map((action) => action.toLowerCase()).sort());
+    expect(grantedPublished.sort()).toEqual(
+      actions
+        .filter((action) => !action.includes('*'))
+        .map((action) => action.toLowerCase())
+        .sort(),
+    );
     expect(granted('microsoft.web/sites/hostruntime/webhooks/api/workflows/triggers/run/action')).toBe(false);
     expect(granted('Microsoft.Web/sites/hostruntime/host/_master/read')).toBe(false);
   });
@@ -76,7 +89,9 @@ describe('the workflow key role and Microsoft\'s published operations', () => {
   it('the checks can fail: a misspelt action is unpublished, and an unrelated action is not granted', () => {
     expect(published.some((name) => name.toLowerCase() === 'microsoft.logic/workflows/regenerateaccesskeys/action')).toBe(false);
     expect(granted('Microsoft.Logic/workflows/write')).toBe(false);
-    expect(actionOf('POST', '/subscriptions/s/resourceGroups/r/providers/Microsoft.Logic/workflows/w/triggers/manual/listCallbackUrl')).toBe('Microsoft.Logic/workflows/triggers/listCallbackUrl/action');
+    expect(
+      actionOf('POST', '/subscriptions/s/resourceGroups/r/providers/Microsoft.Logic/workflows/w/triggers/manual/listCallbackUrl'),
+    ).toBe('Microsoft.Logic/workflows/triggers/listCallbackUrl/action');
   });
 });
 
@@ -91,9 +106,22 @@ describe('the workflow key role covers every ARM request sas-rotator sends', () 
     restoreEnvironment = useEmulatorManagedIdentity(emulator);
     const enabled = { 'sas-rotation': 'enabled' };
     const consumptionId = emulator.logic.addWorkflow({ subscriptionId, resourceGroup: 'rg-role', name: 'orders', tags: enabled });
-    const standardId = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: 'rg-role', site: 'std-site', name: 'invoices', siteTags: enabled });
+    const standardId = emulator.logic.addStandardWorkflow({
+      subscriptionId,
+      resourceGroup: 'rg-role',
+      site: 'std-site',
+      name: 'invoices',
+      siteTags: enabled,
+    });
     const credential = new ManagedIdentityCredential();
-    const target = (workflowId: string, host: RotationTarget['host']): RotationTarget => ({ workflowId, host, trigger: 'manual', secretName: 'role-test', intervalDays: 30, adopt: false });
+    const target = (workflowId: string, host: RotationTarget['host']): RotationTarget => ({
+      workflowId,
+      host,
+      trigger: 'manual',
+      secretName: 'role-test',
+      intervalDays: 30,
+      adopt: false,
+    });
 
     // What a rotation and a discovery send: both hosts, both key types, both scope kinds.
     const consumption = new ConsumptionWorkflowGateway(credential, emulator.armEndpoint);
@@ -111,11 +139,19 @@ describe('the workflow key role covers every ARM request sas-rotator sends', () 
       { subscriptionId, resourceGroupName: 'rg-role' },
     ]);
     expect(discovery.problems).toEqual([]);
-    expect(discovery.targets.map((found) => found.workflowId.toLowerCase()).sort()).toEqual([consumptionId, standardId].map((id) => id.toLowerCase()).sort());
+    expect(discovery.targets.map((found) => found.workflowId.toLowerCase()).sort()).toEqual(
+      [consumptionId, standardId].map((id) => id.toLowerCase()).sort(),
+    );
 
     for (const record of emulator.requests.filter((request) => request.service === 'arm')) {
       // The emulator prefixes Microsoft.Web's workflow operations with Standard to tell them from Microsoft.Logic's.
-      requests.push({ method: record.method, path: record.path, status: record.status, operationId: record.operationId.replace(/^Standard/, ''), action: actionOf(record.method, record.path) });
+      requests.push({
+        method: record.method,
+        path: record.path,
+        status: record.status,
+        operationId: record.operationId.replace(/^Standard/, ''),
+        action: actionOf(record.method, record.path),
+      });
     }
   }, 60_000);
 
@@ -137,18 +173,31 @@ describe('the workflow key role covers every ARM request sas-rotator sends', () 
     // (the wildcard: those no exact action covers).
     const exact = actions.filter((action) => !action.includes('*'));
     for (const entry of workflowKeyRoleActions) {
-      const covered = requests.filter((request) => matches(entry.action, request.action) && (!entry.action.includes('*') || !exact.some((action) => matches(action, request.action))));
+      const covered = requests.filter(
+        (request) =>
+          matches(entry.action, request.action) &&
+          (!entry.action.includes('*') || !exact.some((action) => matches(action, request.action))),
+      );
       const operations = new Set(covered.map((request) => request.operationId));
-      expect({ action: entry.action, operations: [...operations].sort() }).toEqual({ action: entry.action, operations: [...entry.neededBy].sort() });
+      expect({ action: entry.action, operations: [...operations].sort() }).toEqual({
+        action: entry.action,
+        operations: [...entry.neededBy].sort(),
+      });
     }
   });
 
   it('Standard regenerateAccessKey is the one request without a published action; only the wildcard grants it', () => {
     const regenerate = requests.filter((request) => /\/hostruntime\/.*\/regenerateAccessKey$/i.test(request.path));
-    expect(regenerate.map((request) => request.action)).toEqual(['Microsoft.Web/sites/hostruntime/webhooks/api/workflows/regenerateAccessKey/action']);
+    expect(regenerate.map((request) => request.action)).toEqual([
+      'Microsoft.Web/sites/hostruntime/webhooks/api/workflows/regenerateAccessKey/action',
+    ]);
     // When Microsoft publishes it, this fails: replace the wildcard with the exact action.
-    expect(published.map((name) => name.toLowerCase())).not.toContain('microsoft.web/sites/hostruntime/webhooks/api/workflows/regenerateaccesskey/action');
+    expect(published.map((name) => name.toLowerCase())).not.toContain(
+      'microsoft.web/sites/hostruntime/webhooks/api/workflows/regenerateaccesskey/action',
+    );
     const unpublished = requests.filter((request) => !published.some((name) => name.toLowerCase() === request.action.toLowerCase()));
-    expect([...new Set(unpublished.map((request) => request.action))]).toEqual(['Microsoft.Web/sites/hostruntime/webhooks/api/workflows/regenerateAccessKey/action']);
+    expect([...new Set(unpublished.map((request) => request.action))]).toEqual([
+      'Microsoft.Web/sites/hostruntime/webhooks/api/workflows/regenerateAccessKey/action',
+    ]);
   });
 });

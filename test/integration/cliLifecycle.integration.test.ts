@@ -29,14 +29,24 @@ interface CliRun {
 }
 
 function userEnvironment(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, ...emulator.environment(), ...extra };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR,
+    ...emulator.environment(),
+    ...extra,
+  };
   for (const name of Object.keys(env)) {
     if (/STATSBEAT/i.test(name) || env[name] === undefined) delete env[name];
   }
   return env;
 }
 
-async function runCli(args: readonly string[], extra: Record<string, string | undefined> = {}, nodeArgs: readonly string[] = []): Promise<CliRun> {
+async function runCli(
+  args: readonly string[],
+  extra: Record<string, string | undefined> = {},
+  nodeArgs: readonly string[] = [],
+): Promise<CliRun> {
   const { child, exited } = startBuiltCli(args, userEnvironment(extra), { nodeArgs, output });
   let killed = false;
   const killer = setTimeout(() => {
@@ -82,7 +92,9 @@ describe('a CLI run with Application Insights configured', () => {
   it('rotate exits on its own right after printing its result, and its events reached Application Insights', async () => {
     const workflowId = addRequestWorkflow(emulator, 'lifecycle-rotate');
 
-    const run = await runCli(['rotate', '--json'], { ROTATION_TARGETS: JSON.stringify([{ workflowId, secretName: 'lifecycle-rotate-url' }]) });
+    const run = await runCli(['rotate', '--json'], {
+      ROTATION_TARGETS: JSON.stringify([{ workflowId, secretName: 'lifecycle-rotate-url' }]),
+    });
 
     expect(run.killed).toBe(false);
     expect(run.status).toBe(0);
@@ -154,7 +166,10 @@ describe('a CLI run with Application Insights configured', () => {
 
 describe('the telemetry SDK is loaded only for a run', () => {
   /** Runs the CLI's main() in a fresh process and reports whether `applicationinsights` was loaded. */
-  async function loadsApplicationInsights(args: readonly string[], extra: Record<string, string | undefined> = {}): Promise<{ status: unknown; loaded: boolean }> {
+  async function loadsApplicationInsights(
+    args: readonly string[],
+    extra: Record<string, string | undefined> = {},
+  ): Promise<{ status: unknown; loaded: boolean }> {
     const probe = [
       `const { main } = require(${JSON.stringify(builtCliPath)});`,
       `const io = { stdout: () => undefined, stderr: () => undefined, env: process.env, isTerminal: false };`,
@@ -177,11 +192,17 @@ describe('the telemetry SDK is loaded only for a run', () => {
   it('--help, a usage error and a configuration error never load applicationinsights', async () => {
     expect(await loadsApplicationInsights(['--help'])).toEqual({ status: 0, loaded: false });
     expect(await loadsApplicationInsights(['rotate', '--no-such-option'])).toEqual({ status: 2, loaded: false });
-    expect(await loadsApplicationInsights(['rotate'], { ROTATION_TARGETS: '[{"workflowId": "/subscriptions/oops"}]' })).toEqual({ status: 2, loaded: false });
+    expect(await loadsApplicationInsights(['rotate'], { ROTATION_TARGETS: '[{"workflowId": "/subscriptions/oops"}]' })).toEqual({
+      status: 2,
+      loaded: false,
+    });
   });
 
   it('a run with a connection string does load it (so the check above can see a load)', async () => {
     const workflowId = addRequestWorkflow(emulator, 'lifecycle-load');
-    expect(await loadsApplicationInsights(['status'], { ROTATION_TARGETS: JSON.stringify([{ workflowId }]) })).toEqual({ status: 0, loaded: true });
+    expect(await loadsApplicationInsights(['status'], { ROTATION_TARGETS: JSON.stringify([{ workflowId }]) })).toEqual({
+      status: 0,
+      loaded: true,
+    });
   });
 });

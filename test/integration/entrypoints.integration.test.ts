@@ -32,7 +32,9 @@ describe('the timer function handler', () => {
     expect(lines.some((l) => /^warning: .*past due/.test(l))).toBe(true);
     expect(lines.some((l) => /^information: rotated .*timer-url.*Secondary key/.test(l))).toBe(true);
     expect(lines.some((l) => /Rotation run Succeeded: 1 rotated, 0 skipped, 0 failed of 1 targets/.test(l))).toBe(true);
-    const run = emulator.appInsights.envelopes.find((e) => JSON.stringify(e).includes('"handler-1"') && JSON.stringify(e).includes('SasKeyRotationRun'));
+    const run = emulator.appInsights.envelopes.find(
+      (e) => JSON.stringify(e).includes('"handler-1"') && JSON.stringify(e).includes('SasKeyRotationRun'),
+    );
     expect(JSON.stringify(run)).toContain('"isPastDue":"true"');
   });
 
@@ -49,7 +51,10 @@ describe('the timer function handler', () => {
     expect(emulator.requests.filter((r) => r.service !== 'appInsights').length).toBe(before);
     // The alerts see a run that could not start: a Failed SasKeyRotationRun of this invocation.
     expect(emulator.appInsights.envelopes.map((e) => e.data?.baseData)).toEqual([
-      expect.objectContaining({ name: 'SasKeyRotationRun', properties: expect.objectContaining({ outcome: 'Failed', invocationId: 'handler-bad' }) }),
+      expect.objectContaining({
+        name: 'SasKeyRotationRun',
+        properties: expect.objectContaining({ outcome: 'Failed', invocationId: 'handler-bad' }),
+      }),
     ]);
   });
 });
@@ -58,7 +63,10 @@ describe('the sas-rotator CLI', () => {
   it('rotate --json prints the docs/design.md §7 report and exits 1 when a target failed', async () => {
     const good = addRequestWorkflow(emulator, 'cli');
     const timerOnly = addRequestWorkflow(emulator, 'cli-timer', { Recurrence: 'Recurrence' });
-    const targets = targetsJson([{ workflowId: good, secretName: 'cli-url' }, { workflowId: timerOnly, trigger: 'Recurrence', secretName: 'cli-timer-url' }]);
+    const targets = targetsJson([
+      { workflowId: good, secretName: 'cli-url' },
+      { workflowId: timerOnly, trigger: 'Recurrence', secretName: 'cli-timer-url' },
+    ]);
 
     const { status, stdout } = await cli(['rotate', '--json'], { ROTATION_TARGETS: targets });
 
@@ -82,7 +90,10 @@ describe('the sas-rotator CLI', () => {
   it('rotate --dry-run plans without touching keys or secrets; --force --only rotates one target now', async () => {
     const a = addRequestWorkflow(emulator, 'dry');
     const b = addRequestWorkflow(emulator, 'dry');
-    const targets = targetsJson([{ workflowId: a, secretName: 'dry-a' }, { workflowId: b, secretName: 'dry-b' }]);
+    const targets = targetsJson([
+      { workflowId: a, secretName: 'dry-a' },
+      { workflowId: b, secretName: 'dry-b' },
+    ]);
 
     const dry = await cli(['rotate', '--dry-run', '--json'], { ROTATION_TARGETS: targets });
     expect(dry.status).toBe(0);
@@ -101,30 +112,52 @@ describe('the sas-rotator CLI', () => {
   it('status --json shows key in use, dates, due and whether the published URL works, and writes nothing', async () => {
     const workflowId = addRequestWorkflow(emulator, 'status');
     const fresh = addRequestWorkflow(emulator, 'status-new');
-    const targets = targetsJson([{ workflowId, secretName: 'status-url' }, { workflowId: fresh, secretName: 'status-new-url' }]);
+    const targets = targetsJson([
+      { workflowId, secretName: 'status-url' },
+      { workflowId: fresh, secretName: 'status-new-url' },
+    ]);
     await cli(['rotate'], { ROTATION_TARGETS: targets.replace(`,{"workflowId":"${fresh}","secretName":"status-new-url"}`, '') });
     emulator.logic.regenerateAccessKey(workflowId, 'Secondary');
-    const writesBefore = emulator.requests.filter((r) => r.operationId === 'SetSecret' || r.operationId === 'Workflows_RegenerateAccessKey').length;
+    const writesBefore = emulator.requests.filter(
+      (r) => r.operationId === 'SetSecret' || r.operationId === 'Workflows_RegenerateAccessKey',
+    ).length;
 
     const { status, stdout } = await cli(['status', '--json'], { ROTATION_TARGETS: targets });
 
     expect(status).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report.targets[0]).toMatchObject({ workflowId, secretName: 'status-url', keyType: 'Secondary', due: true, reason: 'repair', urlWorks: false });
+    expect(report.targets[0]).toMatchObject({
+      workflowId,
+      secretName: 'status-url',
+      keyType: 'Secondary',
+      due: true,
+      reason: 'repair',
+      urlWorks: false,
+    });
     expect(report.targets[0].rotatedAt).toMatch(/Z$/);
     expect(report.targets[0].expiresOn).toMatch(/Z$/);
     expect(report.targets[1]).toMatchObject({ workflowId: fresh, due: true, reason: 'first' });
-    expect(emulator.requests.filter((r) => r.operationId === 'SetSecret' || r.operationId === 'Workflows_RegenerateAccessKey').length).toBe(writesBefore);
+    expect(emulator.requests.filter((r) => r.operationId === 'SetSecret' || r.operationId === 'Workflows_RegenerateAccessKey').length).toBe(
+      writesBefore,
+    );
   });
 
   it('status exits 1 when it cannot read a target, and says unknown (null) rather than guessing', async () => {
     const workflowId = addRequestWorkflow(emulator, 'unreadable');
     emulator.keyVault.seed('unreadable-url', 'hand-made', { tags: { owner: 'team-b' } });
 
-    const { status, stdout } = await cli(['status', '--json'], { ROTATION_TARGETS: targetsJson([{ workflowId, secretName: 'unreadable-url' }]) });
+    const { status, stdout } = await cli(['status', '--json'], {
+      ROTATION_TARGETS: targetsJson([{ workflowId, secretName: 'unreadable-url' }]),
+    });
 
     expect(status).toBe(1);
-    expect(JSON.parse(stdout).targets[0]).toMatchObject({ due: null, reason: null, urlWorks: null, keyType: null, error: { step: 'readSecret', code: 'UnusableSecret' } });
+    expect(JSON.parse(stdout).targets[0]).toMatchObject({
+      due: null,
+      reason: null,
+      urlWorks: null,
+      keyType: null,
+      error: { step: 'readSecret', code: 'UnusableSecret' },
+    });
   });
 
   it('rotate --targets FILE reads the targets from the file instead of ROTATION_TARGETS', async () => {
@@ -142,7 +175,10 @@ describe('the sas-rotator CLI', () => {
     const workflowId = addRequestWorkflow(emulator, 'leaked');
     const targets = targetsJson([{ workflowId, secretName: 'leaked-url' }]);
     await cli(['rotate'], { ROTATION_TARGETS: targets });
-    const leaked = [emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Primary'), emulator.keyVault.latest('leaked-url')?.value as string];
+    const leaked = [
+      emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Primary'),
+      emulator.keyVault.latest('leaked-url')?.value as string,
+    ];
 
     const { status, stdout } = await cli(['revoke', '--only', workflowId, '--json'], { ROTATION_TARGETS: targets });
 
@@ -165,9 +201,15 @@ describe('the sas-rotator CLI', () => {
   it('works as the installed `sas-rotator` binary: a real process with the documented exit status', async () => {
     expect(existsSync(builtCliPath)).toBe(true); // `npm test` builds dist/ first
     const targets = targetsJson([{ workflowId: addRequestWorkflow(emulator, 'binary'), secretName: 'binary-url' }]);
-    const { status, stdout, stderr } = await startBuiltCli(['rotate', '--json'], { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets }, { output }).exited;
+    const { status, stdout, stderr } = await startBuiltCli(
+      ['rotate', '--json'],
+      { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets },
+      { output },
+    ).exited;
 
-    expect(stderr).toBe('Warning: No AzureWebJobsStorage settings: running without the per-target lease, so a concurrent run (timer, another instance, the CLI) is not excluded.\n');
+    expect(stderr).toBe(
+      'Warning: No AzureWebJobsStorage settings: running without the per-target lease, so a concurrent run (timer, another instance, the CLI) is not excluded.\n',
+    );
     expect(status).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ outcome: 'Succeeded', targets: [{ secretName: 'binary-url', action: 'rotated' }] });
   });

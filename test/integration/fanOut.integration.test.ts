@@ -30,7 +30,7 @@ const context = (invocationId: string, dequeueCount?: number) => functionInvocat
 async function drain(queue: QueueClient): Promise<Map<string, number>> {
   const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
   const attempts = new Map<string, number>();
-  for (let idle = 0; idle < 20; ) {
+  for (let idle = 0; idle < 20;) {
     const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
     if (receivedMessageItems.length === 0) {
       const { approximateMessagesCount } = await queue.getProperties();
@@ -77,10 +77,14 @@ describe('queue fan-out for large estates', () => {
 
     for (const [index, workflowId] of good.entries()) {
       expect(attempts.get(workflowId)).toBe(1);
-      expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest(index === 0 ? 'fanout-a' : 'fanout-b')?.value as string)).toBe(true);
+      expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest(index === 0 ? 'fanout-a' : 'fanout-b')?.value as string)).toBe(
+        true,
+      );
     }
     expect(attempts.get(broken)).toBe(5);
-    const failures = emulator.appInsights.envelopes.filter((e) => JSON.stringify(e).includes('SasKeyRotationFailed') && JSON.stringify(e).includes(broken));
+    const failures = emulator.appInsights.envelopes.filter(
+      (e) => JSON.stringify(e).includes('SasKeyRotationFailed') && JSON.stringify(e).includes(broken),
+    );
     expect(failures).toHaveLength(1);
     expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
   }, 60_000);
@@ -91,7 +95,14 @@ describe('queue fan-out for large estates', () => {
     const { servicesFor } = await import('../../src/composition/processServices');
     const { loadSettings } = await import('../../src/composition/config');
     const services = servicesFor(loadSettings(process.env));
-    const other = await services.leases?.tryAcquire({ workflowId, host: 'consumption', trigger: 'manual', secretName: 'fanout-leased', intervalDays: 30, adopt: false });
+    const other = await services.leases?.tryAcquire({
+      workflowId,
+      host: 'consumption',
+      trigger: 'manual',
+      secretName: 'fanout-leased',
+      intervalDays: 30,
+      adopt: false,
+    });
     const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
 
     const result = await rotateSasKeyFromQueue(
@@ -124,7 +135,13 @@ describe('queue fan-out for large estates', () => {
     const subscription = '5ca1ab1e-0000-4000-8000-f00000000001';
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-listed' }]);
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 403, errorCode: 'AuthorizationFailed', times: Infinity });
+    emulator.faults.add({
+      operationId: 'Workflows_ListBySubscription',
+      pathIncludes: subscription,
+      status: 403,
+      errorCode: 'AuthorizationFailed',
+      times: Infinity,
+    });
     const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
     emulator.appInsights.clear();
     try {
@@ -132,8 +149,16 @@ describe('queue fan-out for large estates', () => {
       await closeFunctionHandlerServices();
 
       expect(run.outcome).toBe('PartiallyFailed');
-      const names = emulator.appInsights.envelopes.map((e) => [e.data?.baseData?.name, e.data?.baseData?.properties?.outcome ?? e.data?.baseData?.properties?.errorCode]);
-      expect(names).toEqual(expect.arrayContaining([['SasKeyDiscoveryFailed', 'AuthorizationFailed'], ['SasKeyRotationRun', 'PartiallyFailed']]));
+      const names = emulator.appInsights.envelopes.map((e) => [
+        e.data?.baseData?.name,
+        e.data?.baseData?.properties?.outcome ?? e.data?.baseData?.properties?.errorCode,
+      ]);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          ['SasKeyDiscoveryFailed', 'AuthorizationFailed'],
+          ['SasKeyRotationRun', 'PartiallyFailed'],
+        ]),
+      );
     } finally {
       delete process.env.ROTATION_DISCOVERY;
       emulator.faults.clear();
@@ -146,15 +171,22 @@ describe('queue fan-out for large estates', () => {
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-unqueued' }]);
     await closeFunctionHandlerServices();
     // A storage key that the account refuses: every send fails with 403.
-    process.env.AzureWebJobsStorage = azurite.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.alloc(64, 7).toString('base64')}`);
+    process.env.AzureWebJobsStorage = azurite.connectionString.replace(
+      /AccountKey=[^;]+/,
+      `AccountKey=${Buffer.alloc(64, 7).toString('base64')}`,
+    );
     const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
     emulator.appInsights.clear();
     try {
       const run = await rotateSasKeys(timer, context('fanout-unqueued'));
       await closeFunctionHandlerServices();
 
-      expect(run).toMatchObject({ outcome: 'Failed', targets: [{ workflowId, action: 'failed', error: { step: 'enqueue', statusCode: 403 } }] });
-      const failed = emulator.appInsights.envelopes.find((e) => e.data?.baseData?.name === 'SasKeyRotationFailed')?.data?.baseData?.properties;
+      expect(run).toMatchObject({
+        outcome: 'Failed',
+        targets: [{ workflowId, action: 'failed', error: { step: 'enqueue', statusCode: 403 } }],
+      });
+      const failed = emulator.appInsights.envelopes.find((e) => e.data?.baseData?.name === 'SasKeyRotationFailed')?.data?.baseData
+        ?.properties;
       expect(failed).toMatchObject({ workflowId, step: 'enqueue', statusCode: '403', invocationId: 'fanout-unqueued' });
       expect(failed?.errorCode).not.toBe('');
     } finally {

@@ -28,7 +28,12 @@ async function rotatedOnceTarget(retry: RetrySettings = fastRetry) {
 }
 
 async function run(settings: RotatorSettings, services: RotationServices, abortSignal?: AbortSignal): Promise<RotationRunResult> {
-  const result = await runRotation(settings.targets, services, { mode: 'rotate', invocationId: `fault-${counter}`, concurrency: 4, abortSignal });
+  const result = await runRotation(settings.targets, services, {
+    mode: 'rotate',
+    invocationId: `fault-${counter}`,
+    concurrency: 4,
+    abortSignal,
+  });
   await services.telemetry.flush();
   produced.addRun(result);
   return result;
@@ -53,7 +58,9 @@ const transientFaults: ReadonlyArray<[string, FaultRule]> = [
 ];
 
 describe('fault tolerance: every call of the protocol, every kind of transient fault', () => {
-  const cases = protocolCalls.flatMap(({ call, rule }) => transientFaults.map(([fault, faultRule]) => [call, fault, { ...rule, ...faultRule }] as const));
+  const cases = protocolCalls.flatMap(({ call, rule }) =>
+    transientFaults.map(([fault, faultRule]) => [call, fault, { ...rule, ...faultRule }] as const),
+  );
 
   it.each(cases)('%s failing once with %s: the target still rotates and the published URL works', async (_call, _fault, rule) => {
     const { settings, services, secretName, published } = await rotatedOnceTarget();
@@ -62,7 +69,9 @@ describe('fault tolerance: every call of the protocol, every kind of transient f
 
     const result = await run(settings, services);
 
-    const faulted = emulator.requests.slice(seen).filter((r) => r.operationId === rule.operationId && r.status === (rule.dropConnection ? 0 : rule.status));
+    const faulted = emulator.requests
+      .slice(seen)
+      .filter((r) => r.operationId === rule.operationId && r.status === (rule.dropConnection ? 0 : rule.status));
     expect(faulted).toHaveLength(1);
     expect(result.targets[0]).toMatchObject({ action: 'rotated', keyType: 'Primary' });
     if (rule.operationId === 'Track') {
@@ -75,18 +84,21 @@ describe('fault tolerance: every call of the protocol, every kind of transient f
 });
 
 describe('fault tolerance: persistent faults end in a clean failure', () => {
-  it.each(protocolCalls.filter((c) => c.step !== undefined))('$call failing every time: failed at its step, the published URL still works', async ({ step, rule }) => {
-    const { settings, services, secretName, published } = await rotatedOnceTarget();
-    const versionsBefore = emulator.keyVault.versions(secretName).length;
-    emulator.faults.add({ ...rule, status: 503, times: Infinity });
+  it.each(protocolCalls.filter((c) => c.step !== undefined))(
+    '$call failing every time: failed at its step, the published URL still works',
+    async ({ step, rule }) => {
+      const { settings, services, secretName, published } = await rotatedOnceTarget();
+      const versionsBefore = emulator.keyVault.versions(secretName).length;
+      emulator.faults.add({ ...rule, status: 503, times: Infinity });
 
-    const result = await run(settings, services);
+      const result = await run(settings, services);
 
-    expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step, statusCode: 503 } });
-    expect(emulator.keyVault.versions(secretName)).toHaveLength(versionsBefore);
-    expect(emulator.keyVault.latest(secretName)?.value).toBe(published);
-    expect(emulator.logic.isCallbackUrlValid(published)).toBe(true);
-  });
+      expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step, statusCode: 503 } });
+      expect(emulator.keyVault.versions(secretName)).toHaveLength(versionsBefore);
+      expect(emulator.keyVault.latest(secretName)?.value).toBe(published);
+      expect(emulator.logic.isCallbackUrlValid(published)).toBe(true);
+    },
+  );
 
   it('a telemetry export that always fails does not fail the rotation', async () => {
     const { settings, services, secretName } = await rotatedOnceTarget();
@@ -105,7 +117,13 @@ describe('fault tolerance: persistent faults end in a clean failure', () => {
       { workflowId: throttled.settings.targets[0]?.workflowId as string, secretName: throttled.secretName },
       { workflowId: other, secretName: 'unthrottled-url' },
     ]);
-    emulator.faults.add({ operationId: 'Workflows_RegenerateAccessKey', pathIncludes: throttled.settings.targets[0]?.workflowId, status: 429, retryAfterSeconds: 3600, times: Infinity });
+    emulator.faults.add({
+      operationId: 'Workflows_RegenerateAccessKey',
+      pathIncludes: throttled.settings.targets[0]?.workflowId,
+      status: 429,
+      retryAfterSeconds: 3600,
+      times: Infinity,
+    });
 
     const result = await run(settings, throttled.services);
 

@@ -46,7 +46,9 @@ async function run(services: RotationServices, targets: readonly RotationTarget[
 
 /** ARM POSTs (each counts against the subscription's write budget) of one workflow, by operation. */
 const armCalls = (name: string, operation: 'ListCallbackUrl' | 'RegenerateAccessKey') =>
-  emulator.requests.filter((r) => r.service === 'arm' && r.operationId.endsWith(operation) && r.path.toLowerCase().includes(name.toLowerCase())).length;
+  emulator.requests.filter(
+    (r) => r.service === 'arm' && r.operationId.endsWith(operation) && r.path.toLowerCase().includes(name.toLowerCase()),
+  ).length;
 
 describe.each<TwoKeyHost>(['standard', 'consumption'])('%s: a host that ignores keyType in listCallbackUrl', (host) => {
   it('fails the first rotation with KeyTypeIgnored: no key regenerated, no secret written, SasKeyRotationFailed recorded', async () => {
@@ -112,7 +114,11 @@ describe.each<TwoKeyHost>(['standard', 'consumption'])('%s: a host that ignores 
     // Asking for Secondary is answered with the published Primary URL: the in-use guard refuses, and the cause is named.
     advanceDays(31);
     const result = await run(services, targets);
-    expect(result.targets[0]).toMatchObject({ action: 'failed', reason: 'interval', error: { step: 'listBefore', code: 'KeyTypeIgnored' } });
+    expect(result.targets[0]).toMatchObject({
+      action: 'failed',
+      reason: 'interval',
+      error: { step: 'listBefore', code: 'KeyTypeIgnored' },
+    });
     expect(keyVersionsOf(emulator, workflowId)).toEqual([1, 1]);
     expect(emulator.logic.isCallbackUrlValid(primaryUrl)).toBe(true);
     expect(telemetry.failed.map((event) => event.errorCode)).toEqual(['KeyTypeIgnored']);

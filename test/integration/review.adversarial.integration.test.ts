@@ -25,13 +25,25 @@ describe('review: fan-out worker', () => {
     // 5 minutes of the previous run: the timer's fresh discovery queues the new target, but a warm
     // worker answers from its 5-minute cache, which predates the tag.
     const subscription = newSubscription();
-    const first = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cache', name: 'already-tagged', tags: rotationEnabledTags });
+    const first = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-cache',
+      name: 'already-tagged',
+      tags: rotationEnabledTags,
+    });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     const worker = freshQueueWorker();
-    await expect(worker.rotateSasKeyFromQueue({ target: { workflowId: first }, invocationId: 'run-1' }, invocation('cache-1', 1))).resolves.toMatchObject({ action: 'rotated' });
+    await expect(
+      worker.rotateSasKeyFromQueue({ target: { workflowId: first }, invocationId: 'run-1' }, invocation('cache-1', 1)),
+    ).resolves.toMatchObject({ action: 'rotated' });
 
-    const fresh = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cache', name: 'tagged-since', tags: rotationEnabledTags });
+    const fresh = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-cache',
+      name: 'tagged-since',
+      tags: rotationEnabledTags,
+    });
     const result = await worker.rotateSasKeyFromQueue({ target: { workflowId: fresh }, invocationId: 'run-2' }, invocation('cache-2', 1));
 
     expect(result).toMatchObject({ workflowId: fresh, action: 'rotated' });
@@ -59,8 +71,19 @@ describe('review: fan-out worker', () => {
 describe('review: CLI --only during a discovery failure', () => {
   it('rotate/revoke --only of a discovered target whose scope cannot be listed is a failure (exit 1) recorded as SasKeyDiscoveryFailed, not "bad usage"', async () => {
     const subscription = newSubscription();
-    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-only', name: 'emergency', tags: rotationEnabledTags });
-    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 429, retryAfterSeconds: 3600, times: Infinity });
+    const workflowId = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-only',
+      name: 'emergency',
+      tags: rotationEnabledTags,
+    });
+    emulator.faults.add({
+      operationId: 'Workflows_ListBySubscription',
+      pathIncludes: subscription,
+      status: 429,
+      retryAfterSeconds: 3600,
+      times: Infinity,
+    });
     const env = { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '[]' };
     const before = (await events('SasKeyDiscoveryFailed')).length;
 
@@ -81,7 +104,12 @@ describe('review: secret name collisions decided by resource ID', () => {
     // read that secret — stops rotating (SecretNameCollision), and the newcomer fails too (the secret's
     // workflowId tag is the incumbent's): nothing in the estate rotates that secret any more.
     const subscription = newSubscription();
-    const incumbent = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-b', name: 'orders-intake', tags: rotationEnabledTags });
+    const incumbent = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-b',
+      name: 'orders-intake',
+      tags: rotationEnabledTags,
+    });
     const env = { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '[]' };
     expect((await runCliInProcess(emulator, ['rotate', '--json'], env)).status).toBe(0);
     expect(emulator.keyVault.latest('orders-intake-manual-url')?.tags.workflowId).toBe(incumbent);

@@ -88,7 +88,13 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     await rotate(settings, services, 'telemetry-run');
 
     const events = emulator.appInsights.envelopes
-      .map((envelope) => (envelope.data as { baseType?: string; baseData?: { name: string; properties: Record<string, string>; measurements: Record<string, number> } }))
+      .map(
+        (envelope) =>
+          envelope.data as {
+            baseType?: string;
+            baseData?: { name: string; properties: Record<string, string>; measurements: Record<string, number> };
+          },
+      )
       .filter((data) => data.baseType === 'EventData' && data.baseData?.properties?.invocationId === 'telemetry-run')
       .map((data) => data.baseData as { name: string; properties: Record<string, string>; measurements: Record<string, number> });
     const rotated = events.find((e) => e.name === 'SasKeyRotated');
@@ -105,18 +111,37 @@ describe('rotation end to end through the real Azure SDK clients against the emu
       sigChanged: 'true',
     });
     expect(rotated?.measurements.durationMs).toEqual(expect.any(Number));
-    expect(failed?.properties).toMatchObject({ workflowId: recurrence, trigger: 'Recurrence', step: 'listBefore', statusCode: '400', errorCode: 'ApiNotSupported' });
+    expect(failed?.properties).toMatchObject({
+      workflowId: recurrence,
+      trigger: 'Recurrence',
+      step: 'listBefore',
+      statusCode: '400',
+      errorCode: 'ApiNotSupported',
+    });
     expect(failed?.properties.message).toMatch(/not supported by triggers of type 'Recurrence'/);
     expect(run?.properties).toMatchObject({ outcome: 'PartiallyFailed', isPastDue: 'false' });
     // Exactly the contract's properties (docs/design.md §6): dashboards break on renames, and extras are contract changes.
     expect(Object.keys(rotated?.properties ?? {}).sort()).toEqual(
-      ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'hardCut', 'invocationId'].sort(),
+      [
+        'workflowId',
+        'trigger',
+        'keyType',
+        'secretName',
+        'secretVersion',
+        'oldSigFingerprint',
+        'newSigFingerprint',
+        'sigChanged',
+        'hardCut',
+        'invocationId',
+      ].sort(),
     );
     expect(Object.keys(failed?.properties ?? {}).sort()).toEqual(
       ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'].sort(),
     );
     expect(Object.keys(run?.properties ?? {}).sort()).toEqual(['outcome', 'invocationId', 'isPastDue'].sort());
-    expect(Object.keys(run?.measurements ?? {}).sort()).toEqual(['targets', 'rotated', 'skipped', 'failed', 'discoveryProblems', 'durationMs'].sort());
+    expect(Object.keys(run?.measurements ?? {}).sort()).toEqual(
+      ['targets', 'rotated', 'skipped', 'failed', 'discoveryProblems', 'durationMs'].sort(),
+    );
     expect(failed?.properties.keyType).toBe('Secondary');
     expect(run?.measurements).toMatchObject({ targets: 2, rotated: 1, skipped: 0, failed: 1 });
   });

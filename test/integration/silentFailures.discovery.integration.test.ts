@@ -3,7 +3,13 @@ import { rotationEnabledTags } from '../support/constants';
 import { runCliInProcess } from '../support/cliInProcess';
 import { addRequestWorkflow, settingsFor, subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
-import { closeFunctionHandlerServices, freshQueueWorker, functionInvocation, ingestedEvents, timerTrigger } from '../support/functionInvocation';
+import {
+  closeFunctionHandlerServices,
+  freshQueueWorker,
+  functionInvocation,
+  ingestedEvents,
+  timerTrigger,
+} from '../support/functionInvocation';
 import { useRotationServices } from '../support/rotationServices';
 
 /**
@@ -43,24 +49,45 @@ describe('discovery problems are events and runs that are not a success', () => 
     const subscription = newSubscription();
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
-    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 403, errorCode: 'AuthorizationFailed', times: Infinity });
+    emulator.faults.add({
+      operationId: 'Workflows_ListBySubscription',
+      pathIncludes: subscription,
+      status: 403,
+      errorCode: 'AuthorizationFailed',
+      times: Infinity,
+    });
     emulator.faults.add({ operationId: 'WebApps_List', pathIncludes: subscription, status: 429, retryAfterSeconds: 3600, times: Infinity });
 
     const { result } = await runTimer('scope-403');
 
     expect(result.outcome).toBe('Failed');
     const failures = await events('SasKeyDiscoveryFailed', 'scope-403');
-    expect(failures).toEqual(expect.arrayContaining([
-      expect.objectContaining({ scope: `/subscriptions/${subscription}`, operation: 'Workflows_ListBySubscription', statusCode: '403', errorCode: 'AuthorizationFailed' }),
-      expect.objectContaining({ scope: `/subscriptions/${subscription}`, operation: 'WebApps_List', statusCode: '429' }),
-    ]));
-    expect(await events('SasKeyRotationRun', 'scope-403')).toEqual([expect.objectContaining({ outcome: 'Failed', discoveryProblems: '2' })]);
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          scope: `/subscriptions/${subscription}`,
+          operation: 'Workflows_ListBySubscription',
+          statusCode: '403',
+          errorCode: 'AuthorizationFailed',
+        }),
+        expect.objectContaining({ scope: `/subscriptions/${subscription}`, operation: 'WebApps_List', statusCode: '429' }),
+      ]),
+    );
+    expect(await events('SasKeyRotationRun', 'scope-403')).toEqual([
+      expect.objectContaining({ outcome: 'Failed', discoveryProblems: '2' }),
+    ]);
   });
 
   it('a listing answered 200 without a value array is a failed listing, never "no workflows here"', async () => {
     const subscription = newSubscription();
     emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-malformed', name: 'hidden', tags: rotationEnabledTags });
-    emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-malformed', site: 'la-hidden', name: 'intake', siteTags: rotationEnabledTags });
+    emulator.logic.addStandardWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-malformed',
+      site: 'la-hidden',
+      name: 'intake',
+      siteTags: rotationEnabledTags,
+    });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     // The chaos schedules found this one: an error body with status 200 read as an empty list.
@@ -89,14 +116,30 @@ describe('discovery problems are events and runs that are not a success', () => 
     expect(result.outcome).toBe('PartiallyFailed');
     expect(result.targets).toEqual([expect.objectContaining({ workflowId: listed, action: 'rotated' })]);
     expect(await events('SasKeyDiscoveryFailed', 'rg-503')).toEqual([
-      expect.objectContaining({ scope: `/subscriptions/${subscription}/resourceGroups/rg-flaky`, operation: 'Workflows_ListByResourceGroup', statusCode: '503' }),
+      expect.objectContaining({
+        scope: `/subscriptions/${subscription}/resourceGroups/rg-flaky`,
+        operation: 'Workflows_ListByResourceGroup',
+        statusCode: '503',
+      }),
     ]);
   });
 
   it('one Standard site whose workflows cannot be listed hides no other site, and the problem names that site', async () => {
     const subscription = newSubscription();
-    const broken = emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-sites', site: 'la-broken', name: 'intake', siteTags: rotationEnabledTags });
-    const healthy = emulator.logic.addStandardWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-sites', site: 'la-healthy', name: 'intake', siteTags: rotationEnabledTags });
+    const broken = emulator.logic.addStandardWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-sites',
+      site: 'la-broken',
+      name: 'intake',
+      siteTags: rotationEnabledTags,
+    });
+    const healthy = emulator.logic.addStandardWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-sites',
+      site: 'la-healthy',
+      name: 'intake',
+      siteTags: rotationEnabledTags,
+    });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     emulator.faults.add({ operationId: 'WebApps_ListWorkflows', pathIncludes: '/sites/la-broken/', status: 500, times: Infinity });
@@ -113,8 +156,18 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('two tagged workflows with the same name in different resource groups: one keeps the default secret, the other fails loudly on every run', async () => {
     const subscription = newSubscription();
-    const first = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-b', name: 'orders-intake', tags: rotationEnabledTags });
-    const second = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-a', name: 'orders-intake', tags: rotationEnabledTags });
+    const first = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-b',
+      name: 'orders-intake',
+      tags: rotationEnabledTags,
+    });
+    const second = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-a',
+      name: 'orders-intake',
+      tags: rotationEnabledTags,
+    });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
 
@@ -124,7 +177,11 @@ describe('discovery problems are events and runs that are not a success', () => 
       expect(result.targets).toEqual([expect.objectContaining({ workflowId: second, secretName: 'orders-intake-manual-url' })]);
       expect(result.outcome).not.toMatch(/^(Succeeded|NothingDue)$/);
       expect(await events('SasKeyDiscoveryFailed', run)).toEqual([
-        expect.objectContaining({ resourceId: first, errorCode: 'SecretNameCollision', message: expect.stringMatching(/sas-rotation-secret/) }),
+        expect.objectContaining({
+          resourceId: first,
+          errorCode: 'SecretNameCollision',
+          message: expect.stringMatching(/sas-rotation-secret/),
+        }),
       ]);
     }
     expect(emulator.keyVault.latest('orders-intake-manual-url')?.tags.workflowId).toBe(second);
@@ -132,8 +189,18 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('a nextLink that loops: discovery stops at the repeated link, warns once, and the listed targets rotate long before the deadline', async () => {
     const subscription = newSubscription();
-    const listed = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-loop', name: 'listed-and-tagged', tags: rotationEnabledTags });
-    const tagged = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-loop', name: 'tagged-only', tags: rotationEnabledTags });
+    const listed = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-loop',
+      name: 'listed-and-tagged',
+      tags: rotationEnabledTags,
+    });
+    const tagged = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-loop',
+      name: 'tagged-only',
+      tags: rotationEnabledTags,
+    });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed, secretName: 'loop-listed' }]);
     emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'loop' });
@@ -146,7 +213,9 @@ describe('discovery problems are events and runs that are not a success', () => 
     ]);
     expect(result.outcome).toBe('PartiallyFailed');
     expect(lines.filter((line) => /both listed and tagged/.test(line))).toHaveLength(1);
-    expect(await events('SasKeyDiscoveryFailed', 'loop')).toEqual([expect.objectContaining({ operation: 'Workflows_ListBySubscription', errorCode: 'PagingLoop' })]);
+    expect(await events('SasKeyDiscoveryFailed', 'loop')).toEqual([
+      expect.objectContaining({ operation: 'Workflows_ListBySubscription', errorCode: 'PagingLoop' }),
+    ]);
   }, 60_000);
 
   it('a nextLink that never ends stops at the documented page cap', async () => {
@@ -159,8 +228,16 @@ describe('discovery problems are events and runs that are not a success', () => 
     const resolved = await resolveTargets(settings, services);
 
     expect(resolved.targets.map((t) => t.workflowId)).toHaveLength(1);
-    expect(resolved.problems).toEqual([expect.objectContaining({ operation: 'Workflows_ListBySubscription', errorCode: 'PageLimitReached', message: expect.stringMatching(/5 pages/) })]);
-    expect(emulator.requests.filter((r) => r.operationId === 'Workflows_ListBySubscription' && r.path.includes(subscription))).toHaveLength(5);
+    expect(resolved.problems).toEqual([
+      expect.objectContaining({
+        operation: 'Workflows_ListBySubscription',
+        errorCode: 'PageLimitReached',
+        message: expect.stringMatching(/5 pages/),
+      }),
+    ]);
+    expect(emulator.requests.filter((r) => r.operationId === 'Workflows_ListBySubscription' && r.path.includes(subscription))).toHaveLength(
+      5,
+    );
   }, 60_000);
 
   it('discovery has its own time budget inside the run: a scope that answers too slowly is a problem, and the listed targets still rotate', async () => {
@@ -171,9 +248,15 @@ describe('discovery problems are events and runs that are not a success', () => 
 
     const resolved = await resolveTargets(settings, services);
 
-    expect(resolved.problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ scope: `/subscriptions/${subscription}`, errorCode: 'DiscoveryTimedOut', message: expect.stringMatching(/0\.3 s/) }),
-    ]));
+    expect(resolved.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          scope: `/subscriptions/${subscription}`,
+          errorCode: 'DiscoveryTimedOut',
+          message: expect.stringMatching(/0\.3 s/),
+        }),
+      ]),
+    );
   });
 
   it('the CLI has the same bounds: a looping nextLink ends the listing, the listed target rotates, and the exit status says it was incomplete', async () => {
@@ -197,7 +280,12 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('accepts resource group names with Unicode letters, in ROTATION_DISCOVERY and in listed workflow IDs', async () => {
     const subscription = newSubscription();
-    const tagged = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-Müller', name: 'bestellungen', tags: rotationEnabledTags });
+    const tagged = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-Müller',
+      name: 'bestellungen',
+      tags: rotationEnabledTags,
+    });
     const listed = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-Ærø_(prod)', name: 'rechnungen' });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}/resourceGroups/rg-Müller`;
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed }]);
@@ -215,7 +303,12 @@ describe('discovery problems are events and runs that are not a success', () => 
 describe('fan-out workers never drop a rotation because discovery was incomplete', () => {
   it('a message for a discovered target is retried while discovery fails, never rejected, and rotates once discovery recovers', async () => {
     const subscription = newSubscription();
-    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-fanout', name: 'discovered', tags: rotationEnabledTags });
+    const workflowId = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-fanout',
+      name: 'discovered',
+      tags: rotationEnabledTags,
+    });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
@@ -232,33 +325,48 @@ describe('fan-out workers never drop a rotation because discovery was incomplete
 
   it('on the last attempt, a target that discovery still cannot confirm is recorded as a failure, not dropped silently', async () => {
     const subscription = newSubscription();
-    const workflowId = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-fanout', name: 'unconfirmed', tags: rotationEnabledTags });
+    const workflowId = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-fanout',
+      name: 'unconfirmed',
+      tags: rotationEnabledTags,
+    });
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     const { rotateSasKeyFromQueue, maxDequeueCount } = await import('../../src/functions/rotateSasKeyFromQueue');
     emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 403, times: Infinity });
 
-    const result = await rotateSasKeyFromQueue({ target: { workflowId }, invocationId: 'fanout-run' }, invocation('worker-last', maxDequeueCount).context);
+    const result = await rotateSasKeyFromQueue(
+      { target: { workflowId }, invocationId: 'fanout-run' },
+      invocation('worker-last', maxDequeueCount).context,
+    );
 
     expect(result).toMatchObject({ workflowId, action: 'failed', error: { code: 'DiscoveryIncomplete' } });
-    expect(await events('SasKeyRotationFailed', 'fanout-run')).toEqual([expect.objectContaining({ workflowId, errorCode: 'DiscoveryIncomplete' })]);
+    expect(await events('SasKeyRotationFailed', 'fanout-run')).toEqual([
+      expect.objectContaining({ workflowId, errorCode: 'DiscoveryIncomplete' }),
+    ]);
   });
 
   it('concurrent messages on a cold worker share one discovery', async () => {
     const subscription = newSubscription();
-    const workflowIds = Array.from({ length: 16 }, (_, i) => emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cold', name: `cold-${i}`, tags: rotationEnabledTags }));
+    const workflowIds = Array.from({ length: 16 }, (_, i) =>
+      emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cold', name: `cold-${i}`, tags: rotationEnabledTags }),
+    );
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
     process.env.ROTATION_TARGETS = '[]';
     const worker = freshQueueWorker();
-    const listings = () => emulator.requests.filter((r) => r.operationId === 'Workflows_ListBySubscription' && r.path.includes(subscription)).length;
+    const listings = () =>
+      emulator.requests.filter((r) => r.operationId === 'Workflows_ListBySubscription' && r.path.includes(subscription)).length;
 
-    const results = await Promise.all(workflowIds.map((workflowId, i) => worker.rotateSasKeyFromQueue({ target: { workflowId } }, invocation(`cold-${i}`, 1).context)));
+    const results = await Promise.all(
+      workflowIds.map((workflowId, i) => worker.rotateSasKeyFromQueue({ target: { workflowId } }, invocation(`cold-${i}`, 1).context)),
+    );
 
     expect(results.map((r) => r?.action)).toEqual(Array(16).fill('rotated'));
     expect(listings()).toBe(1);
   });
 
-  it('a configuration error in the worker is retried, then recorded as a failure of the message\'s target', async () => {
+  it("a configuration error in the worker is retried, then recorded as a failure of the message's target", async () => {
     const workflowId = addRequestWorkflow(emulator, 'worker-config');
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId }]);
     process.env.ROTATION_INTERVAL_DAYS = '0';

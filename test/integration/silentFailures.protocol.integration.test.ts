@@ -29,7 +29,11 @@ function servicesFor(settings: RotatorSettings, extra: { leases?: InMemoryTarget
   return { telemetry, ...rotationServices.withClock(settings, { telemetry, ...extra }) };
 }
 
-async function rotate(services: RotationServices, targets: readonly RotationTarget[], options: { abortSignal?: AbortSignal; force?: boolean } = {}) {
+async function rotate(
+  services: RotationServices,
+  targets: readonly RotationTarget[],
+  options: { abortSignal?: AbortSignal; force?: boolean } = {},
+) {
   const result = await runRotation(targets, services, { mode: 'rotate', invocationId: uniqueName('silent'), concurrency: 4, ...options });
   produced.addRun(result);
   return result;
@@ -45,9 +49,24 @@ const published = (secretName: string) => emulator.keyVault.latest(secretName)?.
 describe('item 6: a discovered Standard workflow whose published trigger was renamed', () => {
   it('fails with an event (consumers hold a dead URL), while a never-published one is still only skipped', async () => {
     const site = uniqueName('la-renamed');
-    const workflowId = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name: 'intake', siteTags: rotationEnabledTags });
-    const neverPublished = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name: 'timer', triggers: { Recurrence: 'Recurrence' } });
-    const settings = settingsFor(emulator, [{ workflowId, secretName: `${site}-intake` }, { workflowId: neverPublished, secretName: `${site}-timer` }]);
+    const workflowId = emulator.logic.addStandardWorkflow({
+      subscriptionId,
+      resourceGroup: standardResourceGroup,
+      site,
+      name: 'intake',
+      siteTags: rotationEnabledTags,
+    });
+    const neverPublished = emulator.logic.addStandardWorkflow({
+      subscriptionId,
+      resourceGroup: standardResourceGroup,
+      site,
+      name: 'timer',
+      triggers: { Recurrence: 'Recurrence' },
+    });
+    const settings = settingsFor(emulator, [
+      { workflowId, secretName: `${site}-intake` },
+      { workflowId: neverPublished, secretName: `${site}-timer` },
+    ]);
     // As discovery hands them over: workflows of a tagged site, not named by the user.
     const targets = settings.targets.map((target) => ({ ...target, discoveredFromSite: true }));
     const { services, telemetry } = servicesFor(settings);
@@ -114,7 +133,13 @@ describe('item 8: a Power Automate hard cut is always finished', () => {
   it('retries a publish that Key Vault refuses once after a hard cut', async () => {
     const { secretName, settings } = flowTarget();
     const { services } = servicesFor(settings);
-    emulator.faults.add({ service: 'keyVault', operationId: 'SetSecret', status: 403, errorCode: 'Forbidden', message: 'Caller is not authorized to perform action on resource.' });
+    emulator.faults.add({
+      service: 'keyVault',
+      operationId: 'SetSecret',
+      status: 403,
+      errorCode: 'Forbidden',
+      message: 'Caller is not authorized to perform action on resource.',
+    });
 
     const result = await rotate(services, settings.targets);
 
@@ -125,62 +150,78 @@ describe('item 8: a Power Automate hard cut is always finished', () => {
   it.each([
     ['a forced hard cut (interval not elapsed)', { force: true, advance: 0 }],
     ['a scheduled hard cut (interval elapsed)', { force: false, advance: 31 }],
-  ])('after %s whose publish keeps failing: says the URL is dead and what to run; status and the next run repair it first', async (_label, { force, advance }) => {
-    const { workflowId, secretName, settings } = flowTarget();
-    const { services, telemetry, advanceDays } = servicesFor(settings);
-    expect((await rotate(services, settings.targets)).targets[0]).toMatchObject({ action: 'rotated' });
-    const before = published(secretName);
-    advanceDays(advance);
-    emulator.faults.add({ service: 'keyVault', operationId: 'SetSecret', status: 403, errorCode: 'Forbidden', message: 'Caller is not authorized to perform action on resource.', times: Infinity });
+  ])(
+    'after %s whose publish keeps failing: says the URL is dead and what to run; status and the next run repair it first',
+    async (_label, { force, advance }) => {
+      const { workflowId, secretName, settings } = flowTarget();
+      const { services, telemetry, advanceDays } = servicesFor(settings);
+      expect((await rotate(services, settings.targets)).targets[0]).toMatchObject({ action: 'rotated' });
+      const before = published(secretName);
+      advanceDays(advance);
+      emulator.faults.add({
+        service: 'keyVault',
+        operationId: 'SetSecret',
+        status: 403,
+        errorCode: 'Forbidden',
+        message: 'Caller is not authorized to perform action on resource.',
+        times: Infinity,
+      });
 
-    const failed = await rotate(services, settings.targets, { force });
+      const failed = await rotate(services, settings.targets, { force });
 
-    expect(failed.targets[0]).toMatchObject({ action: 'failed', error: { step: 'publish', code: 'HardCutNotPublished', statusCode: 403 } });
-    expect(failed.targets[0]?.error?.message).toMatch(/is now dead/);
-    expect(failed.targets[0]?.error?.message).toContain(`sas-rotator rotate --only ${workflowId}`);
-    expect(telemetry.failed.at(-1)).toMatchObject({ errorCode: 'HardCutNotPublished', step: 'publish', statusCode: 403 });
-    expect(emulator.logic.isCallbackUrlValid(before)).toBe(false);
-    const keyVersion = emulator.flows.keyVersionOf(workflowId);
+      expect(failed.targets[0]).toMatchObject({
+        action: 'failed',
+        error: { step: 'publish', code: 'HardCutNotPublished', statusCode: 403 },
+      });
+      expect(failed.targets[0]?.error?.message).toMatch(/is now dead/);
+      expect(failed.targets[0]?.error?.message).toContain(`sas-rotator rotate --only ${workflowId}`);
+      expect(telemetry.failed.at(-1)).toMatchObject({ errorCode: 'HardCutNotPublished', step: 'publish', statusCode: 403 });
+      expect(emulator.logic.isCallbackUrlValid(before)).toBe(false);
+      const keyVersion = emulator.flows.keyVersionOf(workflowId);
 
-    emulator.faults.clear();
-    const status = await inspectTarget(settings.targets[0] as RotationTarget, services);
-    expect(status).toMatchObject({ due: true, reason: 'repair', urlWorks: false });
-    const repaired = await rotate(services, settings.targets);
+      emulator.faults.clear();
+      const status = await inspectTarget(settings.targets[0] as RotationTarget, services);
+      expect(status).toMatchObject({ due: true, reason: 'repair', urlWorks: false });
+      const repaired = await rotate(services, settings.targets);
 
-    expect(repaired.targets[0]).toMatchObject({ action: 'rotated', reason: 'repair' });
-    expect(emulator.flows.keyVersionOf(workflowId)).toBe(keyVersion);
-    expect(emulator.logic.isCallbackUrlValid(published(secretName))).toBe(true);
-  });
+      expect(repaired.targets[0]).toMatchObject({ action: 'rotated', reason: 'repair' });
+      expect(emulator.flows.keyVersionOf(workflowId)).toBe(keyVersion);
+      expect(emulator.logic.isCallbackUrlValid(published(secretName))).toBe(true);
+    },
+  );
 });
 
 describe('item 9: a secret sas-rotator wrote is never adopted again', () => {
   it.each([
     ['adopt: true', true],
     ['adopt: false', false],
-  ])('after an operator replaced the latest version\'s tags (%s), the target fails with UnusableSecret and no key is touched', async (_label, adopt) => {
-    const workflowId = addRequestWorkflow(emulator, 'retagged');
-    const secretName = uniqueName('retagged');
-    const settings = settingsFor(emulator, [{ workflowId, secretName, adopt }]);
-    const { services, advanceDays } = servicesFor(settings);
-    await rotate(services, settings.targets);
-    advanceDays(31);
-    await rotate(services, settings.targets);
-    const [superseded, latest] = emulator.keyVault.versions(secretName);
-    // What `az keyvault secret set-attributes --tags keyType=Secondary` does: the PATCH replaces every tag.
-    await operatorVaultClient().updateSecretProperties(secretName, latest?.version as string, { tags: { keyType: 'Secondary' } });
-    advanceDays(31);
-    const keyVersions = () => keyVersionsOf(emulator, workflowId);
-    const keysBefore = keyVersions();
+  ])(
+    "after an operator replaced the latest version's tags (%s), the target fails with UnusableSecret and no key is touched",
+    async (_label, adopt) => {
+      const workflowId = addRequestWorkflow(emulator, 'retagged');
+      const secretName = uniqueName('retagged');
+      const settings = settingsFor(emulator, [{ workflowId, secretName, adopt }]);
+      const { services, advanceDays } = servicesFor(settings);
+      await rotate(services, settings.targets);
+      advanceDays(31);
+      await rotate(services, settings.targets);
+      const [superseded, latest] = emulator.keyVault.versions(secretName);
+      // What `az keyvault secret set-attributes --tags keyType=Secondary` does: the PATCH replaces every tag.
+      await operatorVaultClient().updateSecretProperties(secretName, latest?.version as string, { tags: { keyType: 'Secondary' } });
+      advanceDays(31);
+      const keyVersions = () => keyVersionsOf(emulator, workflowId);
+      const keysBefore = keyVersions();
 
-    const result = await rotate(services, settings.targets);
+      const result = await rotate(services, settings.targets);
 
-    expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'readSecret', code: 'UnusableSecret' } });
-    expect(result.targets[0]?.error?.message).toMatch(/written by sas-rotator/);
-    expect(result.targets[0]?.error?.message).not.toMatch(/adopt"?: true/);
-    expect(keyVersions()).toEqual(keysBefore);
-    expect(emulator.logic.isCallbackUrlValid(superseded?.value as string)).toBe(true);
-    expect(emulator.keyVault.versions(secretName)).toHaveLength(2);
-  });
+      expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'readSecret', code: 'UnusableSecret' } });
+      expect(result.targets[0]?.error?.message).toMatch(/written by sas-rotator/);
+      expect(result.targets[0]?.error?.message).not.toMatch(/adopt"?: true/);
+      expect(keyVersions()).toEqual(keysBefore);
+      expect(emulator.logic.isCallbackUrlValid(superseded?.value as string)).toBe(true);
+      expect(emulator.keyVault.versions(secretName)).toHaveLength(2);
+    },
+  );
 
   it('fails closed when the versions cannot be listed (throttled past the retry cap)', async () => {
     const workflowId = addRequestWorkflow(emulator, 'retag-throttled');
@@ -242,7 +283,11 @@ describe('item 10: a soft-deleted secret', () => {
 
     await (await operatorVaultClient().beginRecoverDeletedSecret(secretName)).pollUntilDone();
     advanceDays(31);
-    expect((await rotate(services, settings.targets)).targets[0]).toMatchObject({ action: 'rotated', reason: 'interval', keyType: 'Primary' });
+    expect((await rotate(services, settings.targets)).targets[0]).toMatchObject({
+      action: 'rotated',
+      reason: 'interval',
+      keyType: 'Primary',
+    });
   });
 
   it.each([
@@ -256,7 +301,10 @@ describe('item 10: a soft-deleted secret', () => {
 
     const result = await rotate(services, settings.targets);
 
-    expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'readSecret', code: 'DeletedSecretCheckFailed', statusCode: fault.status } });
+    expect(result.targets[0]).toMatchObject({
+      action: 'failed',
+      error: { step: 'readSecret', code: 'DeletedSecretCheckFailed', statusCode: fault.status },
+    });
     expect(result.targets[0]?.error?.message).toMatch(/could not check whether .* soft-deleted/);
     expect(keyVersionsOf(emulator, workflowId)).toEqual([0, 0]);
   });

@@ -101,5 +101,10 @@ describe('single writer per target (blob lease on Azurite)', () => {
 });
 
 function runCli(args: string[], targets: string) {
-  return startBuiltCli(args, { ...process.env, ...emulator.environment(), ROTATION_TARGETS: targets, AzureWebJobsStorage: azurite.connectionString }).exited;
+  return startBuiltCli(args, {
+    ...process.env,
+    ...emulator.environment(),
+    ROTATION_TARGETS: targets,
+    AzureWebJobsStorage: azurite.connectionString,
+  }).exited;
 }

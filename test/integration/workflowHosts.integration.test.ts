@@ -25,7 +25,12 @@ async function rotate(settings: RotatorSettings, services: RotationServices, tar
 
 describe('Logic Apps Standard', () => {
   it('alternates Secondary, Primary, Secondary through the site management API, every superseded URL working one more interval', async () => {
-    const workflowId = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site: uniqueName('la-orders'), name: 'intake' });
+    const workflowId = emulator.logic.addStandardWorkflow({
+      subscriptionId,
+      resourceGroup: standardResourceGroup,
+      site: uniqueName('la-orders'),
+      name: 'intake',
+    });
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'standard-intake-url' }]);
     const { services, advanceDays } = rotationServices.withClock(settings);
     const published: string[] = [];
@@ -45,7 +50,13 @@ describe('Logic Apps Standard', () => {
   it('repairs a published URL whose key was regenerated elsewhere, and isolates a broken workflow', async () => {
     const site = uniqueName('la-repair');
     const good = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name: 'good' });
-    const timerOnly = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name: 'nightly', triggers: { Recurrence: 'Recurrence' } });
+    const timerOnly = emulator.logic.addStandardWorkflow({
+      subscriptionId,
+      resourceGroup: standardResourceGroup,
+      site,
+      name: 'nightly',
+      triggers: { Recurrence: 'Recurrence' },
+    });
     const settings = settingsFor(emulator, [
       { workflowId: good, secretName: `${site}-good` },
       { workflowId: timerOnly, trigger: 'Recurrence', secretName: `${site}-nightly` },
@@ -114,7 +125,10 @@ describe('Power Automate', () => {
   it('fails a flow that does not exist with the Flow service error, leaving the others alone', async () => {
     const real = emulator.flows.addFlow({ environment: flowEnvironment });
     const missing = `/providers/Microsoft.ProcessSimple/environments/${flowEnvironment}/flows/00000000-0000-0000-0000-00000000dead`;
-    const settings = settingsFor(emulator, [{ workflowId: missing, secretName: uniqueName('flow-missing') }, { workflowId: real, secretName: uniqueName('flow-real') }]);
+    const settings = settingsFor(emulator, [
+      { workflowId: missing, secretName: uniqueName('flow-missing') },
+      { workflowId: real, secretName: uniqueName('flow-real') },
+    ]);
 
     const result = await rotate(settings, rotationServices.withClock(settings).services);
 
@@ -126,13 +140,37 @@ describe('Power Automate', () => {
 describe('discovery by tag', () => {
   it('finds tagged Consumption workflows and every workflow of a tagged Standard site; listed settings win', async () => {
     const sub = '22222222-3333-4444-8555-666666666666';
-    const tagged = emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', name: 'tagged', tags: { 'sas-rotation': 'enabled', 'sas-rotation-secret': 'tagged-url', 'sas-rotation-interval-days': '14' } });
-    const listedToo = emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', name: 'listed-too', tags: rotationEnabledTags });
+    const tagged = emulator.logic.addWorkflow({
+      subscriptionId: sub,
+      resourceGroup: 'rg-disc',
+      name: 'tagged',
+      tags: { 'sas-rotation': 'enabled', 'sas-rotation-secret': 'tagged-url', 'sas-rotation-interval-days': '14' },
+    });
+    const listedToo = emulator.logic.addWorkflow({
+      subscriptionId: sub,
+      resourceGroup: 'rg-disc',
+      name: 'listed-too',
+      tags: rotationEnabledTags,
+    });
     emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', name: 'untagged' });
     const site = 'la-discovered';
-    const siteWorkflow = emulator.logic.addStandardWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', site, name: 'webhook', siteTags: rotationEnabledTags });
-    const siteTimer = emulator.logic.addStandardWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', site, name: 'timer', triggers: { Recurrence: 'Recurrence' } });
-    const settings = settingsFor(emulator, [{ workflowId: listedToo, secretName: 'listed-wins-url', intervalDays: 7 }], { ROTATION_DISCOVERY: `/subscriptions/${sub}` });
+    const siteWorkflow = emulator.logic.addStandardWorkflow({
+      subscriptionId: sub,
+      resourceGroup: 'rg-disc',
+      site,
+      name: 'webhook',
+      siteTags: rotationEnabledTags,
+    });
+    const siteTimer = emulator.logic.addStandardWorkflow({
+      subscriptionId: sub,
+      resourceGroup: 'rg-disc',
+      site,
+      name: 'timer',
+      triggers: { Recurrence: 'Recurrence' },
+    });
+    const settings = settingsFor(emulator, [{ workflowId: listedToo, secretName: 'listed-wins-url', intervalDays: 7 }], {
+      ROTATION_DISCOVERY: `/subscriptions/${sub}`,
+    });
     const { services } = rotationServices.withClock(settings);
 
     const resolved = await resolveTargets(settings, services);
@@ -151,7 +189,12 @@ describe('discovery by tag', () => {
 
   it('reports a tagged workflow with a bad tag value instead of guessing', async () => {
     const sub = '33333333-3333-4444-8555-666666666666';
-    emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-bad', name: 'bad-tag', tags: { 'sas-rotation': 'enabled', 'sas-rotation-interval-days': 'monthly' } });
+    emulator.logic.addWorkflow({
+      subscriptionId: sub,
+      resourceGroup: 'rg-bad',
+      name: 'bad-tag',
+      tags: { 'sas-rotation': 'enabled', 'sas-rotation-interval-days': 'monthly' },
+    });
     const settings = settingsFor(emulator, [], { ROTATION_DISCOVERY: `/subscriptions/${sub}`, ROTATION_TARGETS: '' });
     const { services } = rotationServices.withClock(settings);
 
@@ -159,7 +202,11 @@ describe('discovery by tag', () => {
 
     expect(resolved.targets).toEqual([]);
     expect(resolved.problems).toEqual([
-      expect.objectContaining({ operation: 'readTags', errorCode: 'InvalidTag', message: expect.stringMatching(/intervalDays 'monthly' is out of range/) }),
+      expect.objectContaining({
+        operation: 'readTags',
+        errorCode: 'InvalidTag',
+        message: expect.stringMatching(/intervalDays 'monthly' is out of range/),
+      }),
     ]);
   });
 });

@@ -3,7 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { ConfigurationError } from '../../src/composition/config';
-import { BlobTargetLeases, leaseBlobName, leaseContainerName, type BlobTargetLeasesOptions } from '../../src/azure/storage/BlobTargetLeases';
+import {
+  BlobTargetLeases,
+  leaseBlobName,
+  leaseContainerName,
+  type BlobTargetLeasesOptions,
+} from '../../src/azure/storage/BlobTargetLeases';
 import { createTargetLeases } from '../../src/azure/storage/createTargetLeases';
 import type { TargetLeaseHandle, TargetLeases } from '../../src/rotation/ports';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
@@ -43,7 +48,9 @@ function instance(options: BlobTargetLeasesOptions = {}, connectionString = azur
 }
 
 function leaseBlob(workflowId: string) {
-  return BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(leaseContainerName).getBlobClient(leaseBlobName(workflowId));
+  return BlobServiceClient.fromConnectionString(azurite.connectionString)
+    .getContainerClient(leaseContainerName)
+    .getBlobClient(leaseBlobName(workflowId));
 }
 
 async function acquired(leases: TargetLeases, rotationTarget: RotationTarget): Promise<TargetLeaseHandle> {
@@ -199,7 +206,9 @@ describe('BlobTargetLeases', () => {
   });
 
   test('an aborted run does not wait for storage', async () => {
-    await expect(instance().tryAcquire(target('aborted'), { abortSignal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(instance().tryAcquire(target('aborted'), { abortSignal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 
   test('refuses a lease that would never expire or would lapse between renewals', () => {
@@ -222,16 +231,23 @@ describe('createTargetLeases reads the Functions host storage settings', () => {
   });
 
   test('UseDevelopmentStorage=true is Azurite on its default port', () => {
-    expect(createTargetLeases({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }, credential)?.blobServiceUrl).toBe('http://127.0.0.1:10000/devstoreaccount1');
+    expect(createTargetLeases({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }, credential)?.blobServiceUrl).toBe(
+      'http://127.0.0.1:10000/devstoreaccount1',
+    );
   });
 
   test('identity-based: AzureWebJobsStorage__blobServiceUri', () => {
-    const env = { AzureWebJobsStorage__blobServiceUri: 'https://stsasrot.blob.core.usgovcloudapi.net/', AzureWebJobsStorage__credential: 'managedidentity' };
+    const env = {
+      AzureWebJobsStorage__blobServiceUri: 'https://stsasrot.blob.core.usgovcloudapi.net/',
+      AzureWebJobsStorage__credential: 'managedidentity',
+    };
     expect(createTargetLeases(env, credential)?.blobServiceUrl).toBe('https://stsasrot.blob.core.usgovcloudapi.net');
   });
 
   test('identity-based: AzureWebJobsStorage__accountName is the public cloud endpoint', () => {
-    expect(createTargetLeases({ AzureWebJobsStorage__accountName: 'stsasrot' }, credential)?.blobServiceUrl).toBe('https://stsasrot.blob.core.windows.net');
+    expect(createTargetLeases({ AzureWebJobsStorage__accountName: 'stsasrot' }, credential)?.blobServiceUrl).toBe(
+      'https://stsasrot.blob.core.windows.net',
+    );
   });
 
   test('a connection string wins over identity-based settings, as in the host', () => {
@@ -245,12 +261,24 @@ describe('createTargetLeases reads the Functions host storage settings', () => {
   });
 
   test.each([
-    ['a connection string without an endpoint', { AzureWebJobsStorage: `DefaultEndpointsProtocol=ftp;AccountName=stsasrot;AccountKey=${azuriteAccountKey}` }, 'AzureWebJobsStorage'],
+    [
+      'a connection string without an endpoint',
+      { AzureWebJobsStorage: `DefaultEndpointsProtocol=ftp;AccountName=stsasrot;AccountKey=${azuriteAccountKey}` },
+      'AzureWebJobsStorage',
+    ],
     ['a connection string with nothing usable', { AzureWebJobsStorage: `AccountKey=${azuriteAccountKey}` }, 'AzureWebJobsStorage'],
-    ['an http blobServiceUri', { AzureWebJobsStorage__blobServiceUri: 'http://stsasrot.blob.core.windows.net' }, 'AzureWebJobsStorage__blobServiceUri'],
+    [
+      'an http blobServiceUri',
+      { AzureWebJobsStorage__blobServiceUri: 'http://stsasrot.blob.core.windows.net' },
+      'AzureWebJobsStorage__blobServiceUri',
+    ],
     ['a blobServiceUri that is not a URL', { AzureWebJobsStorage__blobServiceUri: 'stsasrot' }, 'AzureWebJobsStorage__blobServiceUri'],
     ['an account name with capitals', { AzureWebJobsStorage__accountName: 'StSasRot' }, 'AzureWebJobsStorage__accountName'],
-    ['a connection string pasted as the account name', { AzureWebJobsStorage__accountName: `AccountName=x;AccountKey=${azuriteAccountKey}` }, 'AzureWebJobsStorage__accountName'],
+    [
+      'a connection string pasted as the account name',
+      { AzureWebJobsStorage__accountName: `AccountName=x;AccountKey=${azuriteAccountKey}` },
+      'AzureWebJobsStorage__accountName',
+    ],
   ])('bad settings: %s is a configuration error that names the setting and never quotes a key', (_case, env, setting) => {
     let thrown: unknown;
     try {

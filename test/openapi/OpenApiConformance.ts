@@ -65,8 +65,15 @@ interface OavResult {
 interface OavValidator {
   initialize(): Promise<void>;
   validateLiveRequest(request: unknown, options?: unknown, operationInfo?: unknown): Promise<OavResult>;
-  validateLiveResponse(response: unknown, specOperation: { url: string; method: string }, options?: unknown, operationInfo?: unknown): Promise<OavResult>;
-  readonly operationSearcher: { getPotentialOperations(request: unknown): { apiVersion: string; matches: Array<{ operation: { operationId?: string } }> } };
+  validateLiveResponse(
+    response: unknown,
+    specOperation: { url: string; method: string },
+    options?: unknown,
+    operationInfo?: unknown,
+  ): Promise<OavResult>;
+  readonly operationSearcher: {
+    getPotentialOperations(request: unknown): { apiVersion: string; matches: Array<{ operation: { operationId?: string } }> };
+  };
 }
 
 let validator: Promise<OavValidator> | undefined;
@@ -113,18 +120,36 @@ export async function checkConformance(exchanges: readonly RecordedExchange[]): 
       continue;
     }
     const { url, operationId } = forValidation(exchange);
-    const request = { url, method: exchange.method, headers: exchange.requestHeaders, body: parseBody(exchange.requestBody, exchange.requestHeaders) };
-    const response = { statusCode: String(exchange.status), headers: exchange.responseHeaders, body: parseBody(exchange.responseBody, exchange.responseHeaders) };
+    const request = {
+      url,
+      method: exchange.method,
+      headers: exchange.requestHeaders,
+      body: parseBody(exchange.requestBody, exchange.requestHeaders),
+    };
+    const response = {
+      statusCode: String(exchange.status),
+      headers: exchange.responseHeaders,
+      body: parseBody(exchange.responseBody, exchange.responseHeaders),
+    };
     const operationInfo = operationId ? explicitOperation(live, url, exchange, operationId) : undefined;
     const requestResult = await live.validateLiveRequest(request, {}, operationInfo?.());
     const responseResult = await live.validateLiveResponse(response, { url, method: exchange.method }, {}, operationInfo?.());
     const specOperation = responseResult.operationInfo?.operationId ?? requestResult.operationInfo?.operationId ?? exchange.operationId;
     // Microsoft.Web reuses Microsoft.Logic's operation IDs for a Standard site's workflows: say which host was checked.
-    count(/\/providers\/Microsoft\.Web\/sites\/[^/]+\/hostruntime\//i.test(url) ? `${specOperation} (Standard)` : specOperation, exchange.status, true);
+    count(
+      /\/providers\/Microsoft\.Web\/sites\/[^/]+\/hostruntime\//i.test(url) ? `${specOperation} (Standard)` : specOperation,
+      exchange.status,
+      true,
+    );
     // A deliberately malformed success (an error body with 200) is what the product must survive,
     // not a shape to check: only its request is.
     const malformedByDesign = exchange.injectedFault && exchange.status >= 200 && exchange.status < 300;
-    const checked = malformedByDesign ? ([['request', requestResult]] as const) : ([['request', requestResult], ['response', responseResult]] as const);
+    const checked = malformedByDesign
+      ? ([['request', requestResult]] as const)
+      : ([
+          ['request', requestResult],
+          ['response', responseResult],
+        ] as const);
     for (const [direction, result] of checked) {
       const issues: Array<{ code: string; path: string; message: string }> = result.errors.map((issue) => ({
         code: issue.code,
@@ -137,7 +162,14 @@ export async function checkConformance(exchanges: readonly RecordedExchange[]): 
         // An injected fault may answer with a status the spec does not declare (a gateway's 408, a
         // proxy's 502): its body is still checked, its status is not.
         if (direction === 'response' && exchange.injectedFault && issue.code === 'INVALID_RESPONSE_CODE') continue;
-        problems.push({ operationId: specOperation, status: exchange.status, direction, code: issue.code, path: issue.path, message: scrubSecrets(issue.message).slice(0, 400) });
+        problems.push({
+          operationId: specOperation,
+          status: exchange.status,
+          direction,
+          code: issue.code,
+          path: issue.path,
+          message: scrubSecrets(issue.message).slice(0, 400),
+        });
       }
     }
   }
@@ -174,7 +206,9 @@ function forValidation(exchange: RecordedExchange): { url: string; operationId?:
 }
 
 function explicitOperation(live: OavValidator, url: string, exchange: RecordedExchange, operationId: string): () => unknown {
-  const { parseValidationRequest } = require('oav/dist/lib/liveValidation/liveValidator') as { parseValidationRequest: (url: string, method: string, headers?: object) => unknown };
+  const { parseValidationRequest } = require('oav/dist/lib/liveValidation/liveValidator') as {
+    parseValidationRequest: (url: string, method: string, headers?: object) => unknown;
+  };
   const validationRequest = parseValidationRequest(url, exchange.method, exchange.requestHeaders);
   const potential = live.operationSearcher.getPotentialOperations(validationRequest);
   const operationMatch = potential.matches.find((match) => match.operation.operationId === operationId);
@@ -192,7 +226,13 @@ function parseBody(text: string | undefined, headers: Readonly<Record<string, st
   }
 }
 
-function isAllowed(entries: readonly AllowlistEntry[], operationId: string, direction: 'request' | 'response', status: number, issue: { code: string; path: string; message: string }): boolean {
+function isAllowed(
+  entries: readonly AllowlistEntry[],
+  operationId: string,
+  direction: 'request' | 'response',
+  status: number,
+  issue: { code: string; path: string; message: string },
+): boolean {
   return entries.some(
     (entry) =>
       entry.operationId === operationId &&
@@ -211,6 +251,9 @@ export function byOperationAndStatus(a: CoverageRow, b: CoverageRow): number {
 
 /** The coverage table, as printed after the suite. */
 export function formatCoverage(rows: readonly CoverageRow[]): string {
-  const lines = rows.map((row) => `${row.operation.padEnd(48)} ${String(row.status).padStart(3)}  ${String(row.validated).padStart(6)}  ${row.skipped ? `${row.skipped} not validated: ${row.skipReason ?? ''}` : ''}`);
+  const lines = rows.map(
+    (row) =>
+      `${row.operation.padEnd(48)} ${String(row.status).padStart(3)}  ${String(row.validated).padStart(6)}  ${row.skipped ? `${row.skipped} not validated: ${row.skipReason ?? ''}` : ''}`,
+  );
   return [`${'OPERATION'.padEnd(48)} STATUS  PAIRS VALIDATED`, ...lines].join('\n');
 }

@@ -20,37 +20,44 @@ export interface AllowlistEntry {
 }
 
 export const allowlist: readonly AllowlistEntry[] = [
-  ...['SetSecret', 'UpdateSecret'].map(
-    (operationId): AllowlistEntry => ({
-      operationId,
-      direction: 'request',
-      code: 'MISSING_REQUIRED_PARAMETER',
-      path: '.body',
-      status: 401,
-      reason:
-        "Key Vault's challenge-based authentication: until the client knows the vault's authority, it sends a write without its body, gets 401 with the challenge, and resends the write with its body and a token",
-      source: '@azure/keyvault-common keyVaultAuthenticationPolicy (request.body = null on the unauthenticated first request); Learn, "Azure Key Vault authentication: authentication flow"',
-    }),
-  ),
-  ...['WebApps_List', 'WebApps_ListByResourceGroup', 'WebApps_Get', 'WebApps_ListWorkflows', 'WorkflowTriggers_ListCallbackUrl', 'Workflows_RegenerateAccessKey'].map(
-    (operationId): AllowlistEntry => ({
-      operationId,
-      direction: 'request',
-      code: 'PATTERN',
-      path: '.path.resourceGroupName',
-      messageMatches: /: \S*[^\p{ASCII}]\S*$/u,
-      reason:
-        "resource group names may hold Unicode letters and digits. The spec's pattern ^[-\\w\\._\\(\\)]+[^\\.]$ is .NET's, where \\w is Unicode; oav evaluates it as JavaScript, where \\w is ASCII. Only names with non-ASCII characters are allowed through",
-      source: 'Learn, "Naming rules and restrictions for Azure resources" (Microsoft.Resources/resourcegroups: underscores, hyphens, periods, parentheses, and letters or digits as defined by the Char.IsLetterOrDigit function)',
-    }),
-  ),
+  ...['SetSecret', 'UpdateSecret'].map((operationId): AllowlistEntry => ({
+    operationId,
+    direction: 'request',
+    code: 'MISSING_REQUIRED_PARAMETER',
+    path: '.body',
+    status: 401,
+    reason:
+      "Key Vault's challenge-based authentication: until the client knows the vault's authority, it sends a write without its body, gets 401 with the challenge, and resends the write with its body and a token",
+    source:
+      '@azure/keyvault-common keyVaultAuthenticationPolicy (request.body = null on the unauthenticated first request); Learn, "Azure Key Vault authentication: authentication flow"',
+  })),
+  ...[
+    'WebApps_List',
+    'WebApps_ListByResourceGroup',
+    'WebApps_Get',
+    'WebApps_ListWorkflows',
+    'WorkflowTriggers_ListCallbackUrl',
+    'Workflows_RegenerateAccessKey',
+  ].map((operationId): AllowlistEntry => ({
+    operationId,
+    direction: 'request',
+    code: 'PATTERN',
+    path: '.path.resourceGroupName',
+    messageMatches: /: \S*[^\p{ASCII}]\S*$/u,
+    reason:
+      "resource group names may hold Unicode letters and digits. The spec's pattern ^[-\\w\\._\\(\\)]+[^\\.]$ is .NET's, where \\w is Unicode; oav evaluates it as JavaScript, where \\w is ASCII. Only names with non-ASCII characters are allowed through",
+    source:
+      'Learn, "Naming rules and restrictions for Azure resources" (Microsoft.Resources/resourcegroups: underscores, hyphens, periods, parentheses, and letters or digits as defined by the Char.IsLetterOrDigit function)',
+  })),
   {
     operationId: 'track',
     direction: 'response',
     code: 'INVALID_RESPONSE_CODE',
     status: 401,
-    reason: 'with local authentication disabled, ingestion refuses a request without a valid Entra token with 401; the v2.1 spec declares only 200, 206, 400, 402, 429, 500 and 503',
-    source: 'Learn, "Microsoft Entra authentication for Application Insights" (troubleshooting: HTTP 401 when the token is missing or invalid)',
+    reason:
+      'with local authentication disabled, ingestion refuses a request without a valid Entra token with 401; the v2.1 spec declares only 200, 206, 400, 402, 429, 500 and 503',
+    source:
+      'Learn, "Microsoft Entra authentication for Application Insights" (troubleshooting: HTTP 401 when the token is missing or invalid)',
   },
   {
     operationId: 'track',

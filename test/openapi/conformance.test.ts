@@ -26,7 +26,8 @@ function exchange(overrides: Partial<RecordedExchange>): RecordedExchange {
 }
 
 const callbackUrl = {
-  value: 'https://prod-00.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=x',
+  value:
+    'https://prod-00.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=x',
   method: 'POST',
   basePath: 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke',
   queries: { 'api-version': '2016-10-01', sp: '/triggers/manual/run', sv: '1.0', sig: 'x' },
@@ -36,7 +37,11 @@ describe('the OpenAPI conformance check (oav against the vendored specs)', () =>
   it('passes conforming traffic in both directions and names the spec operation', async () => {
     const report = await checkConformance([
       exchange({}),
-      exchange({ url: `${workflow}/triggers/manual/listCallbackUrl?api-version=2019-05-01`, responseHeaders: json, responseBody: JSON.stringify(callbackUrl) }),
+      exchange({
+        url: `${workflow}/triggers/manual/listCallbackUrl?api-version=2019-05-01`,
+        responseHeaders: json,
+        responseBody: JSON.stringify(callbackUrl),
+      }),
     ]);
 
     expect(report.problems).toEqual([]);
@@ -57,8 +62,18 @@ describe('the OpenAPI conformance check (oav against the vendored specs)', () =>
     ]);
 
     expect(report.problems).toEqual([
-      expect.objectContaining({ operationId: 'Workflows_RegenerateAccessKey', direction: 'request', code: 'OBJECT_ADDITIONAL_PROPERTIES', path: '$.rotate' }),
-      expect.objectContaining({ operationId: 'WorkflowTriggers_ListCallbackUrl', direction: 'response', code: 'OBJECT_ADDITIONAL_PROPERTIES', path: '$.signature' }),
+      expect.objectContaining({
+        operationId: 'Workflows_RegenerateAccessKey',
+        direction: 'request',
+        code: 'OBJECT_ADDITIONAL_PROPERTIES',
+        path: '$.rotate',
+      }),
+      expect.objectContaining({
+        operationId: 'WorkflowTriggers_ListCallbackUrl',
+        direction: 'response',
+        code: 'OBJECT_ADDITIONAL_PROPERTIES',
+        path: '$.signature',
+      }),
     ]);
   }, 30_000);
 
@@ -77,12 +92,36 @@ describe('the OpenAPI conformance check (oav against the vendored specs)', () =>
       exchange({
         service: 'appInsights',
         url: 'https://127.0.0.1:3/v2.1/track',
-        requestBody: JSON.stringify([{ name: 'Microsoft.ApplicationInsights.Event', time: '2026-11-30T00:00:00.000Z', iKey: '00000000-0000-0000-0000-000000000000', data: { baseType: 'EventData', baseData: { ver: 2, name: 'SasKeyRotationRun' } } }]),
+        requestBody: JSON.stringify([
+          {
+            name: 'Microsoft.ApplicationInsights.Event',
+            time: '2026-11-30T00:00:00.000Z',
+            iKey: '00000000-0000-0000-0000-000000000000',
+            data: { baseType: 'EventData', baseData: { ver: 2, name: 'SasKeyRotationRun' } },
+          },
+        ]),
         responseHeaders: json,
         responseBody: JSON.stringify({ itemsReceived: 1, itemsAccepted: 1, errors: [] }),
       }),
-      exchange({ service: 'keyVault', method: 'GET', url: `${vault}/secrets/orders-url/versions?api-version=2025-07-01`, requestBody: undefined, responseHeaders: json, responseBody: JSON.stringify({ value: [], nextLink: null }) }),
-      exchange({ service: 'keyVault', method: 'GET', url: `${vault}/secrets/orders-url/?api-version=2025-07-01`, requestBody: undefined, status: 404, responseHeaders: json, responseBody: JSON.stringify({ error: { code: 'SecretNotFound', message: 'A secret with (name/id) orders-url was not found in this key vault.' } }) }),
+      exchange({
+        service: 'keyVault',
+        method: 'GET',
+        url: `${vault}/secrets/orders-url/versions?api-version=2025-07-01`,
+        requestBody: undefined,
+        responseHeaders: json,
+        responseBody: JSON.stringify({ value: [], nextLink: null }),
+      }),
+      exchange({
+        service: 'keyVault',
+        method: 'GET',
+        url: `${vault}/secrets/orders-url/?api-version=2025-07-01`,
+        requestBody: undefined,
+        status: 404,
+        responseHeaders: json,
+        responseBody: JSON.stringify({
+          error: { code: 'SecretNotFound', message: 'A secret with (name/id) orders-url was not found in this key vault.' },
+        }),
+      }),
     ]);
 
     expect(report.problems).toEqual([]);
@@ -90,9 +129,16 @@ describe('the OpenAPI conformance check (oav against the vendored specs)', () =>
   }, 30_000);
 
   it('does not validate what has no public spec, and says so', async () => {
-    const report = await checkConformance([exchange({ service: 'flow', url: 'https://127.0.0.1:4/providers/Microsoft.ProcessSimple/environments/e/flows/f/regenerateAccessKey?api-version=2016-11-01' })]);
+    const report = await checkConformance([
+      exchange({
+        service: 'flow',
+        url: 'https://127.0.0.1:4/providers/Microsoft.ProcessSimple/environments/e/flows/f/regenerateAccessKey?api-version=2016-11-01',
+      }),
+    ]);
 
     expect(report.problems).toEqual([]);
-    expect(report.coverage).toEqual([expect.objectContaining({ validated: 0, skipped: 1, skipReason: expect.stringMatching(/no public OpenAPI spec/) })]);
+    expect(report.coverage).toEqual([
+      expect.objectContaining({ validated: 0, skipped: 1, skipReason: expect.stringMatching(/no public OpenAPI spec/) }),
+    ]);
   });
 });

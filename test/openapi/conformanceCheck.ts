@@ -21,9 +21,14 @@ export function withConformanceCheck(emulator: AzureEmulator): AzureEmulator {
         await emulator.stop();
         const report = await checkConformance(emulator.exchanges);
         mkdirSync(coverageDirectory, { recursive: true });
-        writeFileSync(join(coverageDirectory, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`), JSON.stringify(report.coverage));
+        writeFileSync(
+          join(coverageDirectory, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`),
+          JSON.stringify(report.coverage),
+        );
         if (report.problems.length > 0) {
-          throw new Error(`Traffic between sas-rotator and the emulator that Microsoft's published specs reject (${report.problems.length}):\n${describe(report.problems)}`);
+          throw new Error(
+            `Traffic between sas-rotator and the emulator that Microsoft's published specs reject (${report.problems.length}):\n${describe(report.problems)}`,
+          );
         }
       })();
       return checked;
@@ -40,6 +45,9 @@ function describe(problems: readonly ConformanceProblem[]): string {
     distinct.set(key, entry);
   }
   return [...distinct.values()]
-    .map(({ problem, count }) => `  ${problem.direction === 'request' ? 'product bug' : 'emulator bug'}: ${problem.operationId} ${problem.status} ${problem.direction} ${problem.code} at ${problem.path || '(whole)'} ×${count}: ${problem.message}`)
+    .map(
+      ({ problem, count }) =>
+        `  ${problem.direction === 'request' ? 'product bug' : 'emulator bug'}: ${problem.operationId} ${problem.status} ${problem.direction} ${problem.code} at ${problem.path || '(whole)'} ×${count}: ${problem.message}`,
+    )
     .join('\n');
 }

@@ -26,5 +26,7 @@ export function printCoverage(): void {
   }
   const sorted = [...rows.values()].sort(byOperationAndStatus);
   const validated = sorted.reduce((sum, row) => sum + row.validated, 0);
-  process.stdout.write(`\nOpenAPI conformance (oav against test/openapi/specs): ${validated} request/response pairs validated\n${formatCoverage(sorted)}\n`);
+  process.stdout.write(
+    `\nOpenAPI conformance (oav against test/openapi/specs): ${validated} request/response pairs validated\n${formatCoverage(sorted)}\n`,
+  );
 }

@@ -52,7 +52,8 @@ describe('SubscriptionWriteBudget: ARM write tokens per subscription', () => {
 
 describe('interleaveBySubscription', () => {
   it('takes one target of each subscription in turn', () => {
-    const target = (sub: string, name: string) => ({ workflowId: `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Logic/workflows/${name}` }) as RotationTarget;
+    const target = (sub: string, name: string) =>
+      ({ workflowId: `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Logic/workflows/${name}` }) as RotationTarget;
     const targets = [target('a', '1'), target('a', '2'), target('a', '3'), target('b', '1'), target('c', '1'), target('c', '2')];
     expect(interleaveBySubscription(targets)).toEqual([0, 3, 4, 1, 5, 2]);
   });

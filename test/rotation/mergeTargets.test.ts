@@ -12,7 +12,10 @@ const target = (name: string, secretName = `${name}-manual-url`, intervalDays = 
 
 describe('mergeTargets: listed and discovered targets together', () => {
   it('keeps the listed settings when a workflow is both listed and tagged, and says so', () => {
-    const merged = mergeTargets([target('orders', 'orders-url', 7)], [{ ...target('orders'), workflowId: target('orders').workflowId.toUpperCase() }, target('invoices')]);
+    const merged = mergeTargets(
+      [target('orders', 'orders-url', 7)],
+      [{ ...target('orders'), workflowId: target('orders').workflowId.toUpperCase() }, target('invoices')],
+    );
     expect(merged.targets.map((t) => [t.secretName, t.intervalDays])).toEqual([
       ['orders-url', 7],
       ['invoices-manual-url', 30],
@@ -20,17 +23,23 @@ describe('mergeTargets: listed and discovered targets together', () => {
     expect(merged.notes).toEqual([expect.stringMatching(/both listed and tagged: the listed settings are used/)]);
   });
 
-  it('leaves out a discovered target that would write another target\'s secret', () => {
+  it("leaves out a discovered target that would write another target's secret", () => {
     const merged = mergeTargets([target('orders', 'shared-url')], [target('invoices', 'SHARED-url')]);
     expect(merged.targets).toHaveLength(1);
     expect(merged.problems).toEqual([
-      expect.objectContaining({ errorCode: 'SecretNameCollision', message: expect.stringMatching(/would publish to secret 'SHARED-url'.*not rotated. Fix: .*sas-rotation-secret tag/) }),
+      expect.objectContaining({
+        errorCode: 'SecretNameCollision',
+        message: expect.stringMatching(/would publish to secret 'SHARED-url'.*not rotated. Fix: .*sas-rotation-secret tag/),
+      }),
     ]);
   });
 
   it('settles a secret name two discovered targets share by resource ID, whatever order ARM listed them in', () => {
     const [a, b] = [target('orders-a', 'orders-url'), target('orders-b', 'orders-url')];
-    for (const discovered of [[a, b], [b, a]] as RotationTarget[][]) {
+    for (const discovered of [
+      [a, b],
+      [b, a],
+    ] as RotationTarget[][]) {
       const merged = mergeTargets([], discovered);
       expect(merged.targets.map((t) => t.workflowId)).toEqual([a.workflowId]);
       expect(merged.problems.map((p) => [p.resourceId, p.errorCode])).toEqual([[b.workflowId, 'SecretNameCollision']]);

@@ -4,10 +4,25 @@ import { readPublicationState } from '../../src/rotation/publication';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 
 const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
-const target: RotationTarget = { workflowId, trigger: 'manual', secretName: 'orders-url', intervalDays: 30, adopt: false, host: 'consumption' as const };
+const target: RotationTarget = {
+  workflowId,
+  trigger: 'manual',
+  secretName: 'orders-url',
+  intervalDays: 30,
+  adopt: false,
+  host: 'consumption' as const,
+};
 const now = new Date('2026-03-01T00:00:00Z');
-const url = 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
-const goodTags = { keyType: 'Secondary', workflowId, trigger: 'manual', rotatedAt: '2026-02-01T03:00:00.000Z', sigFingerprint: '0123456789abcdef', managedBy: 'sas-rotator' };
+const url =
+  'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
+const goodTags = {
+  keyType: 'Secondary',
+  workflowId,
+  trigger: 'manual',
+  rotatedAt: '2026-02-01T03:00:00.000Z',
+  sigFingerprint: '0123456789abcdef',
+  managedBy: 'sas-rotator',
+};
 
 function secret(tags: Record<string, string>, value: string | undefined = url): PublishedSecret {
   return { secretName: 'orders-url', version: 'v1', value, contentType: 'text/uri-list', tags, expiresOn: undefined };
@@ -53,7 +68,10 @@ describe('readPublicationState: what the secret says about a target', () => {
   });
 
   it('adopts a foreign secret only when the target opts in, remembering the URL it holds', () => {
-    expect(readPublicationState({ ...target, adopt: true }, secret({}), now)).toMatchObject({ kind: 'adopted', callbackUrl: { signedPath: '/triggers/manual/run' } });
+    expect(readPublicationState({ ...target, adopt: true }, secret({}), now)).toMatchObject({
+      kind: 'adopted',
+      callbackUrl: { signedPath: '/triggers/manual/run' },
+    });
   });
 
   it('never echoes a callback URL hidden in a hostile tag', () => {

@@ -13,7 +13,9 @@ const target: RotationTarget = {
   host: 'consumption',
 };
 const url = (sig: string): CallbackUrl =>
-  parseCallbackUrl(`https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${sig}`) as CallbackUrl;
+  parseCallbackUrl(
+    `https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${sig}`,
+  ) as CallbackUrl;
 
 describe('requireDistinctKeyUrls: a host must list each key its own URL', () => {
   it('lets two different URLs pass', () => {
@@ -30,7 +32,9 @@ describe('requireDistinctKeyUrls: a host must list each key its own URL', () => 
     expect(thrown).toBeInstanceOf(TargetRotationError);
     const failure = (thrown as TargetRotationError).failure;
     expect(failure).toMatchObject({ step: 'listBefore', code: 'KeyTypeIgnored' });
-    expect(failure.message).toMatch(/ignores keyType in listCallbackUrl.*nothing was regenerated or published.*'orders-manual-url' no longer works.*Fix: /);
+    expect(failure.message).toMatch(
+      /ignores keyType in listCallbackUrl.*nothing was regenerated or published.*'orders-manual-url' no longer works.*Fix: /,
+    );
     expect(failure.message).toContain(sigFingerprint('same-sig'));
     expect(failure.message).not.toContain('same-sig');
   });

@@ -9,7 +9,14 @@ import { InMemoryTargetLeases } from '../support/InMemoryTargetLeases';
 import { RecordingTelemetry } from '../support/RecordingTelemetry';
 
 const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
-const target: RotationTarget = { workflowId, trigger: 'manual', secretName: 'orders-manual-url', intervalDays: 30, adopt: false, host: 'consumption' as const };
+const target: RotationTarget = {
+  workflowId,
+  trigger: 'manual',
+  secretName: 'orders-manual-url',
+  intervalDays: 30,
+  adopt: false,
+  host: 'consumption' as const,
+};
 const day = 24 * 60 * 60 * 1000;
 
 function setup(start = new Date('2026-01-01T03:00:00Z')) {
@@ -40,7 +47,12 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     expect(host.calls).toEqual(['list Secondary', 'list Primary', 'regenerate Secondary', 'list Secondary']);
     expect(host.works(workflowId, 'manual', portalUrl)).toBe(true);
     expect(publishedUrl()).toBe(host.urlFor(workflowId, 'manual', 'Secondary'));
-    expect(store.latest(target.secretName)?.tags).toMatchObject({ keyType: 'Secondary', managedBy: 'sas-rotator', trigger: 'manual', workflowId });
+    expect(store.latest(target.secretName)?.tags).toMatchObject({
+      keyType: 'Secondary',
+      managedBy: 'sas-rotator',
+      trigger: 'manual',
+      workflowId,
+    });
   });
 
   it('alternates Primary/Secondary and every superseded URL keeps working for one more interval', async () => {
@@ -143,7 +155,10 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const list = host.listCallbackUrl.bind(host);
     let lists = 0;
     // The third listing of a first rotation is the list-after: list Secondary, list Primary, regenerate, list Secondary.
-    host.listCallbackUrl = async (t, key, o) => (++lists === 3 ? 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01' : list(t, key, o));
+    host.listCallbackUrl = async (t, key, o) =>
+      ++lists === 3
+        ? 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01'
+        : list(t, key, o);
 
     const result = await rotate();
 
@@ -153,10 +168,16 @@ describe('rotateTarget: the rotation protocol for one target', () => {
 
   it('refuses to adopt a secret whose URL is pinned to a workflow version: its key cannot be identified', async () => {
     const { host, store } = setup();
-    const pinned = host.urlFor(workflowId, 'manual', 'Secondary').replace('sp=%2Ftriggers%2Fmanual%2Frun', 'sp=%2Fversions%2F0858%2Ftriggers%2Fmanual%2Frun');
+    const pinned = host
+      .urlFor(workflowId, 'manual', 'Secondary')
+      .replace('sp=%2Ftriggers%2Fmanual%2Frun', 'sp=%2Fversions%2F0858%2Ftriggers%2Fmanual%2Frun');
     store.seed(target.secretName, pinned, { owner: 'team-a' });
 
-    const result = await rotateTarget({ ...target, adopt: true }, { gateway: host, store, telemetry: new RecordingTelemetry(), now: () => new Date() }, { mode: 'rotate', invocationId: 'pinned' });
+    const result = await rotateTarget(
+      { ...target, adopt: true },
+      { gateway: host, store, telemetry: new RecordingTelemetry(), now: () => new Date() },
+      { mode: 'rotate', invocationId: 'pinned' },
+    );
 
     expect(result).toMatchObject({ action: 'failed', error: { step: 'readSecret', code: 'UnusableSecret' } });
     expect(host.calls.filter((c) => c.startsWith('regenerate'))).toEqual([]);
@@ -188,7 +209,15 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const result = await rotate({ mode: 'revoke' });
 
     expect(result).toMatchObject({ action: 'revoked', reason: 'revoke', keyType: 'Primary' });
-    expect(host.calls.slice(-7)).toEqual(['list Primary', 'list Secondary', 'regenerate Primary', 'list Primary', 'list Secondary', 'regenerate Secondary', 'list Secondary']);
+    expect(host.calls.slice(-7)).toEqual([
+      'list Primary',
+      'list Secondary',
+      'regenerate Primary',
+      'list Primary',
+      'list Secondary',
+      'regenerate Secondary',
+      'list Secondary',
+    ]);
     for (const url of leaked) expect(host.works(workflowId, 'manual', url)).toBe(false);
     expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
   });
@@ -204,7 +233,9 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     const result = await rotate();
 
     expect(result).toMatchObject({ action: 'failed', error: { step: 'listBefore', code: 'KeyInUse' } });
-    expect(result.error?.message).toMatch(/signed with the Secondary key although its keyType tag says Primary.*Fix: set the latest version's keyType tag to Secondary and keep its other tags/);
+    expect(result.error?.message).toMatch(
+      /signed with the Secondary key although its keyType tag says Primary.*Fix: set the latest version's keyType tag to Secondary and keep its other tags/,
+    );
     // The listing of Primary tells a wrong tag from a host that ignores keyType (the same URL for both keys).
     expect(host.calls).toEqual(['list Secondary', 'list Primary']);
     expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
@@ -216,7 +247,11 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     store.seed(target.secretName, adoptedUrl, { owner: 'team-a' });
     const telemetry = new RecordingTelemetry();
 
-    const result = await rotateTarget({ ...target, adopt: true }, { gateway: host, store, telemetry, now: () => new Date() }, { mode: 'rotate', invocationId: 'adopt' });
+    const result = await rotateTarget(
+      { ...target, adopt: true },
+      { gateway: host, store, telemetry, now: () => new Date() },
+      { mode: 'rotate', invocationId: 'adopt' },
+    );
 
     expect(result).toMatchObject({ action: 'rotated', reason: 'first', keyType: 'Primary' });
     expect(host.works(workflowId, 'manual', adoptedUrl)).toBe(true);
@@ -249,7 +284,12 @@ describe('rotateTarget: the rotation protocol for one target', () => {
 
     const result = await rotate({ mode: 'revoke' });
 
-    expect(result).toMatchObject({ action: 'failed', reason: 'revoke', keyType: 'Primary', error: { step: 'regenerate', statusCode: 409 } });
+    expect(result).toMatchObject({
+      action: 'failed',
+      reason: 'revoke',
+      keyType: 'Primary',
+      error: { step: 'regenerate', statusCode: 409 },
+    });
     expect(result.secretVersion).toBe('v2');
     expect(result.newSigFingerprint).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -284,7 +324,11 @@ describe('rotateTarget: the rotation protocol for one target', () => {
       const leases = new InMemoryTargetLeases();
       const other = await leases.tryAcquire(target);
 
-      const result = await rotateTarget(target, { gateway: host, store, telemetry, now: () => new Date(), leases }, { mode: 'rotate', invocationId: 'overlap' });
+      const result = await rotateTarget(
+        target,
+        { gateway: host, store, telemetry, now: () => new Date(), leases },
+        { mode: 'rotate', invocationId: 'overlap' },
+      );
 
       expect(result).toMatchObject({ action: 'skipped', reason: undefined, skipped: { code: 'LeaseHeld' } });
       expect(result.error).toBeUndefined();
@@ -303,7 +347,11 @@ describe('rotateTarget: the rotation protocol for one target', () => {
         return list(t, key, o);
       };
 
-      const result = await rotateTarget(target, { gateway: host, store, telemetry, now: () => new Date(), leases }, { mode: 'rotate', invocationId: 'leased' });
+      const result = await rotateTarget(
+        target,
+        { gateway: host, store, telemetry, now: () => new Date(), leases },
+        { mode: 'rotate', invocationId: 'leased' },
+      );
 
       expect(result.action).toBe('rotated');
       expect(heldDuringRotation).toBe(true);
@@ -323,7 +371,11 @@ describe('rotateTarget: the rotation protocol for one target', () => {
         return regenerate(t, key, o);
       };
 
-      const result = await rotateTarget(target, { gateway: host, store, telemetry, now: () => new Date(Date.now() + 31 * day), leases }, { mode: 'rotate', invocationId: 'lost' });
+      const result = await rotateTarget(
+        target,
+        { gateway: host, store, telemetry, now: () => new Date(Date.now() + 31 * day), leases },
+        { mode: 'rotate', invocationId: 'lost' },
+      );
 
       expect(result).toMatchObject({ action: 'failed', error: { step: 'regenerate' } });
       expect(host.works(workflowId, 'manual', publishedUrl())).toBe(true);
@@ -333,7 +385,14 @@ describe('rotateTarget: the rotation protocol for one target', () => {
 
   describe('single-key hosts (Power Automate): a hard cut', () => {
     const flowId = '/providers/Microsoft.ProcessSimple/environments/Default-1/flows/3f2a9c1e-0b1d-4e2f-9a8b-7c6d5e4f3a2b';
-    const flow: RotationTarget = { workflowId: flowId, host: 'powerAutomate', trigger: 'manual', secretName: 'flow-url', intervalDays: 30, adopt: false };
+    const flow: RotationTarget = {
+      workflowId: flowId,
+      host: 'powerAutomate',
+      trigger: 'manual',
+      secretName: 'flow-url',
+      intervalDays: 30,
+      adopt: false,
+    };
 
     it('regenerates the one key and publishes the fresh URL at once, every rotation, recorded as a hard cut', async () => {
       const host = new InMemoryWorkflowHost();
@@ -358,11 +417,16 @@ describe('rotateTarget: the rotation protocol for one target', () => {
     it('skips, and does not fail, a trigger restricted to OAuth callers (no sig to rotate)', async () => {
       const host = new InMemoryWorkflowHost();
       host.addWorkflow(flowId);
-      host.listCallbackUrl = async () => 'https://default1.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke?api-version=1';
+      host.listCallbackUrl = async () =>
+        'https://default1.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke?api-version=1';
       const store = new InMemoryCallbackUrlStore();
       const telemetry = new RecordingTelemetry();
 
-      const result = await rotateTarget(flow, { gateway: host, store, telemetry, now: () => new Date() }, { mode: 'rotate', invocationId: 'oauth' });
+      const result = await rotateTarget(
+        flow,
+        { gateway: host, store, telemetry, now: () => new Date() },
+        { mode: 'rotate', invocationId: 'oauth' },
+      );
 
       expect(result).toMatchObject({ action: 'skipped', skipped: { code: 'NoSharedAccessSignature' } });
       expect(result.error).toBeUndefined();
@@ -379,7 +443,11 @@ describe('rotateTarget: the rotation protocol for one target', () => {
         return host.urlFor(target.workflowId, target.trigger, keyType);
       };
 
-      const result = await rotateTarget(flow, { gateway: host, store, telemetry: new RecordingTelemetry(), now: () => new Date() }, { mode: 'rotate', invocationId: 'late', abortSignal: deadline.signal });
+      const result = await rotateTarget(
+        flow,
+        { gateway: host, store, telemetry: new RecordingTelemetry(), now: () => new Date() },
+        { mode: 'rotate', invocationId: 'late', abortSignal: deadline.signal },
+      );
 
       expect(result.action).toBe('failed');
       expect(result.error?.code).not.toBe('HardCutNotPublished');

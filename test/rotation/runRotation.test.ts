@@ -11,7 +11,14 @@ function estate(count: number) {
   const targets: RotationTarget[] = Array.from({ length: count }, (_, i) => {
     const workflowId = `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/wf-${i}`;
     host.addWorkflow(workflowId);
-    return { workflowId, trigger: 'manual', secretName: `wf-${i}-manual-url`, intervalDays: 30, adopt: false, host: 'consumption' as const };
+    return {
+      workflowId,
+      trigger: 'manual',
+      secretName: `wf-${i}-manual-url`,
+      intervalDays: 30,
+      adopt: false,
+      host: 'consumption' as const,
+    };
   });
   return { host, targets, store: new InMemoryCallbackUrlStore(), telemetry: new RecordingTelemetry() };
 }
@@ -44,7 +51,11 @@ describe('runRotation: a whole run', () => {
     const { host, targets, store, telemetry } = estate(20);
     const probe = new ConcurrencyProbe(host);
 
-    const result = await runRotation(targets, { gateway: probe, store, telemetry, now: () => new Date() }, { mode: 'rotate', invocationId: 'run', concurrency: 3 });
+    const result = await runRotation(
+      targets,
+      { gateway: probe, store, telemetry, now: () => new Date() },
+      { mode: 'rotate', invocationId: 'run', concurrency: 3 },
+    );
 
     expect(probe.maxInFlight).toBe(3);
     expect(result.outcome).toBe('Succeeded');
@@ -56,11 +67,23 @@ describe('runRotation: a whole run', () => {
     const { host, targets, store, telemetry } = estate(3);
     host.failListFor.add(targets[1]?.workflowId as string);
 
-    const result = await runRotation(targets, { gateway: host, store, telemetry, now: () => new Date() }, { mode: 'rotate', invocationId: 'run-2', concurrency: 8, isPastDue: true });
+    const result = await runRotation(
+      targets,
+      { gateway: host, store, telemetry, now: () => new Date() },
+      { mode: 'rotate', invocationId: 'run-2', concurrency: 8, isPastDue: true },
+    );
 
     expect(result.outcome).toBe('PartiallyFailed');
     expect(telemetry.runs).toEqual([
-      expect.objectContaining({ outcome: 'PartiallyFailed', invocationId: 'run-2', isPastDue: true, targets: 3, rotated: 2, skipped: 0, failed: 1 }),
+      expect.objectContaining({
+        outcome: 'PartiallyFailed',
+        invocationId: 'run-2',
+        isPastDue: true,
+        targets: 3,
+        rotated: 2,
+        skipped: 0,
+        failed: 1,
+      }),
     ]);
     expect(telemetry.failed).toHaveLength(1);
   });
@@ -80,15 +103,19 @@ describe('runRotation: a whole run', () => {
     const { host, targets, store, telemetry } = estate(4);
     const deadline = new AbortController();
 
-    const result = await runRotation(targets, { gateway: host, store, telemetry, now: () => new Date() }, {
-      mode: 'rotate',
-      invocationId: 'late',
-      concurrency: 1,
-      abortSignal: deadline.signal,
-      onTargetDone: (_result, done) => {
-        if (done === 1) deadline.abort();
+    const result = await runRotation(
+      targets,
+      { gateway: host, store, telemetry, now: () => new Date() },
+      {
+        mode: 'rotate',
+        invocationId: 'late',
+        concurrency: 1,
+        abortSignal: deadline.signal,
+        onTargetDone: (_result, done) => {
+          if (done === 1) deadline.abort();
+        },
       },
-    });
+    );
 
     expect(result.targets.map((t) => t.action)).toEqual(['rotated', 'skipped', 'skipped', 'skipped']);
     expect(result.targets[1]?.error?.code).toBe('DeadlineReached');
@@ -102,7 +129,11 @@ describe('runRotation: a whole run', () => {
 
   it('records no telemetry for a dry run', async () => {
     const { host, targets, store, telemetry } = estate(2);
-    await runRotation(targets, { gateway: host, store, telemetry, now: () => new Date() }, { mode: 'dryRun', invocationId: 'dry', concurrency: 2 });
+    await runRotation(
+      targets,
+      { gateway: host, store, telemetry, now: () => new Date() },
+      { mode: 'dryRun', invocationId: 'dry', concurrency: 2 },
+    );
     expect([telemetry.rotated, telemetry.failed, telemetry.runs]).toEqual([[], [], []]);
   });
 
@@ -121,7 +152,17 @@ describe('runRotation: a whole run', () => {
       return list(t, key, o);
     };
 
-    await runRotation(targets, { gateway: host, store: new InMemoryCallbackUrlStore(), telemetry: new RecordingTelemetry(), now: () => new Date(), writeBudget: { available: (key) => key !== 'arm:a' } }, { mode: 'rotate', invocationId: 'budget', concurrency: 1 });
+    await runRotation(
+      targets,
+      {
+        gateway: host,
+        store: new InMemoryCallbackUrlStore(),
+        telemetry: new RecordingTelemetry(),
+        now: () => new Date(),
+        writeBudget: { available: (key) => key !== 'arm:a' },
+      },
+      { mode: 'rotate', invocationId: 'budget', concurrency: 1 },
+    );
 
     expect(started).toEqual(['b-1', 'b-2', 'b-3', 'a-1', 'a-2', 'a-3']);
   });

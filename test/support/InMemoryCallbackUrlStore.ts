@@ -1,5 +1,12 @@
 import { RestError } from '@azure/core-rest-pipeline';
-import type { CallbackUrlPublication, CallbackUrlStore, DeletedSecretInfo, OperationOptions, PublishedSecret, SecretVersionInfo } from '../../src/rotation/ports';
+import type {
+  CallbackUrlPublication,
+  CallbackUrlStore,
+  DeletedSecretInfo,
+  OperationOptions,
+  PublishedSecret,
+  SecretVersionInfo,
+} from '../../src/rotation/ports';
 
 /** Secret versions in memory, for unit tests of the protocol. */
 export class InMemoryCallbackUrlStore implements CallbackUrlStore {
@@ -16,7 +23,11 @@ export class InMemoryCallbackUrlStore implements CallbackUrlStore {
     return this.deleted.get(secretName.toLowerCase());
   }
 
-  async findVersion(secretName: string, matches: (tags: Readonly<Record<string, string>>) => boolean, _options?: OperationOptions): Promise<SecretVersionInfo | undefined> {
+  async findVersion(
+    secretName: string,
+    matches: (tags: Readonly<Record<string, string>>) => boolean,
+    _options?: OperationOptions,
+  ): Promise<SecretVersionInfo | undefined> {
     const found = this.versions.get(secretName.toLowerCase())?.find((version) => matches(version.tags));
     return found ? { version: found.version, tags: found.tags, createdOn: undefined } : undefined;
   }

@@ -23,7 +23,10 @@ export class InMemoryWorkflowHost implements WorkflowGateway {
   async listCallbackUrl(target: RotationTarget, keyType: KeyType, _options?: OperationOptions): Promise<string> {
     this.calls.push(`list ${keyType}`);
     if (this.failListFor.has(target.workflowId)) {
-      throw new RestError("The 'ListCallbackUrl' API is not supported by triggers of type 'Recurrence'.", { statusCode: 400, code: 'ApiNotSupported' });
+      throw new RestError("The 'ListCallbackUrl' API is not supported by triggers of type 'Recurrence'.", {
+        statusCode: 400,
+        code: 'ApiNotSupported',
+      });
     }
     return this.urlFor(target.workflowId, target.trigger, keyType);
   }

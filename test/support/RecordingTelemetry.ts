@@ -1,4 +1,10 @@
-import type { DiscoveryFailedEvent, RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../../src/rotation/ports';
+import type {
+  DiscoveryFailedEvent,
+  RotationRunEvent,
+  RotationTelemetry,
+  TargetFailedEvent,
+  TargetRotatedEvent,
+} from '../../src/rotation/ports';
 
 export class RecordingTelemetry implements RotationTelemetry {
   readonly rotated: TargetRotatedEvent[] = [];

@@ -58,8 +58,10 @@ function startService(service: 'blob' | 'queue'): ChildProcess {
       exitWithParent,
       '--',
       main,
-      `--${service}Host`, '127.0.0.1',
-      `--${service}Port`, '0',
+      `--${service}Host`,
+      '127.0.0.1',
+      `--${service}Port`,
+      '0',
       '--inMemoryPersistence',
       ...(service === 'blob' ? ['--extentMemoryLimit', '64'] : []),
       // The SDK may be newer than the Azurite release (docs/design.md §8).
@@ -76,7 +78,10 @@ function startService(service: 'blob' | 'queue'): ChildProcess {
 function listeningAddress(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${startTimeoutInMs} ms.${tail(output)}`)), startTimeoutInMs);
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within ${startTimeoutInMs} ms.${tail(output)}`)),
+      startTimeoutInMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /successfully listens on (http:\/\/[^\s/]+)/.exec(output);
@@ -85,7 +90,8 @@ function listeningAddress(child: ChildProcess): Promise<string> {
         resolve(match[1]);
       }
     };
-    const onExit = (code: number | null, signal: string | null) => fail(new Error(`Azurite exited while starting (${signal ?? code}).${tail(output)}`));
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(new Error(`Azurite exited while starting (${signal ?? code}).${tail(output)}`));
     const onError = (error: Error) => fail(error);
     const done = () => {
       clearTimeout(timer);

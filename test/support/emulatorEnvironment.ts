@@ -34,7 +34,9 @@ export function useEmulator(options: UseEmulatorOptions = {}): AzureEmulator {
   const emulator = new Proxy({} as AzureEmulator, {
     get(_unused, property) {
       if (!started) {
-        throw new Error(`The emulator is started in beforeAll: use it inside a test or a hook, not while jest collects the tests (emulator.${String(property)}).`);
+        throw new Error(
+          `The emulator is started in beforeAll: use it inside a test or a hook, not while jest collects the tests (emulator.${String(property)}).`,
+        );
       }
       const value: unknown = Reflect.get(started, property, started);
       return typeof value === 'function' ? value.bind(started) : value;
@@ -56,7 +58,10 @@ export function useEmulator(options: UseEmulatorOptions = {}): AzureEmulator {
     for (const work of beforeStop) await work().catch((error: unknown) => failures.push(error));
     process.env = environmentBefore;
     await started?.stop().catch((error: unknown) => failures.push(error));
-    if (failures.length > 1) throw new Error(failures.map((failure) => (failure instanceof Error ? failure.stack ?? failure.message : String(failure))).join('\n\n'));
+    if (failures.length > 1)
+      throw new Error(
+        failures.map((failure) => (failure instanceof Error ? (failure.stack ?? failure.message) : String(failure))).join('\n\n'),
+      );
     if (failures.length === 1) throw failures[0];
   });
   return emulator;
@@ -103,7 +108,12 @@ let workflowCounter = 0;
 /** A fresh HTTP-triggered workflow (unique name, so tests in one file do not share state). */
 export function addRequestWorkflow(emulator: AzureEmulator, prefix = 'wf', triggers?: Record<string, 'Request' | 'Recurrence'>): string {
   workflowCounter += 1;
-  return emulator.logic.addWorkflow({ subscriptionId, resourceGroup, name: `${prefix}-${workflowCounter}`, ...(triggers ? { triggers } : {}) });
+  return emulator.logic.addWorkflow({
+    subscriptionId,
+    resourceGroup,
+    name: `${prefix}-${workflowCounter}`,
+    ...(triggers ? { triggers } : {}),
+  });
 }
 
 /**

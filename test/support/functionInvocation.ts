@@ -25,7 +25,10 @@ export interface FunctionInvocation {
  * One invocation's context: `dequeueCount` as the host passes it to a queue-triggered function;
  * every logged line also goes to `output`, for the file's secret-hygiene check.
  */
-export function functionInvocation(invocationId: string, options: { readonly dequeueCount?: number; readonly output?: ProducedOutput } = {}): FunctionInvocation {
+export function functionInvocation(
+  invocationId: string,
+  options: { readonly dequeueCount?: number; readonly output?: ProducedOutput } = {},
+): FunctionInvocation {
   const lines: string[] = [];
   const context = new InvocationContext({
     invocationId,
@@ -53,8 +56,13 @@ export async function closeFunctionHandlerServices(): Promise<void> {
 export async function ingestedEvents(emulator: AzureEmulator, name: string, invocationId?: string): Promise<Array<Record<string, string>>> {
   await closeFunctionHandlerServices();
   return emulator.appInsights.envelopes
-    .filter((e) => e.data?.baseData?.name === name && (invocationId === undefined || e.data.baseData.properties?.invocationId === invocationId))
-    .map((e) => ({ ...e.data?.baseData?.properties, ...Object.fromEntries(Object.entries(e.data?.baseData?.measurements ?? {}).map(([k, v]) => [k, String(v)])) }));
+    .filter(
+      (e) => e.data?.baseData?.name === name && (invocationId === undefined || e.data.baseData.properties?.invocationId === invocationId),
+    )
+    .map((e) => ({
+      ...e.data?.baseData?.properties,
+      ...Object.fromEntries(Object.entries(e.data?.baseData?.measurements ?? {}).map(([k, v]) => [k, String(v)])),
+    }));
 }
 
 /** The queue worker's module loaded afresh, as on a cold instance: nothing cached yet (discovery included). */

@@ -2,7 +2,13 @@ import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
 import { isLoopbackUrl } from '../core/isLoopbackUrl';
-import type { DiscoveryFailedEvent, RotationRunEvent, RotationTelemetry, TargetFailedEvent, TargetRotatedEvent } from '../../rotation/ports';
+import type {
+  DiscoveryFailedEvent,
+  RotationRunEvent,
+  RotationTelemetry,
+  TargetFailedEvent,
+  TargetRotatedEvent,
+} from '../../rotation/ports';
 import { scrubSecrets } from '../../rotation/scrubSecrets';
 import { telemetryEventNames } from './telemetryEventNames';
 
@@ -151,7 +157,13 @@ async function settlesWithin(promise: Promise<unknown>, timeoutInMs: number): Pr
     timer = setTimeout(() => resolve(false), timeoutInMs);
   });
   try {
-    return await Promise.race([promise.then(() => true, () => true), timedOut]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timedOut,
+    ]);
   } finally {
     clearTimeout(timer);
   }

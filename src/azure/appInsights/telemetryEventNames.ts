@@ -12,7 +12,18 @@ export const telemetryEventNames = {
 
 /** customDimensions of each event. */
 export const telemetryEventProperties = {
-  SasKeyRotated: ['workflowId', 'trigger', 'keyType', 'secretName', 'secretVersion', 'oldSigFingerprint', 'newSigFingerprint', 'sigChanged', 'hardCut', 'invocationId'],
+  SasKeyRotated: [
+    'workflowId',
+    'trigger',
+    'keyType',
+    'secretName',
+    'secretVersion',
+    'oldSigFingerprint',
+    'newSigFingerprint',
+    'sigChanged',
+    'hardCut',
+    'invocationId',
+  ],
   SasKeyRotationFailed: ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'],
   SasKeyRotationRun: ['outcome', 'invocationId', 'isPastDue'],
   SasKeyDiscoveryFailed: ['scope', 'resourceId', 'operation', 'statusCode', 'errorCode', 'message', 'invocationId'],

@@ -64,7 +64,11 @@ export function rotationRetryStrategy(settings: RetrySettings): RetryStrategy {
         const waitInMs = askedInMs ?? backoffInMs(retryCount, settings);
         return waitInMs <= settings.maxSingleWaitInMs ? { retryAfterInMs: waitInMs } : { skipStrategy: true };
       }
-      if (status === 408 || (status !== undefined && status >= 500 && status !== 501 && status !== 505) || isTransportError(responseError)) {
+      if (
+        status === 408 ||
+        (status !== undefined && status >= 500 && status !== 501 && status !== 505) ||
+        isTransportError(responseError)
+      ) {
         return { retryAfterInMs: Math.min(backoffInMs(retryCount, settings), settings.maxSingleWaitInMs) };
       }
       return { skipStrategy: true };

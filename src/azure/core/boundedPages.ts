@@ -30,10 +30,16 @@ export async function* boundedPages<T>(
       return;
     }
     if (seen.has(nextLink)) {
-      throw new ListingStoppedError('PagingLoop', `page ${count} repeated the nextLink of an earlier page, so the listing loops; it was stopped there and what it listed until then is used`);
+      throw new ListingStoppedError(
+        'PagingLoop',
+        `page ${count} repeated the nextLink of an earlier page, so the listing loops; it was stopped there and what it listed until then is used`,
+      );
     }
     if (count >= maxPages) {
-      throw new ListingStoppedError('PageLimitReached', `the listing still had a nextLink after ${maxPages} pages (sas-rotator's cap on one listing); it was stopped there and what it listed until then is used`);
+      throw new ListingStoppedError(
+        'PageLimitReached',
+        `the listing still had a nextLink after ${maxPages} pages (sas-rotator's cap on one listing); it was stopped there and what it listed until then is used`,
+      );
     }
     seen.add(nextLink);
   }
@@ -47,6 +53,9 @@ export async function* boundedPages<T>(
 export function requireValueArray(rawResponse: { readonly status: number; readonly parsedBody?: unknown }): void {
   const body = rawResponse.parsedBody as { value?: unknown } | undefined;
   if (rawResponse.status >= 200 && rawResponse.status < 300 && !Array.isArray(body?.value)) {
-    throw new ListingStoppedError('MalformedListAnswer', `ARM answered ${rawResponse.status} without a 'value' array, so this page's resources are unknown; the listing was stopped there`);
+    throw new ListingStoppedError(
+      'MalformedListAnswer',
+      `ARM answered ${rawResponse.status} without a 'value' array, so this page's resources are unknown; the listing was stopped there`,
+    );
   }
 }

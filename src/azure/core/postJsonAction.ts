@@ -19,10 +19,13 @@ export async function postJsonAction(
   const parsed = unwrap(parseJson(response.bodyAsText));
   if (response.status < 200 || response.status > 299) {
     const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-    throw new RestError(typeof error?.message === 'string' ? error.message : `${url.split('?')[0]?.split('/').pop()} answered ${response.status}`, {
-      statusCode: response.status,
-      code: typeof error?.code === 'string' ? error.code : undefined,
-    });
+    throw new RestError(
+      typeof error?.message === 'string' ? error.message : `${url.split('?')[0]?.split('/').pop()} answered ${response.status}`,
+      {
+        statusCode: response.status,
+        code: typeof error?.code === 'string' ? error.code : undefined,
+      },
+    );
   }
   return parsed;
 }

@@ -3,7 +3,14 @@ import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
 import { isLoopbackUrl } from '../core/isLoopbackUrl';
-import type { CallbackUrlPublication, CallbackUrlStore, DeletedSecretInfo, OperationOptions, PublishedSecret, SecretVersionInfo } from '../../rotation/ports';
+import type {
+  CallbackUrlPublication,
+  CallbackUrlStore,
+  DeletedSecretInfo,
+  OperationOptions,
+  PublishedSecret,
+  SecretVersionInfo,
+} from '../../rotation/ports';
 
 /** Key Vault secrets as the place consumers read callback URLs from (docs/design.md §5). */
 export class KeyVaultCallbackUrlStore implements CallbackUrlStore {

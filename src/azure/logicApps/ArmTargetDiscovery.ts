@@ -86,15 +86,21 @@ export class ArmTargetDiscovery {
     for (const scope of scopes) {
       const where = scopeId(scope);
       const consumption = scope.resourceGroupName ? 'Workflows_ListByResourceGroup' : 'Workflows_ListBySubscription';
-      await this.guard(findings, where, '', consumption, signal, options.abortSignal, () => this.discoverConsumption(scope, where, findings, signal));
+      await this.guard(findings, where, '', consumption, signal, options.abortSignal, () =>
+        this.discoverConsumption(scope, where, findings, signal),
+      );
       const client = this.webClient(scope.subscriptionId);
       const sites: TaggedSite[] = [];
       const standard = scope.resourceGroupName ? 'WebApps_ListByResourceGroup' : 'WebApps_List';
-      await this.guard(findings, where, '', standard, signal, options.abortSignal, () => this.listTaggedSites(client, scope, signal, sites));
+      await this.guard(findings, where, '', standard, signal, options.abortSignal, () =>
+        this.listTaggedSites(client, scope, signal, sites),
+      );
       // Each site on its own (even those listed before the site list failed): one site whose
       // workflows cannot be listed hides no other.
       for (const site of sites) {
-        await this.guard(findings, where, site.id, 'WebApps_ListWorkflows', signal, options.abortSignal, () => this.discoverSiteWorkflows(client, site, where, findings, signal));
+        await this.guard(findings, where, site.id, 'WebApps_ListWorkflows', signal, options.abortSignal, () =>
+          this.discoverSiteWorkflows(client, site, where, findings, signal),
+        );
       }
     }
     return { targets: findings.targets, problems: findings.problems };
@@ -118,13 +124,34 @@ export class ArmTargetDiscovery {
     }
   }
 
-  private problemOf(error: unknown, scope: string, resourceId: string, operation: string, signal: AbortSignal, runDeadline: AbortSignal | undefined): DiscoveryProblem {
+  private problemOf(
+    error: unknown,
+    scope: string,
+    resourceId: string,
+    operation: string,
+    signal: AbortSignal,
+    runDeadline: AbortSignal | undefined,
+  ): DiscoveryProblem {
     const what = resourceId ? `the workflows of ${resourceId}` : scope;
     if (error instanceof ListingStoppedError) {
-      return { scope, resourceId, operation, statusCode: undefined, errorCode: error.code, message: `${operation} of ${what}: ${error.message}.` };
+      return {
+        scope,
+        resourceId,
+        operation,
+        statusCode: undefined,
+        errorCode: error.code,
+        message: `${operation} of ${what}: ${error.message}.`,
+      };
     }
     if (signal.aborted && runDeadline?.aborted) {
-      return { scope, resourceId, operation, statusCode: undefined, errorCode: 'DeadlineReached', message: `${what} was not listed before the run's deadline; the next run lists it again.` };
+      return {
+        scope,
+        resourceId,
+        operation,
+        statusCode: undefined,
+        errorCode: 'DeadlineReached',
+        message: `${what} was not listed before the run's deadline; the next run lists it again.`,
+      };
     }
     if (signal.aborted) {
       return {
@@ -138,7 +165,7 @@ export class ArmTargetDiscovery {
     }
     const status = isRestError(error) ? error.statusCode : undefined;
     const code = isRestError(error) ? error.code : undefined;
-    const firstLine = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+    const firstLine = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
     return {
       scope,
       resourceId,
@@ -150,9 +177,14 @@ export class ArmTargetDiscovery {
   }
 
   private async discoverConsumption(scope: DiscoveryScope, where: string, findings: DiscoveryFindings, signal: AbortSignal): Promise<void> {
-    const client = new LogicManagementClient(this.credential, scope.subscriptionId, { endpoint: this.resourceManagerEndpoint, ...azureRetryClientOptions(this.retry) });
+    const client = new LogicManagementClient(this.credential, scope.subscriptionId, {
+      endpoint: this.resourceManagerEndpoint,
+      ...azureRetryClientOptions(this.retry),
+    });
     const options = { abortSignal: signal, onResponse: requireValueArray };
-    const workflows = scope.resourceGroupName ? client.workflows.listByResourceGroup(scope.resourceGroupName, options) : client.workflows.listBySubscription(options);
+    const workflows = scope.resourceGroupName
+      ? client.workflows.listByResourceGroup(scope.resourceGroupName, options)
+      : client.workflows.listBySubscription(options);
     for await (const workflow of boundedPages(workflows.byPage(), getContinuationToken, this.limits.maxPages)) {
       if (workflow.id && isEnabled(workflow.tags)) {
         this.addTarget(workflow.id, workflow.tags, false, where, findings);
@@ -161,7 +193,12 @@ export class ArmTargetDiscovery {
   }
 
   /** The Logic Apps Standard sites of a scope tagged for rotation. */
-  private async listTaggedSites(client: WebSiteManagementClient, scope: DiscoveryScope, signal: AbortSignal, sites: TaggedSite[]): Promise<void> {
+  private async listTaggedSites(
+    client: WebSiteManagementClient,
+    scope: DiscoveryScope,
+    signal: AbortSignal,
+    sites: TaggedSite[],
+  ): Promise<void> {
     const listing = scope.resourceGroupName
       ? client.webApps.listByResourceGroup(scope.resourceGroupName, { abortSignal: signal })
       : client.webApps.list({ abortSignal: signal });
@@ -172,7 +209,13 @@ export class ArmTargetDiscovery {
     }
   }
 
-  private async discoverSiteWorkflows(client: WebSiteManagementClient, site: TaggedSite, where: string, findings: DiscoveryFindings, signal: AbortSignal): Promise<void> {
+  private async discoverSiteWorkflows(
+    client: WebSiteManagementClient,
+    site: TaggedSite,
+    where: string,
+    findings: DiscoveryFindings,
+    signal: AbortSignal,
+  ): Promise<void> {
     const workflows = client.webApps.listWorkflows(site.resourceGroup, site.name, { abortSignal: signal });
     for await (const workflow of boundedPages(workflows.byPage(), webContinuationToken, this.limits.maxPages)) {
       const workflowName = workflow.name?.split('/').pop();
@@ -209,7 +252,14 @@ export class ArmTargetDiscovery {
       return;
     }
     for (const message of problems) {
-      findings.problems.push({ scope, resourceId: scrubSecrets(workflowId), operation: 'readTags', statusCode: undefined, errorCode: 'InvalidTag', message });
+      findings.problems.push({
+        scope,
+        resourceId: scrubSecrets(workflowId),
+        operation: 'readTags',
+        statusCode: undefined,
+        errorCode: 'InvalidTag',
+        message,
+      });
     }
   }
 }

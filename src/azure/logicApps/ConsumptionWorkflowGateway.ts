@@ -48,7 +48,12 @@ export class ConsumptionWorkflowGateway implements WorkflowGateway {
     const id = requireWorkflowResourceId(target.workflowId, 'consumption');
     const client = this.client(id.subscriptionId);
     const path = `/subscriptions/${encodeURIComponent(id.subscriptionId)}/resourceGroups/${encodeURIComponent(id.resourceGroupName)}/providers/Microsoft.Logic/workflows/${encodeURIComponent(id.workflowName)}/triggers/${encodeURIComponent(target.trigger)}/listCallbackUrl`;
-    const answer = await postJsonAction((request) => client.sendRequest(request), `${this.resourceManagerEndpoint}${path}?api-version=${apiVersion}`, { keyType }, options.abortSignal);
+    const answer = await postJsonAction(
+      (request) => client.sendRequest(request),
+      `${this.resourceManagerEndpoint}${path}?api-version=${apiVersion}`,
+      { keyType },
+      options.abortSignal,
+    );
     return callbackUrlValue(answer);
   }
 

@@ -29,9 +29,15 @@ export class StandardWorkflowGateway implements WorkflowGateway {
 
   async regenerateAccessKey(target: RotationTarget, keyType: KeyType, options: OperationOptions = {}): Promise<void> {
     const id = requireWorkflowResourceId(target.workflowId, 'standard');
-    await this.client(id.subscriptionId).workflows.regenerateAccessKey(id.resourceGroupName, id.siteName, id.workflowName, { keyType }, {
-      abortSignal: options.abortSignal,
-    });
+    await this.client(id.subscriptionId).workflows.regenerateAccessKey(
+      id.resourceGroupName,
+      id.siteName,
+      id.workflowName,
+      { keyType },
+      {
+        abortSignal: options.abortSignal,
+      },
+    );
   }
 
   /**

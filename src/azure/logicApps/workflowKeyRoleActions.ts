@@ -21,7 +21,10 @@ export const workflowKeyRoleActions: readonly WorkflowKeyRoleAction[] = [
   // Logic Apps Standard (src/azure/logicApps/StandardWorkflowGateway.ts) and its discovery.
   { action: 'Microsoft.Web/sites/read', neededBy: ['WebApps_List', 'WebApps_ListByResourceGroup'] },
   { action: 'Microsoft.Web/sites/workflows/read', neededBy: ['WebApps_ListWorkflows'] },
-  { action: 'Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action', neededBy: ['WorkflowTriggers_ListCallbackUrl'] },
+  {
+    action: 'Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action',
+    neededBy: ['WorkflowTriggers_ListCallbackUrl'],
+  },
   // Microsoft publishes no action for the Standard workflow's regenerateAccessKey, and a custom role
   // may only name published actions or wildcards. The wildcard's derived action is
   // …/hostruntime/webhooks/api/workflows/regenerateAccessKey/action; of the published actions it also

@@ -49,7 +49,9 @@ export class BlobTargetLeases implements TargetLeases {
       throw new RangeError(`leaseDurationInSeconds must be a whole number from 15 to 60, not ${leaseDurationInSeconds}.`);
     }
     if (!(renewIntervalInMs > 0 && renewIntervalInMs < leaseDurationInSeconds * 1000)) {
-      throw new RangeError(`renewIntervalInMs must be positive and shorter than the lease (${leaseDurationInSeconds * 1000} ms), not ${renewIntervalInMs}.`);
+      throw new RangeError(
+        `renewIntervalInMs must be positive and shorter than the lease (${leaseDurationInSeconds * 1000} ms), not ${renewIntervalInMs}.`,
+      );
     }
     const url = new URL(serviceClient.url);
     url.search = '';

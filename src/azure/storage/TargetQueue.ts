@@ -36,7 +36,8 @@ export function encodeTargetMessage(message: TargetMessage): string {
  * object, anything else as a string (plain or base64 text). Fields of the wrong type are left out.
  */
 export function readTargetMessage(message: unknown): TargetMessageReference {
-  const body = (typeof message === 'string' ? parseJsonText(message) : message) as { target?: { workflowId?: unknown }; invocationId?: unknown } | undefined;
+  const body = (typeof message === 'string' ? parseJsonText(message) : message) as
+    { target?: { workflowId?: unknown }; invocationId?: unknown } | undefined;
   return {
     workflowId: typeof body?.target?.workflowId === 'string' ? body.target.workflowId : undefined,
     invocationId: typeof body?.invocationId === 'string' ? body.invocationId : undefined,
@@ -75,7 +76,10 @@ export class TargetQueue {
    * Sends one message per target. Never throws for a message: each one that could not be sent is
    * returned with its error, so the caller can record it (a target not queued is not rotated).
    */
-  async enqueue(messages: readonly TargetMessage[], options: OperationOptions = {}): Promise<ReadonlyArray<{ readonly message: TargetMessage; readonly error: unknown }>> {
+  async enqueue(
+    messages: readonly TargetMessage[],
+    options: OperationOptions = {},
+  ): Promise<ReadonlyArray<{ readonly message: TargetMessage; readonly error: unknown }>> {
     // A failed creation is forgotten, so the next run tries again instead of failing for ever.
     this.created ??= this.queue.createIfNotExists({ abortSignal: options.abortSignal }).catch((error: unknown) => {
       this.created = undefined;
@@ -104,8 +108,14 @@ export class TargetQueue {
   }
 }
 
-export function createTargetQueue(env: Environment, credential: TokenCredential, retry: RetrySettings = defaultRetrySettings): TargetQueue | undefined {
-  const pipelineOptions: StoragePipelineOptions = { retryOptions: { retryPolicyType: StorageRetryPolicyType.EXPONENTIAL, ...storageRetryNumbers(retry) } };
+export function createTargetQueue(
+  env: Environment,
+  credential: TokenCredential,
+  retry: RetrySettings = defaultRetrySettings,
+): TargetQueue | undefined {
+  const pipelineOptions: StoragePipelineOptions = {
+    retryOptions: { retryPolicyType: StorageRetryPolicyType.EXPONENTIAL, ...storageRetryNumbers(retry) },
+  };
   const access = hostStorageAccess(env, 'queue');
   if (!access) {
     return undefined;
@@ -117,7 +127,9 @@ export function createTargetQueue(env: Environment, credential: TokenCredential,
     try {
       return QueueServiceClient.fromConnectionString(access.connectionString, pipelineOptions).getQueueClient(targetQueueName);
     } catch {
-      throw new ConfigurationError(['AzureWebJobsStorage has no usable queue endpoint for the fan-out queue. Fix: use the storage account\'s full connection string, or AzureWebJobsStorage__accountName with a managed identity.']);
+      throw new ConfigurationError([
+        "AzureWebJobsStorage has no usable queue endpoint for the fan-out queue. Fix: use the storage account's full connection string, or AzureWebJobsStorage__accountName with a managed identity.",
+      ]);
     }
   });
 }

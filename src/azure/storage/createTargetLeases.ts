@@ -5,7 +5,6 @@ import { ConfigurationError, type Environment } from '../../composition/config';
 import { hostStorageAccess, storageRetryNumbers } from './functionsHostStorage';
 import { BlobTargetLeases, type BlobTargetLeasesOptions } from './BlobTargetLeases';
 
-
 export interface CreateTargetLeasesOptions extends BlobTargetLeasesOptions {
   /** The app's one retry policy; tests shorten its waits, production keeps the defaults. */
   readonly retry?: RetrySettings;
@@ -31,7 +30,11 @@ function storagePipelineOptions(retry: RetrySettings): StoragePipelineOptions {
   return { retryOptions: { retryPolicyType: StorageRetryPolicyType.EXPONENTIAL, ...storageRetryNumbers(retry) } };
 }
 
-function createBlobServiceClient(env: Environment, credential: TokenCredential, pipelineOptions: StoragePipelineOptions): BlobServiceClient | undefined {
+function createBlobServiceClient(
+  env: Environment,
+  credential: TokenCredential,
+  pipelineOptions: StoragePipelineOptions,
+): BlobServiceClient | undefined {
   const access = hostStorageAccess(env, 'blob');
   if (!access) {
     return undefined;

@@ -1,7 +1,6 @@
 import type { RetrySettings } from '../core/azureRetryPolicy';
 import { ConfigurationError, type Environment } from '../../composition/config';
 
-
 /** How to reach one service of the function app's own storage account. */
 export type HostStorageAccess = { readonly connectionString: string } | { readonly serviceUri: string };
 
