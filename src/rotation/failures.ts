@@ -8,9 +8,10 @@ import { scrubSecrets } from './scrubSecrets';
 
 /**
  * The step of the protocol (docs/design.md §3) at which a target failed; dashboards group failures by it.
- * `enqueue` is fan-out's hand-off of a target to the queue, before the protocol starts.
+ * `enqueue` is fan-out's hand-off of a target to the queue, before the protocol starts; `dependents`
+ * is reading or updating a dependent (§12), including the gate before a regeneration.
  */
-export type RotationStep = 'enqueue' | 'readSecret' | 'listBefore' | 'regenerate' | 'listAfter' | 'verify' | 'publish';
+export type RotationStep = 'enqueue' | 'readSecret' | 'listBefore' | 'regenerate' | 'listAfter' | 'verify' | 'publish' | 'dependents';
 
 /** A scrubbed description of why one target failed, safe to log, record and print. */
 export interface TargetFailure {

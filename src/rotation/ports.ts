@@ -1,3 +1,5 @@
+import type { CallbackUrl } from './CallbackUrl';
+import type { Dependent, DependentHolding } from './Dependent';
 import type { DiscoveryProblem } from './DiscoveryProblem';
 import type { RotationStep } from './failures';
 import type { KeyType } from './KeyType';
@@ -19,6 +21,23 @@ export interface WorkflowGateway {
   listCallbackUrl(target: RotationTarget, keyType: KeyType, options?: OperationOptions): Promise<string>;
   /** Replaces the given key; every URL signed with its old value stops working. */
   regenerateAccessKey(target: RotationTarget, keyType: KeyType, options?: OperationOptions): Promise<void>;
+}
+
+/**
+ * The management APIs of a target's dependents (docs/design.md §12): API Management named values,
+ * Monitor action groups, Event Grid event subscriptions; one adapter per kind. A dependent that is
+ * not what it should be (no Logic App receiver for the workflow, no WebHook destination, a value
+ * that is neither a callback URL nor a sig) is a `TargetRotationError` at step `dependents`.
+ */
+export interface DependentGateway {
+  /** What the dependent holds for the target now. */
+  read(dependent: Dependent, target: RotationTarget, options?: OperationOptions): Promise<DependentHolding>;
+  /**
+   * Makes the dependent hold `url`, in the form it holds now (the whole URL, or only its sig), and
+   * waits until the change is in effect (the long-running operations of APIM and Event Grid).
+   * Never called for a Key Vault reference.
+   */
+  update(dependent: Dependent, target: RotationTarget, url: CallbackUrl, options?: OperationOptions): Promise<void>;
 }
 
 /** The latest version of a target's secret, as stored. */
