@@ -1,12 +1,13 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { LogicManagementClient } from '@azure/arm-logic';
-import { callEmulator, useTestEmulator } from './emulatorTestKit';
+import { useEmulator } from '../support/emulatorEnvironment';
+import { callEmulator } from './emulatorTestKit';
 
 const subscriptionId = '00000000-1111-2222-3333-444444444444';
 const resourceGroup = 'rg-integration';
 
 describe('ARM Microsoft.Logic/workflows through @azure/arm-logic', () => {
-  const emulator = useTestEmulator({ managedIdentity: true });
+  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
   let client: LogicManagementClient;
   let ordersId: string;
   let token: string;

@@ -1,7 +1,8 @@
-import { callEmulator, startTestEmulator, useTestEmulator } from './emulatorTestKit';
+import { startTestEmulator, useEmulator } from '../support/emulatorEnvironment';
+import { callEmulator } from './emulatorTestKit';
 
 describe('ARM write throttling (token bucket per subscription)', () => {
-  const emulator = useTestEmulator({ armWriteThrottle: { capacity: 3, refillPerSecond: 0.5 } });
+  const emulator = useEmulator({ conformanceCheck: false, environment: 'none', armWriteThrottle: { capacity: 3, refillPerSecond: 0.5 } });
   let token: string;
   let workflowUrl: string;
 
@@ -32,7 +33,7 @@ describe('ARM write throttling (token bucket per subscription)', () => {
 
   it('counts POST actions such as listCallbackUrl as writes, and reads separately', async () => {
     // Its own emulator with a bucket that practically never refills, so that timing cannot matter.
-    const slow = await startTestEmulator({ armWriteThrottle: { capacity: 1, refillPerSecond: 0.001 } });
+    const slow = await startTestEmulator({ conformanceCheck: false, armWriteThrottle: { capacity: 1, refillPerSecond: 0.001 } });
     try {
       const id = slow.logic.addWorkflow({ subscriptionId: 'sub-slow', resourceGroup: 'rg', name: 'wf' });
       const slowToken = slow.issueAccessToken(slow.armEndpoint);

@@ -1,67 +1,10 @@
+/**
+ * What the emulator's own fidelity tests (test/emulator) share beyond `useEmulator`
+ * (test/support/emulatorEnvironment.ts): raw requests the SDKs cannot send, the shape of a
+ * listCallbackUrl answer, and the comparison with Microsoft's reference examples.
+ */
 import * as http from 'http';
 import * as https from 'https';
-import { startEmulator, type AzureEmulator, type EmulatorOptions } from '../../emulator';
-
-/** Starts an emulator, failing clearly when the process was not started through withEmulatorCa. */
-export async function startTestEmulator(options?: EmulatorOptions): Promise<AzureEmulator> {
-  const emulator = await startEmulator(options);
-  if (process.env['NODE_EXTRA_CA_CERTS'] !== emulator.caCertificatePath) {
-    await emulator.stop();
-    throw new Error(
-      'The emulator tests need NODE_EXTRA_CA_CERTS set at process start: run them as ' +
-        '`npx tsc -p tsconfig.build.json && node dist/emulator/withEmulatorCa.js npx jest test/emulator` (or `npm test`).',
-    );
-  }
-  return emulator;
-}
-
-export interface TestEmulatorOptions extends EmulatorOptions {
-  /** Point @azure/identity's ManagedIdentityCredential at the emulator while the file's tests run. */
-  readonly managedIdentity?: boolean;
-}
-
-/**
- * The emulator a test file's tests share, as jest hooks: started before all of them (before the file's own
- * `beforeAll`, which seeds it, when called first), injected faults cleared after each test, stopped after all.
- * Returns the emulator at once, as a stand-in that reads through to the one started; touching it before
- * `beforeAll` ran throws.
- */
-export function useTestEmulator(options: TestEmulatorOptions = {}): AzureEmulator {
-  const { managedIdentity = false, ...emulatorOptions } = options;
-  let started: AzureEmulator | undefined;
-  let restoreIdentity: (() => void) | undefined;
-  beforeAll(async () => {
-    started = await startTestEmulator(emulatorOptions);
-    if (managedIdentity) restoreIdentity = useEmulatorManagedIdentity(started);
-  });
-  afterEach(() => started?.faults.clear());
-  afterAll(async () => {
-    restoreIdentity?.();
-    await started?.stop();
-  });
-  return new Proxy({} as AzureEmulator, {
-    get(_target, property) {
-      if (!started) throw new Error('useTestEmulator: the emulator starts in beforeAll; use it inside hooks and tests only.');
-      return Reflect.get(started, property, started);
-    },
-  });
-}
-
-/** Points @azure/identity's ManagedIdentityCredential at the emulator (App Service source); returns the undo. */
-export function useEmulatorManagedIdentity(emulator: AzureEmulator): () => void {
-  const saved = { endpoint: process.env['IDENTITY_ENDPOINT'], header: process.env['IDENTITY_HEADER'] };
-  process.env['IDENTITY_ENDPOINT'] = emulator.identityEndpoint;
-  process.env['IDENTITY_HEADER'] = emulator.identityHeader;
-  return () => {
-    restore('IDENTITY_ENDPOINT', saved.endpoint);
-    restore('IDENTITY_HEADER', saved.header);
-  };
-}
-
-function restore(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
 
 export interface EmulatorAnswer {
   readonly status: number;

@@ -1,9 +1,10 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { callEmulator, useTestEmulator } from './emulatorTestKit';
+import { useEmulator } from '../support/emulatorEnvironment';
+import { callEmulator } from './emulatorTestKit';
 
 describe('Key Vault secrets through @azure/keyvault-secrets', () => {
-  const emulator = useTestEmulator({ managedIdentity: true });
+  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
   let client: SecretClient;
   let token: string;
 

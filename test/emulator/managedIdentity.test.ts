@@ -1,5 +1,6 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { callEmulator, useTestEmulator } from './emulatorTestKit';
+import { useEmulator } from '../support/emulatorEnvironment';
+import { callEmulator } from './emulatorTestKit';
 
 function claimsOf(token: string): Record<string, unknown> {
   const payload = token.split('.')[1] ?? '';
@@ -7,7 +8,7 @@ function claimsOf(token: string): Record<string, unknown> {
 }
 
 describe('managed identity endpoint (App Service IDENTITY_ENDPOINT)', () => {
-  const emulator = useTestEmulator({ managedIdentity: true });
+  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
 
   it('gives ManagedIdentityCredential a JWT for the requested audience, valid for an hour', async () => {
     const credential = new ManagedIdentityCredential();

@@ -1,13 +1,12 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AzureEmulator } from '../../emulator';
 import { ArmTargetDiscovery } from '../../src/azure/logicApps/ArmTargetDiscovery';
 import { ConsumptionWorkflowGateway } from '../../src/azure/logicApps/ConsumptionWorkflowGateway';
 import { StandardWorkflowGateway } from '../../src/azure/logicApps/StandardWorkflowGateway';
 import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
-import { startTestEmulator, useEmulatorManagedIdentity } from '../emulator/emulatorTestKit';
+import { useEmulator } from '../support/emulatorEnvironment';
 
 /**
  * The workflow key role (infra/core/security/workflow-key-role.bicep, which infra.test.ts ties to
@@ -97,13 +96,10 @@ describe("the workflow key role and Microsoft's published operations", () => {
 
 describe('the workflow key role covers every ARM request sas-rotator sends', () => {
   const subscriptionId = '3c1d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
-  let emulator: AzureEmulator;
-  let restoreEnvironment: () => void;
+  const emulator = useEmulator({ environment: 'managedIdentity' });
   const requests: Array<{ method: string; path: string; status: number; operationId: string; action: string }> = [];
 
   beforeAll(async () => {
-    emulator = await startTestEmulator();
-    restoreEnvironment = useEmulatorManagedIdentity(emulator);
     const enabled = { 'sas-rotation': 'enabled' };
     const consumptionId = emulator.logic.addWorkflow({ subscriptionId, resourceGroup: 'rg-role', name: 'orders', tags: enabled });
     const standardId = emulator.logic.addStandardWorkflow({
@@ -154,11 +150,6 @@ describe('the workflow key role covers every ARM request sas-rotator sends', () 
       });
     }
   }, 60_000);
-
-  afterAll(async () => {
-    restoreEnvironment();
-    await emulator.stop();
-  });
 
   it('every request succeeded and maps to an action the role grants', () => {
     expect(requests.length).toBeGreaterThanOrEqual(10);

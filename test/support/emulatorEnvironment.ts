@@ -1,10 +1,34 @@
 import { loadSettings, type RotatorSettings } from '../../src/composition/config';
 import { startEmulator, type AzureEmulator, type EmulatorOptions } from '../../emulator/index';
+import { trustsEmulatorCa } from '../../emulator/withEmulatorCa';
 import { withConformanceCheck } from '../openapi/conformanceCheck';
 import { resourceGroup, subscriptionId } from './constants';
 import { closeFunctionHandlerServices } from './functionInvocation';
 
-export interface UseEmulatorOptions extends EmulatorOptions {
+export interface TestEmulatorOptions extends EmulatorOptions {
+  /**
+   * Record every exchange and check it against Microsoft's published specs when the emulator stops,
+   * failing the file on a mismatch (test/openapi/conformanceCheck.ts). On by default. Off only for
+   * the emulator's own fidelity tests (test/emulator): they send on purpose what no Azure client
+   * sends (a body on listCallbackUrl, no api-version, a bad token, a malformed raw request) to see
+   * the emulator refuse it as Azure does, and the check would rightly reject those exchanges.
+   */
+  readonly conformanceCheck?: boolean;
+}
+
+/**
+ * What of this jest worker's environment points at the emulator while the file's tests run:
+ * - `all`: `emulator.environment()`, as app settings point a function app at Azure (the product's
+ *   settings, its credential, its telemetry);
+ * - `managedIdentity`: IDENTITY_ENDPOINT and IDENTITY_HEADER only, so that @azure/identity's
+ *   ManagedIdentityCredential (App Service source) gets its tokens from the emulator;
+ * - `none`: nothing.
+ */
+export type EmulatorEnvironmentScope = 'all' | 'managedIdentity' | 'none';
+
+export interface UseEmulatorOptions extends TestEmulatorOptions {
+  /** `all` unless said otherwise; restored in afterAll. */
+  readonly environment?: EmulatorEnvironmentScope;
   /**
    * The file calls the function handlers (src/functions) in this process. They share services per
    * process (src/composition/processServices), which are closed, and their telemetry flushed,
@@ -17,20 +41,21 @@ export interface UseEmulatorOptions extends EmulatorOptions {
 const workBeforeStop = new WeakMap<AzureEmulator, Array<() => Promise<unknown>>>();
 
 /**
- * The one way a test file gets the emulator, with jest hooks of its own. beforeAll starts it and
- * points this jest worker's environment at it (`startEmulatorEnvironment`). After each test, it
- * injects no faults any more. afterAll runs what was registered to run before it stops
- * (`beforeEmulatorStops`: closing the services of `useRotationServices`, say), restores the
- * environment, and stops it — which checks every recorded exchange against Microsoft's published
- * specs and fails the file on a mismatch (test/openapi/conformanceCheck.ts).
+ * The one way a test file gets the emulator, with jest hooks of its own. beforeAll starts it
+ * (`startTestEmulator`) and points this jest worker's environment at it (`options.environment`).
+ * After each test, it injects no faults any more. afterAll runs what was registered to run before it
+ * stops (`beforeEmulatorStops`: closing the services of `useRotationServices`, say), restores the
+ * environment, and stops it — which, unless `conformanceCheck` is false, checks every recorded
+ * exchange against Microsoft's published specs and fails the file on a mismatch.
  *
- * What it returns stands for the started emulator: use it inside tests and hooks. It is one object
- * for the whole file, so helpers can be handed it before the emulator exists.
+ * What it returns stands for the started emulator: use it inside tests and hooks (called before the
+ * file's own beforeAll, it is started when that runs). It is one object for the whole file, so
+ * helpers can be handed it before the emulator exists.
  */
 export function useEmulator(options: UseEmulatorOptions = {}): AzureEmulator {
-  const { callsFunctionHandlers = false, ...emulatorOptions } = options;
-  const environmentBefore = { ...process.env };
+  const { callsFunctionHandlers = false, environment = 'all', ...emulatorOptions } = options;
   let started: AzureEmulator | undefined;
+  let restoreEnvironment: (() => void) | undefined;
   const emulator = new Proxy({} as AzureEmulator, {
     get(_unused, property) {
       if (!started) {
@@ -47,7 +72,8 @@ export function useEmulator(options: UseEmulatorOptions = {}): AzureEmulator {
   workBeforeStop.set(emulator, beforeStop);
 
   beforeAll(async () => {
-    started = await startEmulatorEnvironment(emulatorOptions);
+    started = await startTestEmulator(emulatorOptions);
+    restoreEnvironment = pointEnvironmentAt(started, environment);
   });
   afterEach(() => {
     started?.faults.clear();
@@ -56,7 +82,7 @@ export function useEmulator(options: UseEmulatorOptions = {}): AzureEmulator {
   afterAll(async () => {
     const failures: unknown[] = [];
     for (const work of beforeStop) await work().catch((error: unknown) => failures.push(error));
-    process.env = environmentBefore;
+    restoreEnvironment?.();
     await started?.stop().catch((error: unknown) => failures.push(error));
     if (failures.length > 1)
       throw new Error(
@@ -79,17 +105,39 @@ export function beforeEmulatorStops(emulator: AzureEmulator, work: () => Promise
 }
 
 /**
- * Starts the emulator and points this jest worker's environment at it, the way app settings point
- * a function app at Azure. The suite runs under `withEmulatorCa`, so NODE_EXTRA_CA_CERTS already
- * makes every client trust the emulator's certificate.
+ * Starts an emulator: what `useEmulator`'s beforeAll runs, and what a test calls where it needs one
+ * outside those hooks (a second emulator with settings of its own, which the test then stops). It
+ * leaves the environment alone; with the conformance check (the default), `stop()` checks what the
+ * emulator recorded.
+ *
+ * Every test process must trust the emulator's certificate from its start: the suite runs under
+ * `withEmulatorCa` (`npm test`), which sets NODE_EXTRA_CA_CERTS to the emulator CA, and Node reads
+ * it only at process start. Without it, this fails at once rather than with TLS errors later.
  */
-async function startEmulatorEnvironment(options: EmulatorOptions): Promise<AzureEmulator> {
-  if (!process.env.NODE_EXTRA_CA_CERTS) {
-    throw new Error('Run the suite with `npm test` (it sets NODE_EXTRA_CA_CERTS to the emulator CA).');
+export async function startTestEmulator(options: TestEmulatorOptions = {}): Promise<AzureEmulator> {
+  if (!(await trustsEmulatorCa())) {
+    throw new Error(
+      'Tests against the emulator need NODE_EXTRA_CA_CERTS set to the emulator CA at process start: run them with `npm test`, or as ' +
+        '`npm run build && node dist/emulator/withEmulatorCa.js npx jest <paths>`.',
+    );
   }
-  const emulator = withConformanceCheck(await startEmulator({ recordExchanges: true, ...options }));
-  Object.assign(process.env, emulator.environment());
-  return emulator;
+  const { conformanceCheck = true, ...emulatorOptions } = options;
+  if (!conformanceCheck) return startEmulator(emulatorOptions);
+  return withConformanceCheck(await startEmulator({ ...emulatorOptions, recordExchanges: true }));
+}
+
+/** Points this jest worker's environment at the emulator (see `EmulatorEnvironmentScope`); returns the undo. */
+function pointEnvironmentAt(emulator: AzureEmulator, scope: EmulatorEnvironmentScope): () => void {
+  if (scope === 'none') return () => undefined;
+  const before = { ...process.env };
+  Object.assign(
+    process.env,
+    scope === 'all' ? emulator.environment() : { IDENTITY_ENDPOINT: emulator.identityEndpoint, IDENTITY_HEADER: emulator.identityHeader },
+  );
+  return () => {
+    for (const name of Object.keys(process.env)) if (!(name in before)) delete process.env[name];
+    Object.assign(process.env, before);
+  };
 }
 
 export interface TargetSpec {
