@@ -193,3 +193,48 @@ describe('loadSettings', () => {
     );
   });
 });
+
+describe('dependents (docs/design.md §12)', () => {
+  const rg = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-api/providers';
+  const namedValue = `${rg}/Microsoft.ApiManagement/service/apim-orders/namedValues/orders-sig`;
+  const actionGroup = `${rg}/Microsoft.Insights/actionGroups/on-call`;
+  const topicSubscription = `${rg}/Microsoft.EventGrid/topics/orders/providers/Microsoft.EventGrid/eventSubscriptions/to-orders`;
+  const subscriptionScoped =
+    '/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.EventGrid/eventSubscriptions/sub-wide';
+  const withDependents = (dependents: unknown) => ({ ...validEnv, ROTATION_TARGETS: JSON.stringify([{ workflowId, dependents }]) });
+
+  it('reads each kind by its resource ID, on any Event Grid scope', () => {
+    const [target] = loadSettings(withDependents([namedValue, actionGroup, topicSubscription, `${subscriptionScoped}/`])).targets;
+    expect(target?.dependents).toEqual([
+      { resourceId: namedValue, kind: 'apimNamedValue' },
+      { resourceId: actionGroup, kind: 'actionGroup' },
+      { resourceId: topicSubscription, kind: 'eventSubscription' },
+      { resourceId: subscriptionScoped, kind: 'eventSubscription' },
+    ]);
+    expect(loadSettings(validEnv).targets[0]?.dependents).toBeUndefined();
+  });
+
+  it('refuses a bad ID, a repeated one, a non-array and too many, naming the target, the field and the fix', () => {
+    const [badId] = problemsOf(withDependents([`${rg}/Microsoft.ApiManagement/service/apim-orders/apis/orders`]));
+    expect(badId).toMatch(
+      /ROTATION_TARGETS\[0\] \(.*orders-intake\): dependents\[0\] '.*apis\/orders' is not the resource ID of a supported dependent\. Fix: use .*namedValues\/<name>/,
+    );
+    expect(problemsOf(withDependents([actionGroup, actionGroup.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/')]))).toEqual([
+      expect.stringMatching(/dependents\[1\] .* is listed twice/),
+    ]);
+    expect(problemsOf(withDependents(namedValue))).toEqual([
+      expect.stringMatching(/dependents must be an array of resource IDs, not a string/),
+    ]);
+    expect(problemsOf(withDependents(Array.from({ length: 51 }, (_, i) => `${actionGroup}-${i}`)))).toEqual([
+      expect.stringMatching(/at most 50 are allowed/),
+    ]);
+    expect(problemsOf(withDependents([42]))).toEqual([expect.stringMatching(/dependents\[0\] 42 is not/)]);
+  });
+
+  it('never repeats a callback URL pasted where a dependent ID belongs', () => {
+    const pasted =
+      'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sp=%2Ftriggers%2Fmanual%2Frun&sig=SECRETSIGVALUE123';
+    const problems = problemsOf(withDependents([pasted]));
+    expect(problems.join('\n')).not.toContain('SECRETSIGVALUE123');
+  });
+});

@@ -1,4 +1,4 @@
-metadata description = 'Log search alert rules over sas-rotator\'s custom events: any failed target, any part of the estate discovery could not see, and no successful run within twice the schedule period.'
+metadata description = 'Log search alert rules over sas-rotator\'s custom events: any failed target, any part of the estate discovery could not see, any dependent not kept in step, and no successful run within twice the schedule period.'
 
 @description('Required. Prefix of the alert rule names.')
 param namePrefix string
@@ -189,9 +189,70 @@ customEvents
   }
 }
 
+// Any SasKeyDependentUpdateFailed: a dependent (APIM named value, action group, Event Grid
+// subscription) that could not be read or brought to the latest URL, or a Key Vault reference that
+// points elsewhere. It may hold a URL the next rotation would cut off, so the gate holds that
+// rotation until it is fixed. One alert per dependent and error code.
+resource dependentFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-dependent-not-updated'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'sas-rotator: a dependent was not kept in step'
+    description: 'sas-rotator recorded SasKeyDependentUpdateFailed: a dependent of a workflow (API Management named value, Monitor action group, Event Grid event subscription) could not be read or updated to the latest callback URL (permissions, a manual change, a long-running operation that failed), or a Key Vault-backed named value points at another secret or a pinned version. Until it is fixed, the next regeneration of the key it holds is refused (DependentNotUpdated), so the dependent keeps working. The dimensions name the dependent and the error code; docs/operations.md says what to do for each.'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsightsResourceId
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    autoMitigate: true
+    skipQueryValidation: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customEvents
+| where name == "SasKeyDependentUpdateFailed"
+| extend dependentId = tostring(customDimensions.dependentId), workflowId = tostring(customDimensions.workflowId), errorCode = tostring(customDimensions.errorCode)
+| project timestamp, dependentId, workflowId, errorCode
+'''
+          timeAggregation: 'Count'
+          dimensions: [
+            {
+              name: 'dependentId'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+            {
+              name: 'errorCode'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: actions
+  }
+}
+
 @description('Resource IDs of the alert rules.')
 output resourceIds array = [
   targetFailed.id
   discoveryFailed.id
+  dependentFailed.id
   noSuccessfulRun.id
 ]

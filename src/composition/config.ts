@@ -1,4 +1,5 @@
 import { parseWorkflowResourceId, resourceGroupNamePattern, workflowDisplayName } from '../rotation/WorkflowResourceId';
+import { dependentIdShapes, parseDependent, type Dependent } from '../rotation/Dependent';
 import type { RotationTarget } from '../rotation/RotationTarget';
 import type { WorkflowHost } from '../rotation/WorkflowHost';
 import { scrubSecrets } from '../rotation/scrubSecrets';
@@ -179,7 +180,7 @@ export function loadSettings(env: Environment, options: LoadSettingsOptions = {}
   };
 }
 
-const targetFields = ['workflowId', 'trigger', 'secretName', 'intervalDays', 'adopt'] as const;
+const targetFields = ['workflowId', 'trigger', 'secretName', 'intervalDays', 'adopt', 'dependents'] as const;
 /** Parses the targets JSON (docs/design.md §4.1), pushing one problem per bad field. */
 export function parseTargets(text: string, source: string, defaultIntervalDays: number, problems: string[]): RotationTarget[] {
   let parsed: unknown;
@@ -316,6 +317,8 @@ export function parseTarget(entry: unknown, where: string, defaultIntervalDays: 
     problems.push(`${label}: adopt ${describeValue(adopt)} must be true or false.`);
   }
 
+  const dependents = parseDependents(fields.dependents, label, problems);
+
   if (problems.length > before) {
     return undefined;
   }
@@ -326,7 +329,43 @@ export function parseTarget(entry: unknown, where: string, defaultIntervalDays: 
     secretName: secretName as string,
     intervalDays: intervalDays as number,
     adopt: adopt as boolean,
+    ...(dependents && dependents.length > 0 ? { dependents } : {}),
   };
+}
+
+/** The most dependents one target may list: each is read on every run and updated after each rotation. */
+export const maxDependentsPerTarget = 50;
+
+/** `dependents`: resource IDs of the callers that keep their own copy of the URL (docs/design.md §12). */
+function parseDependents(value: unknown, label: string, problems: string[]): Dependent[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    problems.push(`${label}: dependents must be an array of resource IDs, not ${describeJsonType(value)}.`);
+    return undefined;
+  }
+  if (value.length > maxDependentsPerTarget) {
+    problems.push(`${label}: dependents lists ${value.length} resource IDs; at most ${maxDependentsPerTarget} are allowed per target.`);
+    return undefined;
+  }
+  const dependents: Dependent[] = [];
+  const seen = new Set<string>();
+  value.forEach((entry, index) => {
+    const resourceId = typeof entry === 'string' ? entry.trim().replace(/\/+$/, '') : undefined;
+    const dependent = resourceId === undefined ? undefined : parseDependent(resourceId);
+    if (!dependent) {
+      problems.push(
+        `${label}: dependents[${index}] ${typeof entry === 'string' ? `'${truncate(scrubSecrets(entry))}'` : describeValue(entry)} is not the resource ID of a supported dependent. Fix: use ${dependentIdShapes}.`,
+      );
+      return;
+    }
+    if (seen.has(dependent.resourceId.toLowerCase())) {
+      problems.push(`${label}: dependents[${index}] '${truncate(dependent.resourceId)}' is listed twice. Fix: list each dependent once.`);
+      return;
+    }
+    seen.add(dependent.resourceId.toLowerCase());
+    dependents.push(dependent);
+  });
+  return dependents;
 }
 
 /** `<workflow>-<trigger>-url`, lowercased, anything outside [0-9a-z-] as '-', at most 127 chars (docs/design.md §5). */

@@ -106,6 +106,8 @@ const noTelemetry: RotationTelemetry = {
   trackTargetRotated: () => undefined,
   trackTargetFailed: () => undefined,
   trackDiscoveryFailed: () => undefined,
+  trackDependentUpdated: () => undefined,
+  trackDependentFailed: () => undefined,
   trackRun: () => undefined,
   flush: async () => undefined,
 };

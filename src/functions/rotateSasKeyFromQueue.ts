@@ -107,6 +107,9 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
         trackTargetRotated: (event) => services.telemetry.trackTargetRotated(event),
         trackTargetFailed: () => undefined,
         trackDiscoveryFailed: (event) => services.telemetry.trackDiscoveryFailed(event),
+        trackDependentUpdated: (event) => services.telemetry.trackDependentUpdated(event),
+        // Like a target's failure: recorded by the last attempt only.
+        trackDependentFailed: () => undefined,
         trackRun: (event) => services.telemetry.trackRun(event),
         flush: () => services.telemetry.flush(),
       };

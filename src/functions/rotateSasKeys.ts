@@ -40,6 +40,7 @@ export async function rotateSasKeys(timer: Timer, context: InvocationContext): P
           skipped: 0,
           failed: 0,
           discoveryProblems: 0,
+          dependentFailures: 0,
           durationMs: 0,
         }),
       ).catch((recordError: unknown) => context.warn(`Could not record the failed run: ${scrubSecrets(String(recordError))}`));
@@ -148,6 +149,7 @@ async function fanOut(
     skipped: 0,
     failed: failures.length,
     discoveryProblems,
+    dependentFailures: 0,
     durationMs,
   });
   const summary =

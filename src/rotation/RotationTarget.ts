@@ -1,3 +1,4 @@
+import type { Dependent } from './Dependent';
 import type { WorkflowHost } from './WorkflowHost';
 
 /** One HTTP trigger whose callback URL sas-rotator keeps fresh in one Key Vault secret. */
@@ -14,6 +15,8 @@ export interface RotationTarget {
   readonly intervalDays: number;
   /** Allow taking over an existing secret that sas-rotator did not create. */
   readonly adopt: boolean;
+  /** Callers that keep their own copy of the URL and are updated after each publication (docs/design.md §12). */
+  readonly dependents?: readonly Dependent[];
   /**
    * Found by tag discovery as one of a tagged Standard site's workflows rather than named by the
    * user: a workflow there without the Request trigger is skipped, not failed.

@@ -1,5 +1,6 @@
 import type { TargetFailure } from './failures';
 import type { KeyType } from './KeyType';
+import type { DependentResult } from './keepDependents';
 
 /** Why a target was (or was not) acted on. */
 export type DueReason = 'first' | 'interval' | 'repair' | 'forced' | 'revoke' | 'notDue';
@@ -21,6 +22,8 @@ export interface TargetResult {
   readonly oldSigFingerprint: string | undefined;
   readonly newSigFingerprint: string | undefined;
   readonly error?: TargetFailure;
+  /** Each dependent of the target and what this run did to it (docs/design.md §12); absent without dependents. */
+  readonly dependents?: readonly DependentResult[];
   /**
    * Why a target was skipped although it may be due: another run holds its lease, its trigger
    * accepts OAuth callers only (no sig), or a discovered site workflow has no Request trigger.

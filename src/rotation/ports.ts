@@ -1,5 +1,5 @@
 import type { CallbackUrl } from './CallbackUrl';
-import type { Dependent, DependentHolding } from './Dependent';
+import type { Dependent, DependentHolding, DependentKind } from './Dependent';
 import type { DiscoveryProblem } from './DiscoveryProblem';
 import type { RotationStep } from './failures';
 import type { KeyType } from './KeyType';
@@ -75,6 +75,8 @@ export interface SecretVersionInfo {
 
 /** Where consumers read the callback URL: Key Vault. */
 export interface CallbackUrlStore {
+  /** The vault's URL, e.g. `https://<name>.vault.azure.net/`: Key Vault references must point into it. */
+  readonly vaultUrl: string;
   /** The latest version of the secret, or undefined when it does not exist (neither live nor deleted: see `findDeleted`). */
   readLatest(secretName: string, options?: OperationOptions): Promise<PublishedSecret | undefined>;
   /**
@@ -145,6 +147,34 @@ export interface DiscoveryFailedEvent extends DiscoveryProblem {
   readonly invocationId: string;
 }
 
+/** A dependent was brought to the latest published URL (`SasKeyDependentUpdated`). */
+export interface DependentUpdatedEvent {
+  readonly workflowId: string;
+  readonly dependentId: string;
+  readonly dependentKind: DependentKind;
+  /** What it holds: the whole URL, or only the sig. */
+  readonly form: 'url' | 'sig';
+  /** Fingerprints of the sigs it held before (comma-separated, one per copy). */
+  readonly oldSigFingerprints: string;
+  readonly newSigFingerprint: string;
+  readonly invocationId: string;
+}
+
+/**
+ * A dependent could not be read, updated, or is misconfigured (`SasKeyDependentUpdateFailed`): it may
+ * hold a URL that a later rotation would cut off, so the gate keeps that key until it is fixed.
+ */
+export interface DependentFailedEvent {
+  readonly workflowId: string;
+  readonly dependentId: string;
+  readonly dependentKind: DependentKind;
+  readonly statusCode: number | undefined;
+  readonly errorCode: string | undefined;
+  /** Already scrubbed. */
+  readonly message: string;
+  readonly invocationId: string;
+}
+
 export type RunOutcome = 'Succeeded' | 'PartiallyFailed' | 'Failed' | 'NothingDue';
 
 /** Once per run (`SasKeyRotationRun`). */
@@ -158,6 +188,8 @@ export interface RotationRunEvent {
   readonly failed: number;
   /** Discovery problems of the run (each also a `SasKeyDiscoveryFailed`); any makes the run incomplete. */
   readonly discoveryProblems: number;
+  /** Dependents that could not be kept in step (each also a `SasKeyDependentUpdateFailed`). */
+  readonly dependentFailures: number;
   readonly durationMs: number;
 }
 
@@ -166,6 +198,8 @@ export interface RotationTelemetry {
   trackTargetRotated(event: TargetRotatedEvent): void;
   trackTargetFailed(event: TargetFailedEvent): void;
   trackDiscoveryFailed(event: DiscoveryFailedEvent): void;
+  trackDependentUpdated(event: DependentUpdatedEvent): void;
+  trackDependentFailed(event: DependentFailedEvent): void;
   trackRun(event: RotationRunEvent): void;
   /** Sends everything buffered; a run calls it before it ends. */
   flush(): Promise<void>;

@@ -1,11 +1,19 @@
 import { isTriggerUrl, triggerSignedPath, type CallbackUrl } from './CallbackUrl';
 import { currentCallbackUrl } from './currentCallbackUrl';
 import { describeFailure, TargetRotationError, type RotationStep, type TargetFailure } from './failures';
+import {
+  keepDependentsAt,
+  readDependents,
+  requireNoDependentHolds,
+  type DependentReadings,
+  type KeepDependentsContext,
+} from './keepDependents';
 import { otherKey, type KeyType } from './KeyType';
 import { planRotation, type KeyInUsePolicy } from './planRotation';
 import type {
   CallbackUrlPublication,
   CallbackUrlStore,
+  DependentGateway,
   OperationOptions,
   RotationTelemetry,
   TargetLeaseHandle,
@@ -28,6 +36,8 @@ export interface RotationDependencies {
   readonly now: () => Date;
   /** Single writer per target; undefined only where no shared storage exists (the CLI warns). */
   readonly leases?: TargetLeases;
+  /** The management APIs of the targets' dependents (docs/design.md §12); needed only by targets that list some. */
+  readonly dependents?: DependentGateway;
   /** ARM write budget per subscription, so the runner can start targets that will not have to wait. */
   readonly writeBudget?: { available(subscription: string): boolean };
 }
@@ -122,6 +132,9 @@ async function rotateLeasedTarget(
    * cut's own budget, and `keyChanged` (unknown until listed again) says whether the published URL died.
    */
   let hardCut: { io: OperationOptions; keyChanged: boolean | undefined } | undefined;
+  /** What each dependent holds before a regeneration (the gate's input), then what this run did to each. */
+  let dependentReadings: DependentReadings | undefined;
+  const withDependents = (target.dependents?.length ?? 0) > 0;
 
   try {
     const now = dependencies.now();
@@ -132,7 +145,8 @@ async function rotateLeasedTarget(
       if (hasSingleKey(target.host)) {
         keyType = 'Primary';
         const { after, before } = await regenerateVerified(keyType, undefined, 'hardCut');
-        return { ...base, reason, keyType, action: 'revoked', ...(await publish(keyType, after, before.sig)) };
+        const revoked = await publish(keyType, after, before.sig);
+        return { ...base, reason, keyType, action: 'revoked', ...revoked, ...(await dependentsAfterPublishing(after)) };
       }
       keyType = state?.kind === 'published' ? otherKey(state.keyType) : 'Secondary';
       // The first key's fresh URL is published on the strength of its sig having changed: that means
@@ -141,14 +155,24 @@ async function rotateLeasedTarget(
       published = await publish(keyType, after, before.sig);
       // The fresh URL is published first, so consumers always have one that works; only then is
       // the key of the previously published (possibly leaked) URL replaced as well.
+      // The dependents are brought to the fresh URL too (no gate: a revoke replaces both keys on purpose).
+      const kept = await dependentsAfterPublishing(after);
       await regenerateVerified(otherKey(keyType));
-      return { ...base, reason, keyType, action: 'revoked', ...published };
+      return { ...base, reason, keyType, action: 'revoked', ...published, ...kept };
     }
 
     step = 'listBefore';
     const plan = await planRotation(target, state, gateway, now, { ...io, force: options.force ?? false });
     reason = plan.reason;
     keyType = plan.keyType;
+    if (withDependents && plan.kind !== 'republish') {
+      // Dependents left behind by an earlier run are brought to the latest URL first (docs/design.md §12);
+      // what they hold afterwards is what the gate checks before a regeneration. A repair publishes
+      // the current URL and updates them after that: the latest URL is dead.
+      step = 'dependents';
+      const latest = state?.kind === 'published' && options.mode !== 'dryRun' ? state.callbackUrl : undefined;
+      dependentReadings = latest ? await keepDependentsAt(latest, dependentsContext()) : await readDependents(dependentsContext());
+    }
 
     switch (plan.kind) {
       case 'none':
@@ -160,6 +184,7 @@ async function rotateLeasedTarget(
           secretVersion: state?.kind === 'published' ? state.secretVersion : undefined,
           oldSigFingerprint: undefined,
           newSigFingerprint: undefined,
+          ...(dependentReadings ? { dependents: dependentReadings.results } : {}),
         };
       case 'republish': {
         if (options.mode === 'dryRun') {
@@ -175,7 +200,8 @@ async function rotateLeasedTarget(
         step = 'verify';
         verifyTriggerUrl(plan.currentUrl, plan.keyType);
         const oldSig = state?.kind === 'published' ? state.callbackUrl.sig : undefined;
-        return { ...base, reason, keyType, action: 'rotated', ...(await publish(plan.keyType, plan.currentUrl, oldSig)) };
+        const repaired = await publish(plan.keyType, plan.currentUrl, oldSig);
+        return { ...base, reason, keyType, action: 'rotated', ...repaired, ...(await dependentsAfterPublishing(plan.currentUrl)) };
       }
       case 'regenerate': {
         if (options.mode === 'dryRun') {
@@ -183,7 +209,8 @@ async function rotateLeasedTarget(
         }
         const { key, before, after } = await regenerateVerified(plan.keyType, plan.urlInUse, plan.ifKeyInUse, plan.checkKeyTypeHonoured);
         keyType = key;
-        return { ...base, reason, keyType, action: 'rotated', ...(await publish(key, after, before.sig)) };
+        const rotated = await publish(key, after, before.sig);
+        return { ...base, reason, keyType, action: 'rotated', ...rotated, ...(await dependentsAfterPublishing(after)) };
       }
     }
   } catch (thrown) {
@@ -229,6 +256,7 @@ async function rotateLeasedTarget(
       oldSigFingerprint: published?.oldSigFingerprint,
       newSigFingerprint: published?.newSigFingerprint,
       error: failure,
+      ...(dependentReadings ? { dependents: dependentReadings.results } : {}),
     };
   }
 
@@ -241,7 +269,43 @@ async function rotateLeasedTarget(
       secretVersion: undefined,
       oldSigFingerprint: undefined,
       newSigFingerprint: undefined,
+      // Every dependent that holds a URL would be brought to the new one after publishing.
+      ...(dependentReadings
+        ? {
+            dependents: dependentReadings.results.map((result) =>
+              result.outcome === 'current' ? { ...result, outcome: 'planned' as const } : result,
+            ),
+          }
+        : {}),
     };
+  }
+
+  function dependentsContext(): KeepDependentsContext {
+    if (!dependencies.dependents) {
+      throw new TargetRotationError({
+        step: 'dependents',
+        code: 'ConfigurationError',
+        message: `${target.workflowId} lists dependents, but this process has no dependent gateway.`,
+      });
+    }
+    return {
+      target,
+      gateway: dependencies.dependents,
+      telemetry,
+      vaultUrl: store.vaultUrl,
+      invocationId: options.invocationId,
+      dryRun: options.mode === 'dryRun',
+      // After a hard cut the dependents are part of finishing it: its own budget, not the run's deadline.
+      io: hardCut?.io ?? io,
+    };
+  }
+
+  /** After a publication: every dependent brought to the URL just published; failures are recorded, not thrown. */
+  async function dependentsAfterPublishing(url: CallbackUrl): Promise<Pick<TargetResult, 'dependents'>> {
+    if (!withDependents) return {};
+    step = 'dependents';
+    dependentReadings = await keepDependentsAt(url, dependentsContext());
+    return { dependents: dependentReadings.results };
   }
 
   /**
@@ -280,6 +344,12 @@ async function rotateLeasedTarget(
     if (checkKeyTypeHonoured) {
       otherUrl ??= await currentCallbackUrl(target, otherKey(key), gateway, io);
       requireDistinctKeyUrls(target, [before, otherUrl], 'regenerate');
+    }
+    // The gate (docs/design.md §12): a dependent that still holds this key's URL, or could not be
+    // read, would be cut off. A single-key host cuts every holder off by design (the hard cut), and a
+    // revoke replaces the leaked key whoever holds it.
+    if (dependentReadings && ifKeyInUse !== 'hardCut' && !hasSingleKey(target.host) && options.mode !== 'revoke') {
+      requireNoDependentHolds(key, before.sig, dependentReadings, target);
     }
     let callIo = io;
     if (hasSingleKey(target.host)) {

@@ -101,6 +101,7 @@ export async function runRotation(
       skipped: results.filter((r) => r.action === 'skipped' && r.error === undefined).length,
       failed: results.filter((r) => r.action === 'failed' || r.error !== undefined).length,
       discoveryProblems,
+      dependentFailures: results.reduce((sum, r) => sum + (r.dependents ?? []).filter((d) => d.outcome === 'failed').length, 0),
       durationMs,
     });
   }
@@ -129,7 +130,10 @@ export function interleaveBySubscription(targets: readonly RotationTarget[]): nu
 
 /** A run that failed targets or could not see all of them is never a success (the no-silent-non-rotation invariant). */
 export function runOutcome(results: readonly TargetResult[], discoveryProblems = 0): RunOutcome {
-  const failed = results.filter((r) => r.action === 'failed' || r.error !== undefined).length + discoveryProblems;
+  // A dependent left behind is a failure too: the gate will hold its target's next rotation (docs/design.md §12).
+  const failed =
+    results.filter((r) => r.action === 'failed' || r.error !== undefined || r.dependents?.some((d) => d.outcome === 'failed')).length +
+    discoveryProblems;
   const acted = results.filter((r) => isRotation(r) || r.action === 'planned').length;
   if (failed > 0) {
     return acted > 0 ? 'PartiallyFailed' : 'Failed';

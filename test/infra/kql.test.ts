@@ -35,16 +35,16 @@ const alertRuleQuery = (): string => {
 };
 
 describe('operations KQL, checked by the Kusto language service', () => {
-  it('finds the queries of the workbook, the three alert rules and docs/operations.md', () => {
+  it('finds the queries of the workbook, the four alert rules and docs/operations.md', () => {
     const count = (prefix: string): number => queries.filter((q) => q.source.startsWith(prefix)).length;
     expect({
       workbook: count('rotation-workbook.json'),
       alerts: count('rotation-alerts.bicep'),
       docs: count('docs/operations.md'),
     }).toEqual({
-      workbook: 9,
-      alerts: 3,
-      docs: 9,
+      workbook: 10,
+      alerts: 4,
+      docs: 10,
     });
   });
 
@@ -58,7 +58,7 @@ describe('operations KQL, checked by the Kusto language service', () => {
   it('every alert rule splits only by columns its query returns', () => {
     // A dimension the result does not have makes the rule fail at evaluation, and the alert never fires.
     const alerts = queries.filter((q) => q.alertDimensions !== undefined);
-    expect(alerts).toHaveLength(3);
+    expect(alerts).toHaveLength(4);
     for (const { query, alertDimensions } of alerts) {
       const columns = analyzeKql(query).resultColumns;
       expect(columns).toEqual(expect.arrayContaining(['timestamp', ...(alertDimensions ?? [])]));
@@ -72,12 +72,12 @@ describe('operations KQL, checked by the Kusto language service', () => {
     expect(problems).toEqual([]);
   });
 
-  it('has a query for each event, and alerts on each event that means a due target was not rotated or part of the estate was not seen', () => {
+  it('has a query for each event, and alerts on each event that means a due target was not rotated, part of the estate was not seen, or a dependent was left behind', () => {
     for (const name of Object.values(telemetryEventNames)) {
       expect({ name, queried: queries.some((q) => q.query.includes(`"${name}"`)) }).toEqual({ name, queried: true });
     }
     const alertQueries = queries.filter((q) => q.source === 'rotation-alerts.bicep').map((q) => q.query);
-    for (const name of [telemetryEventNames.targetFailed, telemetryEventNames.discoveryFailed]) {
+    for (const name of [telemetryEventNames.targetFailed, telemetryEventNames.discoveryFailed, telemetryEventNames.dependentFailed]) {
       expect(alertQueries.filter((query) => query.includes(`name == "${name}"`))).toHaveLength(1);
     }
     // Failed runs (a configuration error records one with no targets) break the "successful run" rule.

@@ -10,6 +10,7 @@ import type {
 
 /** Secret versions in memory, for unit tests of the protocol. */
 export class InMemoryCallbackUrlStore implements CallbackUrlStore {
+  readonly vaultUrl = 'https://in-memory.vault.azure.net/';
   readonly versions = new Map<string, PublishedSecret[]>();
   failPublish = false;
   /** Soft-deleted secrets: they read as missing and refuse writes, as in Key Vault. */

@@ -1,4 +1,6 @@
 import type {
+  DependentFailedEvent,
+  DependentUpdatedEvent,
   DiscoveryFailedEvent,
   RotationRunEvent,
   RotationTelemetry,
@@ -11,6 +13,8 @@ export class RecordingTelemetry implements RotationTelemetry {
   readonly failed: TargetFailedEvent[] = [];
   readonly runs: RotationRunEvent[] = [];
   readonly discoveryFailed: DiscoveryFailedEvent[] = [];
+  readonly dependentsUpdated: DependentUpdatedEvent[] = [];
+  readonly dependentsFailed: DependentFailedEvent[] = [];
   flushes = 0;
   trackTargetRotated(event: TargetRotatedEvent): void {
     this.rotated.push(event);
@@ -20,6 +24,12 @@ export class RecordingTelemetry implements RotationTelemetry {
   }
   trackDiscoveryFailed(event: DiscoveryFailedEvent): void {
     this.discoveryFailed.push(event);
+  }
+  trackDependentUpdated(event: DependentUpdatedEvent): void {
+    this.dependentsUpdated.push(event);
+  }
+  trackDependentFailed(event: DependentFailedEvent): void {
+    this.dependentsFailed.push(event);
   }
   trackRun(event: RotationRunEvent): void {
     this.runs.push(event);

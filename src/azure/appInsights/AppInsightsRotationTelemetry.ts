@@ -3,6 +3,8 @@ import { TelemetryClient } from 'applicationinsights';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
 import { isLoopbackUrl } from '../core/isLoopbackUrl';
 import type {
+  DependentFailedEvent,
+  DependentUpdatedEvent,
   DiscoveryFailedEvent,
   RotationRunEvent,
   RotationTelemetry,
@@ -106,6 +108,38 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
     });
   }
 
+  trackDependentUpdated(event: DependentUpdatedEvent): void {
+    this.used = true;
+    this.client.trackEvent({
+      name: telemetryEventNames.dependentUpdated,
+      properties: {
+        workflowId: event.workflowId,
+        dependentId: event.dependentId,
+        dependentKind: event.dependentKind,
+        form: event.form,
+        oldSigFingerprints: event.oldSigFingerprints,
+        newSigFingerprint: event.newSigFingerprint,
+        invocationId: event.invocationId,
+      },
+    });
+  }
+
+  trackDependentFailed(event: DependentFailedEvent): void {
+    this.used = true;
+    this.client.trackEvent({
+      name: telemetryEventNames.dependentFailed,
+      properties: {
+        workflowId: event.workflowId,
+        dependentId: event.dependentId,
+        dependentKind: event.dependentKind,
+        statusCode: event.statusCode === undefined ? '' : String(event.statusCode),
+        errorCode: event.errorCode ?? '',
+        message: scrubSecrets(event.message),
+        invocationId: event.invocationId,
+      },
+    });
+  }
+
   trackRun(event: RotationRunEvent): void {
     this.used = true;
     this.client.trackEvent({
@@ -117,6 +151,7 @@ export class AppInsightsRotationTelemetry implements RotationTelemetry {
         skipped: event.skipped,
         failed: event.failed,
         discoveryProblems: event.discoveryProblems,
+        dependentFailures: event.dependentFailures,
         durationMs: event.durationMs,
       },
     });

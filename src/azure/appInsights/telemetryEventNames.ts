@@ -8,6 +8,8 @@ export const telemetryEventNames = {
   targetFailed: 'SasKeyRotationFailed',
   run: 'SasKeyRotationRun',
   discoveryFailed: 'SasKeyDiscoveryFailed',
+  dependentUpdated: 'SasKeyDependentUpdated',
+  dependentFailed: 'SasKeyDependentUpdateFailed',
 } as const;
 
 /** customDimensions of each event. */
@@ -27,12 +29,16 @@ export const telemetryEventProperties = {
   SasKeyRotationFailed: ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'],
   SasKeyRotationRun: ['outcome', 'invocationId', 'isPastDue'],
   SasKeyDiscoveryFailed: ['scope', 'resourceId', 'operation', 'statusCode', 'errorCode', 'message', 'invocationId'],
+  SasKeyDependentUpdated: ['workflowId', 'dependentId', 'dependentKind', 'form', 'oldSigFingerprints', 'newSigFingerprint', 'invocationId'],
+  SasKeyDependentUpdateFailed: ['workflowId', 'dependentId', 'dependentKind', 'statusCode', 'errorCode', 'message', 'invocationId'],
 } as const;
 
 /** customMeasurements of each event. */
 export const telemetryEventMeasurements = {
   SasKeyRotated: ['durationMs'],
   SasKeyRotationFailed: ['durationMs'],
-  SasKeyRotationRun: ['targets', 'rotated', 'skipped', 'failed', 'discoveryProblems', 'durationMs'],
+  SasKeyRotationRun: ['targets', 'rotated', 'skipped', 'failed', 'discoveryProblems', 'dependentFailures', 'durationMs'],
   SasKeyDiscoveryFailed: [],
+  SasKeyDependentUpdated: [],
+  SasKeyDependentUpdateFailed: [],
 } as const;

@@ -15,8 +15,10 @@ import type {
 /** Key Vault secrets as the place consumers read callback URLs from (docs/design.md §5). */
 export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
   private readonly client: SecretClient;
+  readonly vaultUrl: string;
 
   constructor(credential: TokenCredential, vaultUri: string, retry: RetrySettings = defaultRetrySettings) {
+    this.vaultUrl = vaultUri;
     this.client = new SecretClient(vaultUri, credential, {
       ...azureRetryClientOptions(retry),
       // Quirk: the client checks that the challenge's resource matches the vault's DNS suffix,

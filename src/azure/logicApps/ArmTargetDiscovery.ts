@@ -16,7 +16,18 @@ export const discoveryTags = {
   secretName: 'sas-rotation-secret',
   trigger: 'sas-rotation-trigger',
   intervalDays: 'sas-rotation-interval-days',
+  /**
+   * Resource IDs of the workflow's dependents separated by `;` (docs/design.md §12). A tag value holds
+   * at most 256 characters, about one resource ID: more go into `sas-rotation-dependents-2` … `-9`.
+   */
+  dependents: 'sas-rotation-dependents',
 } as const;
+
+/** The dependents tags in order: `sas-rotation-dependents`, then `-2` to `-9`. */
+const dependentsTagNames = [
+  discoveryTags.dependents,
+  ...Array.from({ length: 8 }, (_, index) => `${discoveryTags.dependents}-${index + 2}`),
+];
 
 /**
  * The bounds of one discovery (docs/design.md §4.5), the same for the timer, the queue workers and the CLI.
@@ -239,14 +250,27 @@ export class ArmTargetDiscovery {
 
   private addTarget(workflowId: string, tags: Tags, fromSite: boolean, scope: string, findings: DiscoveryFindings): void {
     const intervalText = tag(tags, discoveryTags.intervalDays);
+    const dependentsText = dependentsTagNames.map((name) => tag(tags, name)).filter((value) => value !== undefined);
+    const problems: string[] = [];
+    if (fromSite && dependentsText.length > 0) {
+      // A site's tags apply to all its workflows, but a dependent calls one of them.
+      problems.push(
+        `${discoveryTags.dependents} on a Standard site cannot say which of its workflows a dependent calls, so this workflow was left out. Fix: remove the tag and list the workflow with its dependents in ROTATION_TARGETS.`,
+      );
+    }
     const entry = {
       workflowId,
       ...(tag(tags, discoveryTags.trigger) !== undefined ? { trigger: tag(tags, discoveryTags.trigger) } : {}),
       ...(tag(tags, discoveryTags.secretName) !== undefined && !fromSite ? { secretName: tag(tags, discoveryTags.secretName) } : {}),
       ...(intervalText !== undefined ? { intervalDays: /^\d+$/.test(intervalText) ? Number(intervalText) : intervalText } : {}),
+      ...(dependentsText.length > 0
+        ? { dependents: dependentsText.flatMap((value) => value.split(';').map((id) => id.trim())).filter((id) => id !== '') }
+        : {}),
     };
-    const problems: string[] = [];
-    const target = parseTarget(entry, `discovered ${fromSite ? 'site workflow' : 'workflow'}`, this.defaultIntervalDays, problems);
+    const target =
+      problems.length > 0
+        ? undefined
+        : parseTarget(entry, `discovered ${fromSite ? 'site workflow' : 'workflow'}`, this.defaultIntervalDays, problems);
     if (target) {
       findings.add({ ...target, discoveredIn: scope, ...(fromSite ? { discoveredFromSite: true } : {}) });
       return;
