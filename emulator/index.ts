@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'crypto';
 import { AccessTokenAuthority } from './AccessTokenAuthority';
+import { ApiManagementState } from './apiManagement/ApiManagementState';
+import { MicrosoftApiManagementProvider } from './apiManagement/MicrosoftApiManagementProvider';
 import { AppInsightsIngestionService } from './appInsights/AppInsightsIngestionService';
 import type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
 import { defaultArmReadThrottle, defaultArmWriteThrottle, type EmulatorOptions } from './EmulatorOptions';
@@ -54,6 +56,14 @@ export { KeyVaultState, type StoredSecretVersion } from './keyVault/KeyVaultStat
 export type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
 export type { ManagedIdentity } from './identity/ManagedIdentityEndpoint';
 export { ensureLocalCertificateAuthority } from './localCertificateAuthority';
+export {
+  ApiManagementState,
+  type CalledWorkflow,
+  type LongRunningFault,
+  type SeedNamedValueOptions,
+  type StoredNamedValue,
+  type WriteCompletion,
+} from './apiManagement/ApiManagementState';
 
 /** A fixed tenant, so that logs and snapshots from different runs compare. */
 export const defaultEmulatorTenantId = '72f988bf-0000-4000-8000-00000000e7a1';
@@ -90,6 +100,11 @@ export interface AzureEmulator {
   /** Power Automate flows behind the Flow API (one key each). */
   readonly flows: FlowsState;
   readonly keyVault: KeyVaultState;
+  /**
+   * API Management named values (dependents, docs/design.md §12): `seedNamedValue`, `valueOf`, the oracle
+   * `urlWorks`, and `longRunning` (how writes complete; reset it after a test that changed it).
+   */
+  readonly apiManagement: ApiManagementState;
   readonly appInsights: { readonly envelopes: readonly TelemetryEnvelope[]; clear(): void };
   /** Every request received, oldest first. */
   readonly requests: readonly EmulatorRequestRecord[];
@@ -126,6 +141,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
 
   const hosts = new WorkflowHosts(() => baseUrl('logicRuntime'));
   const keyVault = new KeyVaultState();
+  const apiManagement = new ApiManagementState(hosts, keyVault, hosts.resourceGroups);
   const appInsights = new AppInsightsIngestionService(instrumentationKey, authority, options.appInsightsLocalAuthDisabled ?? false);
   const frontDoor = new ArmFrontDoor(
     authority,
@@ -138,6 +154,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     new ManagedIdentityEndpoint(authority, identityHeader, managedIdentity),
     new ArmRouter(frontDoor, hosts.resourceGroups, new MicrosoftLogicProvider(hosts.consumption, armPages), [
       new MicrosoftWebProvider(hosts.standard, armPages),
+      new MicrosoftApiManagementProvider(apiManagement, () => baseUrl('arm')),
     ]),
     new LogicRuntimeService(hosts, authority),
     new FlowApiService(hosts.flows, authority),
@@ -199,6 +216,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     logic: hosts,
     flows: hosts.flows,
     keyVault,
+    apiManagement,
     appInsights: {
       get envelopes() {
         return appInsights.envelopes;
