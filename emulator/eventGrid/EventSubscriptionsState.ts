@@ -63,6 +63,8 @@ export interface SeedEventSubscriptionOptions {
   /** Another destination instead of a WebHook (e.g. `{ endpointType: 'StorageQueue', properties: {…} }`). */
   readonly destination?: StoredOtherDestination;
   readonly labels?: readonly string[];
+  /** The event filter, as the spec spells it (default `{ isSubjectCaseSensitive: false }`). */
+  readonly filter?: Readonly<Record<string, unknown>>;
 }
 
 /** How the next long-running updates end (the handshake still decides Succeeded or Failed unless `outcome` forces it). */
@@ -148,7 +150,7 @@ export class EventSubscriptionsState {
       id: resourceId,
       ...parsed,
       destination,
-      filter: { isSubjectCaseSensitive: false },
+      filter: { ...(options.filter ?? { isSubjectCaseSensitive: false }) },
       labels: [...(options.labels ?? [])],
       provisioningState: 'Succeeded',
     });

@@ -131,10 +131,13 @@ export function emptyReceivers(): Record<ReceiverKind, Array<Record<string, unkn
   return Object.fromEntries(receiverKinds.map((kind) => [kind, []])) as unknown as Record<ReceiverKind, Array<Record<string, unknown>>>;
 }
 
-/** What the service adds to a receiver: `status` (readOnly) on email and SMS receivers; useCommonAlertSchema's default. */
+/**
+ * What the service adds to a receiver: `status` (readOnly) on email and SMS receivers; useCommonAlertSchema's default
+ * (false) where the createOrUpdateActionGroup example shows it added (event hub receivers) and on Logic App receivers.
+ */
 export function withReadOnlyFields(kind: ReceiverKind, receiver: Record<string, unknown>): Record<string, unknown> {
   const withStatus = kind === 'emailReceivers' || kind === 'smsReceivers' ? { ...receiver, status: 'Enabled' } : receiver;
-  return kind === 'logicAppReceivers' && withStatus['useCommonAlertSchema'] === undefined
+  return (kind === 'logicAppReceivers' || kind === 'eventHubReceivers') && withStatus['useCommonAlertSchema'] === undefined
     ? { ...withStatus, useCommonAlertSchema: false }
     : withStatus;
 }
