@@ -9,6 +9,8 @@ import type { EmulatorRequestRecord } from './EmulatorRequestRecord';
 import type { RecordedExchange } from './RecordedExchange';
 import type { EmulatorServiceHandler } from './EmulatorExchange';
 import type { EmulatorService } from './EmulatorService';
+import { EventSubscriptionsState } from './eventGrid/EventSubscriptionsState';
+import { MicrosoftEventGridProvider } from './eventGrid/MicrosoftEventGridProvider';
 import { FaultInjector } from './FaultInjector';
 import { FlowApiService } from './flow/FlowApiService';
 import type { FlowsState } from './flow/FlowsState';
@@ -23,6 +25,8 @@ import { LogicRuntimeService } from './logic/LogicRuntimeService';
 import { MicrosoftLogicProvider } from './logic/MicrosoftLogicProvider';
 import { MicrosoftWebProvider } from './logic/MicrosoftWebProvider';
 import { issueLoopbackServerCertificate } from './loopbackServerCertificate';
+import { ActionGroupsState } from './monitor/ActionGroupsState';
+import { MicrosoftInsightsProvider } from './monitor/MicrosoftInsightsProvider';
 import { ServiceServer } from './ServiceServer';
 import { WorkflowHosts } from './workflowHosts';
 
@@ -53,6 +57,13 @@ export {
 } from './flow/FlowsState';
 export type { CallbackUrlCheck, InvocationTarget, WorkflowHost } from './logic/callbackUrls';
 export { KeyVaultState, type StoredSecretVersion } from './keyVault/KeyVaultState';
+export { ActionGroupsState, type LogicAppReceiver, type SeedActionGroupOptions, type StoredActionGroup } from './monitor/ActionGroupsState';
+export {
+  EventSubscriptionsState,
+  type EventSubscriptionUpdateBehaviour,
+  type SeedEventSubscriptionOptions,
+  type StoredEventSubscription,
+} from './eventGrid/EventSubscriptionsState';
 export type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
 export type { ManagedIdentity } from './identity/ManagedIdentityEndpoint';
 export { ensureLocalCertificateAuthority } from './localCertificateAuthority';
@@ -105,6 +116,10 @@ export interface AzureEmulator {
    * `urlWorks`, and `longRunning` (how writes complete; reset it after a test that changed it).
    */
   readonly apiManagement: ApiManagementState;
+  /** Azure Monitor action groups (Microsoft.Insights 2021-09-01): seeding, and the oracle `urlWorks`. */
+  readonly monitor: ActionGroupsState;
+  /** Event Grid event subscriptions (2022-06-15): seeding, how long-running updates end, and the oracle `urlWorks`. */
+  readonly eventGrid: EventSubscriptionsState;
   readonly appInsights: { readonly envelopes: readonly TelemetryEnvelope[]; clear(): void };
   /** Every request received, oldest first. */
   readonly requests: readonly EmulatorRequestRecord[];
@@ -150,11 +165,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     options.armReadThrottle ?? defaultArmReadThrottle,
   );
   const armPages = new ArmPages(() => baseUrl('arm'), hosts.pagingFaults);
+  const monitor = new ActionGroupsState(hosts, hosts.resourceGroups);
+  const eventGrid = new EventSubscriptionsState(hosts, hosts.resourceGroups);
   const handlers: EmulatorServiceHandler[] = [
     new ManagedIdentityEndpoint(authority, identityHeader, managedIdentity),
     new ArmRouter(frontDoor, hosts.resourceGroups, new MicrosoftLogicProvider(hosts.consumption, armPages), [
+      // First: an event subscription is an extension resource, its path may name another provider's resource as its scope.
+      new MicrosoftEventGridProvider(eventGrid, () => baseUrl('arm')),
       new MicrosoftWebProvider(hosts.standard, armPages),
       new MicrosoftApiManagementProvider(apiManagement, () => baseUrl('arm')),
+      new MicrosoftInsightsProvider(monitor),
     ]),
     new LogicRuntimeService(hosts, authority),
     new FlowApiService(hosts.flows, authority),
@@ -217,6 +237,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     flows: hosts.flows,
     keyVault,
     apiManagement,
+    monitor,
+    eventGrid,
     appInsights: {
       get envelopes() {
         return appInsights.envelopes;

@@ -49,6 +49,25 @@ export const allowlist: readonly AllowlistEntry[] = [
     source:
       'Learn, "Naming rules and restrictions for Azure resources" (Microsoft.Resources/resourcegroups: underscores, hyphens, periods, parentheses, and letters or digits as defined by the Char.IsLetterOrDigit function)',
   })),
+  ...['ActionGroups_Get', 'ActionGroups_CreateOrUpdate', 'ActionGroups_Update'].map((operationId): AllowlistEntry => ({
+    operationId,
+    direction: 'response',
+    code: 'OBJECT_ADDITIONAL_PROPERTIES',
+    path: '$.error',
+    reason:
+      "Microsoft.Insights 2021-09-01 declares only the action-group provider's own flat { code, message }; what ARM answers in front of it (authentication, throttling, api-version, missing resource group or resource, server errors) is ARM's { error: { code, message } }",
+    source:
+      'Azure/azure-resource-manager-rpc v1.0/common-api-details.md, "Error Response Content"; azure-openapi-validator rule DefaultErrorResponseSchema (the default error schema SHOULD be that one)',
+  })),
+  {
+    operationId: 'EventSubscriptions_Get',
+    direction: 'request',
+    code: 'INVALID_CONTENT_TYPE',
+    status: 200,
+    reason:
+      "the last GET of a long-running PATCH (after Azure-AsyncOperation said Succeeded) is sent with the PATCH's operation spec minus its body, so it carries the PATCH's Content-Type: application/json on a bodiless GET",
+    source: '@azure/arm-eventgrid 14.1.0 dist/index.js, LroImpl.sendPollRequest (spreads the PATCH spec, drops only requestBody)',
+  },
   {
     operationId: 'track',
     direction: 'response',
