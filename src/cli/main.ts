@@ -7,6 +7,7 @@ import { ConfigurationError, loadSettings, type RotatorSettings } from '../compo
 import { createRotationServices, type RotationServices } from '../composition/createRotationServices';
 import { describeTargetResult } from '../rotation/describeTargetResult';
 import { formatTable } from './formatTable';
+import type { DependentKind } from '../rotation/Dependent';
 import { inspectTarget, type TargetStatus } from '../rotation/inspectTarget';
 import { mapWithConcurrency } from '../rotation/mapWithConcurrency';
 import { runRotation, type RotationRunResult } from '../rotation/runRotation';
@@ -226,7 +227,9 @@ async function runStatus(
   } else {
     io.stdout(`${formatStatusReport(statuses)}\n`);
   }
-  return statuses.some((s) => s.error) ? exitStatus.targetFailed : exitStatus.ok;
+  // A dependent that holds anything but the latest URL (or a reference to it) needs attention: the gate holds its rotation.
+  const dependentBehind = statuses.some((s) => (s.dependents ?? []).some((d) => d.holds !== 'latest' && d.holds !== 'keyVaultReference'));
+  return statuses.some((s) => s.error) || dependentBehind ? exitStatus.targetFailed : exitStatus.ok;
 }
 
 /** docs/design.md §7's shape, every field present: what is not known is null, not missing. */
@@ -247,6 +250,7 @@ function toJsonReport(result: RotationRunResult, discoveryProblems: readonly Dis
       newSigFingerprint: t.newSigFingerprint ?? null,
       ...(t.error ? { error: t.error } : {}),
       ...(t.skipped ? { skipped: t.skipped } : {}),
+      dependents: (t.dependents ?? []).map((d) => ({ ...d, heldSigFingerprints: d.heldSigFingerprints ?? null })),
     })),
   };
 }
@@ -266,6 +270,7 @@ function toJsonStatus(s: TargetStatus): object {
     reason: s.reason ?? null,
     urlWorks: s.urlWorks ?? null,
     ...(s.error ? { error: s.error } : {}),
+    dependents: (s.dependents ?? []).map((d) => ({ ...d, heldSigFingerprints: d.heldSigFingerprints ?? null })),
   };
 }
 
@@ -302,10 +307,22 @@ export function formatRunReport(result: RotationRunResult): string {
       (t) =>
         `  ${workflowName(t.workflowId)}: ${t.action === 'failed' ? `failed at ${t.error?.step}` : 'skipped'}${t.error?.statusCode ? ` (${t.error.statusCode}${t.error.code ? ` ${t.error.code}` : ''})` : t.error?.code ? ` (${t.error.code})` : ''}: ${t.error?.message}`,
     );
+  const dependents = result.targets.flatMap((t) =>
+    (t.dependents ?? []).map((d) => [
+      workflowName(t.workflowId),
+      dependentLabel(d.resourceId, d.kind),
+      d.outcome === 'planned' ? 'would update' : d.outcome,
+      d.heldSigFingerprints?.join(',') || '-',
+      d.error ? `${d.error.code ?? d.error.statusCode ?? 'error'}: ${d.error.message}` : '',
+    ]),
+  );
   return [
     table,
     '',
     `Outcome: ${result.outcome} (invocation ${result.invocationId}, ${result.durationMs} ms)`,
+    ...(dependents.length
+      ? ['', 'Dependents:', formatTable(['WORKFLOW', 'DEPENDENT', 'RESULT', 'HELD (FINGERPRINT)', 'PROBLEM'], dependents)]
+      : []),
     ...(notes.length ? ['', 'Skipped:', ...notes] : []),
     ...(problems.length ? ['', 'Problems:', ...problems] : []),
   ].join('\n');
@@ -338,7 +355,36 @@ export function formatStatusReport(statuses: readonly TargetStatus[]): string {
       (s) =>
         `  ${workflowName(s.workflowId)}: cannot read (${[s.error?.statusCode, s.error?.code].filter(Boolean).join(' ')}): ${s.error?.message}`,
     );
-  return [table, ...(problems.length ? ['', 'Problems:', ...problems] : [])].join('\n');
+  const dependents = statuses.flatMap((s) =>
+    (s.dependents ?? []).map((d) => [
+      workflowName(s.workflowId),
+      dependentLabel(d.resourceId, d.kind),
+      d.holds === 'latest'
+        ? 'latest URL'
+        : d.holds === 'older'
+          ? 'older URL (works)'
+          : d.holds === 'broken'
+            ? 'URL that NO LONGER WORKS'
+            : d.holds === 'keyVaultReference'
+              ? 'Key Vault reference'
+              : 'unknown',
+      d.heldSigFingerprints?.join(',') || '-',
+      d.error ? `${d.error.code ?? d.error.statusCode ?? 'error'}: ${d.error.message}` : '',
+    ]),
+  );
+  return [
+    table,
+    ...(dependents.length
+      ? ['', 'Dependents:', formatTable(['WORKFLOW', 'DEPENDENT', 'HOLDS', 'FINGERPRINT', 'PROBLEM'], dependents)]
+      : []),
+    ...(problems.length ? ['', 'Problems:', ...problems] : []),
+  ].join('\n');
+}
+
+/** `apim named value orders-sig`, `action group on-call`, `event subscription to-orders`: the kind and the last segment. */
+function dependentLabel(resourceId: string, kind: DependentKind): string {
+  const name = resourceId.split('/').pop() ?? resourceId;
+  return `${kind === 'apimNamedValue' ? 'APIM named value' : kind === 'actionGroup' ? 'action group' : 'event subscription'} ${name}`;
 }
 
 function progressReporter(io: CliIo): (result: Parameters<typeof describeTargetResult>[0], done: number, total: number) => void {

@@ -8,6 +8,8 @@ import { writeBudgetObserverPolicy } from '../azure/core/writeBudgetObserverPoli
 import { createTargetLeases } from '../azure/storage/createTargetLeases';
 import { createTargetQueue, type TargetQueue } from '../azure/storage/TargetQueue';
 import { ConsumptionWorkflowGateway } from '../azure/logicApps/ConsumptionWorkflowGateway';
+import { KindRoutingDependentGateway } from '../rotation/KindRoutingDependentGateway';
+import { noTelemetry } from '../rotation/noTelemetry';
 import { HostRoutingWorkflowGateway } from '../rotation/HostRoutingWorkflowGateway';
 import { PowerAutomateFlowGateway } from '../azure/powerAutomate/PowerAutomateFlowGateway';
 import type { RotationTelemetry } from '../rotation/ports';
@@ -84,6 +86,29 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
     ),
     store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry),
     telemetry: appInsights ?? noTelemetry,
+    dependents: new KindRoutingDependentGateway((kind) => {
+      // Each kind's SDK is loaded only when a target lists such a dependent (cold start, package size).
+      switch (kind) {
+        case 'apimNamedValue': {
+          const { ApimNamedValueDependents } =
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            require('../azure/apiManagement/ApimNamedValueDependents') as typeof import('../azure/apiManagement/ApimNamedValueDependents');
+          return new ApimNamedValueDependents(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+        }
+        case 'actionGroup': {
+          const { ActionGroupDependents } =
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            require('../azure/monitor/ActionGroupDependents') as typeof import('../azure/monitor/ActionGroupDependents');
+          return new ActionGroupDependents(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+        }
+        case 'eventSubscription': {
+          const { EventSubscriptionDependents } =
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            require('../azure/eventGrid/EventSubscriptionDependents') as typeof import('../azure/eventGrid/EventSubscriptionDependents');
+          return new EventSubscriptionDependents(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+        }
+      }
+    }),
     leases,
     targetQueue: createTargetQueue(options.env ?? process.env, credential, retry),
     discovery: new ArmTargetDiscovery(credential, settings.resourceManagerEndpoint, settings.intervalDays, retry, {
@@ -100,17 +125,6 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
     },
   };
 }
-
-/** Without an Application Insights connection string, rotations are recorded nowhere. */
-const noTelemetry: RotationTelemetry = {
-  trackTargetRotated: () => undefined,
-  trackTargetFailed: () => undefined,
-  trackDiscoveryFailed: () => undefined,
-  trackDependentUpdated: () => undefined,
-  trackDependentFailed: () => undefined,
-  trackRun: () => undefined,
-  flush: async () => undefined,
-};
 
 /**
  * Loaded only when a run with a connection string starts: importing `applicationinsights` takes most

@@ -1,3 +1,4 @@
+import { createdOnFirstUse } from './createdOnFirstUse';
 import type { KeyType } from './KeyType';
 import type { OperationOptions, WorkflowGateway } from './ports';
 import type { RotationTarget } from './RotationTarget';
@@ -9,9 +10,11 @@ import type { WorkflowHost } from './WorkflowHost';
  * workflows never loads @azure/arm-appservice (cold start).
  */
 export class HostRoutingWorkflowGateway implements WorkflowGateway {
-  private readonly gateways = new Map<WorkflowHost, WorkflowGateway>();
+  private readonly gateway: (host: WorkflowHost) => WorkflowGateway;
 
-  constructor(private readonly createGateway: (host: WorkflowHost) => WorkflowGateway) {}
+  constructor(createGateway: (host: WorkflowHost) => WorkflowGateway) {
+    this.gateway = createdOnFirstUse(createGateway);
+  }
 
   listCallbackUrl(target: RotationTarget, keyType: KeyType, options?: OperationOptions): Promise<string> {
     return this.gateway(target.host).listCallbackUrl(target, keyType, options);
@@ -19,14 +22,5 @@ export class HostRoutingWorkflowGateway implements WorkflowGateway {
 
   regenerateAccessKey(target: RotationTarget, keyType: KeyType, options?: OperationOptions): Promise<void> {
     return this.gateway(target.host).regenerateAccessKey(target, keyType, options);
-  }
-
-  private gateway(host: WorkflowHost): WorkflowGateway {
-    let gateway = this.gateways.get(host);
-    if (!gateway) {
-      gateway = this.createGateway(host);
-      this.gateways.set(host, gateway);
-    }
-    return gateway;
   }
 }

@@ -1,4 +1,5 @@
-import { callEmulator, useTestEmulator, type EmulatorAnswer } from './emulatorTestKit';
+import { useEmulator } from '../support/emulatorEnvironment';
+import { callEmulator, type EmulatorAnswer } from './emulatorTestKit';
 
 const subscriptionId = '7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const resourceGroup = 'rg-events';
@@ -6,7 +7,7 @@ const apiVersion = '2022-06-15';
 
 /** Event Grid event subscriptions behind ARM (Microsoft.EventGrid 2022-06-15), over raw HTTP. */
 describe('Microsoft.EventGrid event subscriptions', () => {
-  const emulator = useTestEmulator();
+  const emulator = useEmulator({ conformanceCheck: false, environment: 'none' });
   let token: string;
   let workflowId: string;
   const topicScope = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.EventGrid/topics/orders`;

@@ -1,4 +1,5 @@
-import { callEmulator, useTestEmulator } from './emulatorTestKit';
+import { useEmulator } from '../support/emulatorEnvironment';
+import { callEmulator } from './emulatorTestKit';
 
 const subscriptionId = '6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5';
 const resourceGroup = 'rg-alerts';
@@ -6,7 +7,7 @@ const apiVersion = '2021-09-01';
 
 /** Azure Monitor action groups behind ARM (Microsoft.Insights 2021-09-01), over raw HTTP. */
 describe('Microsoft.Insights action groups', () => {
-  const emulator = useTestEmulator();
+  const emulator = useEmulator({ conformanceCheck: false, environment: 'none' });
   let token: string;
   let workflowId: string;
   let groupUrl: (name: string, version?: string) => string;
