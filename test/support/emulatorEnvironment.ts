@@ -146,6 +146,7 @@ export interface TargetSpec {
   readonly secretName?: string;
   readonly intervalDays?: number;
   readonly adopt?: boolean;
+  readonly dependents?: readonly string[];
 }
 
 export function settingsFor(emulator: AzureEmulator, targets: readonly TargetSpec[], extra: Record<string, string> = {}): RotatorSettings {
