@@ -4,7 +4,8 @@
 // things this template needs live above any one resource group anyway: the custom role definition
 // (a subscription-level resource whose assignable scopes cover every target subscription) and the
 // list of target workflows' resource groups the role must be assignable in (the assignments
-// themselves are infra/access/workflow-access.bicep, kept out of azd's reach).
+// themselves are infra/access/workflow-access.bicep, kept out of azd's reach). The same holds for
+// the second custom role, the dependent update role, and infra/access/dependents-access.bicep.
 targetScope = 'subscription'
 
 // ---------------------------------------------------------------------------------------------
@@ -40,6 +41,9 @@ param rotationTargets rotationTarget[] = []
 
 @description('Optional. More resource groups that get the workflow key role, as resource IDs (/subscriptions/<id>/resourceGroups/<name>), e.g. for workflows you will add to rotationTargets later. The resource groups of the workflows in rotationTargets are always included.')
 param targetResourceGroupIds string[] = []
+
+@description('Optional. More scopes that get the dependent update role (docs/security.md), as resource IDs: resource groups (/subscriptions/<id>/resourceGroups/<name>), subscriptions (for event subscriptions on a subscription), API Management services or action groups; e.g. for dependents that discovery finds in workflow tags. The scopes of the dependents in rotationTargets are always included.')
+param dependentScopeIds string[] = []
 
 @description('Optional. ROTATION_SCHEDULE: six-field NCRONTAB schedule of the timer, UTC. Keep scheduleIntervalHours in step with it.')
 param rotationSchedule string = '0 0 3 * * *'
@@ -117,6 +121,9 @@ type rotationTarget = {
 
   @description('Optional. Take over an existing secret that sas-rotator did not create.')
   adopt: bool?
+
+  @description('Optional. Resource IDs of the callers that keep their own copy of the URL: API Management named values, action groups, Event Grid event subscriptions (src/rotation/Dependent.ts). Their scopes get the dependent update role.')
+  dependents: string[]?
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,6 +146,28 @@ var workflowResourceGroupIds = union(listedResourceGroupIds, targetWorkflowResou
 // other subscription that holds a target resource group.
 var targetSubscriptionIds = map(workflowResourceGroupIds, id => '/subscriptions/${split(id, '/')[2]}')
 var workflowRoleAssignableScopes = union([subscription().id], targetSubscriptionIds)
+
+// Where the dependent update role is assigned: the listed scopes, plus for each dependent in
+// rotationTargets the narrowest scope that also covers the status URLs of its long-running update
+// (docs/security.md): an action group itself (not long-running), a named value's API Management
+// service (its status URL lies under the service), an event subscription's resource group, or its
+// subscription for one on a subscription (Event Grid's status URLs are regional, under the subscription).
+var listedDependentScopeIds = map(dependentScopeIds, id => toLower(endsWith(trim(id), '/') ? take(trim(id), length(trim(id)) - 1) : trim(id)))
+var targetDependentIds = map(flatten(map(rotationTargets, target => target.?dependents ?? [])), id => toLower(trim(id)))
+var targetDependentScopeIds = map(
+  targetDependentIds,
+  id => join(
+    take(
+      split(id, '/'),
+      contains(id, '/providers/microsoft.eventgrid/eventsubscriptions/')
+        ? (split(id, '/')[3] == 'resourcegroups' ? 5 : 3)
+        : 9
+    ),
+    '/'
+  )
+)
+var dependentUpdateRoleScopeIds = union(listedDependentScopeIds, targetDependentScopeIds)
+var dependentRoleAssignableScopes = union([subscription().id], map(dependentUpdateRoleScopeIds, id => '/subscriptions/${split(id, '/')[2]}'))
 
 // ---------------------------------------------------------------------------------------------
 // Resources
@@ -212,6 +241,15 @@ module workflowKeyRole 'core/security/workflow-key-role.bicep' = {
 // The role is granted on the target resource groups by infra/access/workflow-access.bicep, deployed
 // separately: role assignments made here would sit in those resource groups, and `azd down`
 // deletes every resource group an azd deployment put resources in (Azure/azure-dev#2916).
+
+// Likewise granted by infra/access/dependents-access.bicep, on DEPENDENT_UPDATE_ROLE_SCOPE_IDS.
+module dependentUpdateRole 'core/security/dependent-update-role.bicep' = {
+  name: 'dependent-update-role-${resourceToken}'
+  params: {
+    roleName: 'sas-rotator dependent updater (${environmentName}, ${resourceToken})'
+    assignableScopes: dependentRoleAssignableScopes
+  }
+}
 
 module rotator 'app/rotator.bicep' = {
   name: 'rotator'
@@ -310,6 +348,15 @@ output WORKFLOW_KEY_ROLE_GUID string = workflowKeyRole.outputs.roleDefinitionGui
 
 @description('Resource groups on which the identity holds the workflow key role.')
 output WORKFLOW_KEY_ROLE_RESOURCE_GROUP_IDS array = workflowResourceGroupIds
+
+@description('Resource ID of the custom dependent update role, for assigning it on more scopes.')
+output DEPENDENT_UPDATE_ROLE_DEFINITION_ID string = dependentUpdateRole.outputs.roleDefinitionId
+
+@description('GUID of the dependent update role (the roleDefinitionGuid of infra/access/dependents-access.bicep).')
+output DEPENDENT_UPDATE_ROLE_GUID string = dependentUpdateRole.outputs.roleDefinitionGuid
+
+@description('Scopes on which the identity should hold the dependent update role (the dependentScopeIds of infra/access/dependents-access.bicep).')
+output DEPENDENT_UPDATE_ROLE_SCOPE_IDS array = dependentUpdateRoleScopeIds
 
 @description('Name of the function app\'s storage account (host storage; lease container sas-rotator-leases).')
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

@@ -105,8 +105,8 @@ describe('infra/ and the Bicep compiler', () => {
   const compiledTemplate = (file: string): unknown =>
     JSON.parse(readFileSync(join(compiled, file.replace(/\.bicep$/, '.json')), 'utf8')) as unknown;
 
-  it('the deployable entry points are main.bicep (azd) and access/workflow-access.bicep (by hand)', () => {
-    expect(entryPoints).toEqual(['access/workflow-access.bicep', 'main.bicep']);
+  it('the deployable entry points are main.bicep (azd) and the two access templates (by hand)', () => {
+    expect(entryPoints).toEqual(['access/dependents-access.bicep', 'access/workflow-access.bicep', 'main.bicep']);
   });
 
   it('builds every .bicep file with zero errors and zero warnings', () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settingNames } from '../../src/composition/config';
+import { dependentUpdateRoleActions } from '../../src/azure/dependentUpdateRoleActions';
 import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
 import {
   filesUnder,
@@ -89,18 +90,56 @@ describe('infra/ Bicep', () => {
     }
   });
 
-  it('grants the custom role exactly the actions of src/azure/logicApps/workflowKeyRoleActions.ts', () => {
-    const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
-    expect(roles).toHaveLength(1);
+  /** The actions and notActions of the one role definition in infra/<relative>. */
+  const roleOf = (relative: string): { listed: (name: string) => Array<string | undefined>; text: string } => {
+    const roles = resourcesOfType(file(relative), 'Microsoft.Authorization/roleDefinitions');
+    expect({ relative, roles: roles.length }).toEqual({ relative, roles: 1 });
     const properties = objectProperties(objectProperties(resourceBody(roles[0] as never)).get('properties'));
     const permissions = properties.get('permissions');
     const listed = (name: string): Array<string | undefined> => {
       const array = [...walk(permissions as never)].find((node) => node.type === 'object_property' && node.children[0]?.text === name);
       return [...walk(array as never)].filter((node) => node.type === 'string').map(stringValue);
     };
-    expect(listed('actions').sort()).toEqual(workflowKeyRoleActions.map((entry) => entry.action).sort());
-    expect(listed('notActions').sort()).toEqual([...workflowKeyRoleNotActions].sort());
-    expect((permissions as { text: string }).text).not.toMatch(/'\*'|Microsoft\.(Logic|Web)\/\*|sites\/hostruntime\/\*/);
+    return { listed, text: (permissions as { text: string }).text };
+  };
+
+  it('defines two custom roles, the workflow key role and the dependent update role, and no other', () => {
+    const defining = files.filter((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions').length > 0);
+    expect(defining.map((f) => f.path.slice(infra.length + 1))).toEqual([
+      'core/security/dependent-update-role.bicep',
+      'core/security/workflow-key-role.bicep',
+    ]);
+  });
+
+  it('grants the custom role exactly the actions of src/azure/logicApps/workflowKeyRoleActions.ts', () => {
+    const role = roleOf('core/security/workflow-key-role.bicep');
+    expect(role.listed('actions').sort()).toEqual(workflowKeyRoleActions.map((entry) => entry.action).sort());
+    expect(role.listed('notActions').sort()).toEqual([...workflowKeyRoleNotActions].sort());
+    expect(role.text).not.toMatch(/'\*'|Microsoft\.(Logic|Web)\/\*|sites\/hostruntime\/\*/);
+  });
+
+  it('grants the dependent update role exactly the actions of src/azure/dependentUpdateRoleActions.ts, no wildcard and no data action', () => {
+    const role = roleOf('core/security/dependent-update-role.bicep');
+    expect(role.listed('actions').sort()).toEqual(dependentUpdateRoleActions.map((entry) => entry.action).sort());
+    expect(role.listed('notActions')).toEqual([]);
+    expect(role.listed('dataActions')).toEqual([]);
+    expect(role.text).not.toMatch(/\*/);
+  });
+
+  it('main.bicep deploys both role definitions and hands their GUIDs and scopes to the access templates', () => {
+    const main = file('main.bicep').text;
+    expect(main).toMatch(/^module \w+ 'core\/security\/workflow-key-role\.bicep'/m);
+    expect(main).toMatch(/^module \w+ 'core\/security\/dependent-update-role\.bicep'/m);
+    for (const output of [
+      'WORKFLOW_KEY_ROLE_GUID',
+      'WORKFLOW_KEY_ROLE_RESOURCE_GROUP_IDS',
+      'DEPENDENT_UPDATE_ROLE_GUID',
+      'DEPENDENT_UPDATE_ROLE_SCOPE_IDS',
+    ])
+      expect(main).toMatch(new RegExp(`^output ${output} `, 'm'));
+    // The access templates' own comments name the outputs they take.
+    expect(file('access/workflow-access.bicep').text).toMatch(/WORKFLOW_KEY_ROLE_GUID/);
+    expect(file('access/dependents-access.bicep').text).toMatch(/DEPENDENT_UPDATE_ROLE_GUID[\s\S]*DEPENDENT_UPDATE_ROLE_SCOPE_IDS/);
   });
 
   it('sets every app setting of docs/design.md §4.2 that the settings parser reads, and no unknown ones', () => {
