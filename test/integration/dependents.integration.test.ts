@@ -142,6 +142,8 @@ describe('dependents kept in step through their management APIs (real SDK client
     const second = await rotate('rotate', AbortSignal.timeout(15_000));
     const outcomes = Object.fromEntries((second.targets[0]?.dependents ?? []).map((d) => [d.resourceId, d.outcome]));
     expect(outcomes[namedValue]).toBe('failed');
+    // Azure's code of the failed operation is kept; the SDK reports it as a plain Error.
+    expect(second.targets[0]?.dependents?.find((d) => d.resourceId === namedValue)?.error).toMatchObject({ code: 'DependentUpdateFailed' });
     expect(outcomes[eventSubscription]).toBe('failed');
     expect(everyUrlWorks()).toEqual(allWorking);
 

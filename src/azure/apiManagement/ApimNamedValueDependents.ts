@@ -1,3 +1,4 @@
+import { longRunningFailure } from '../core/longRunningFailure';
 import { ApiManagementClient, type NamedValueGetResponse } from '@azure/arm-apimanagement';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
@@ -90,7 +91,17 @@ export class ApimNamedValueDependents implements DependentGateway {
       { abortSignal: options.abortSignal },
     );
     // The SDK's own beginUpdateAndWait would not hand the signal to the waits between polls.
-    await poller.pollUntilDone({ abortSignal: options.abortSignal });
+    try {
+      await poller.pollUntilDone({ abortSignal: options.abortSignal });
+    } catch (error) {
+      const failed = longRunningFailure(error);
+      if (!failed) throw error;
+      throw new TargetRotationError({
+        step: 'dependents',
+        code: 'DependentUpdateFailed',
+        message: `API Management did not apply the new value to named value ${dependent.resourceId}: the operation ended Failed (${failed.azureCode}: ${failed.reason}); it still holds what it had.`,
+      });
+    }
   }
 
   private get(id: NamedValueId, options: OperationOptions): Promise<NamedValueGetResponse> {

@@ -1,3 +1,4 @@
+import { longRunningFailure } from '../core/longRunningFailure';
 import { EventGridManagementClient, type EventSubscription, type WebHookEventSubscriptionDestination } from '@azure/arm-eventgrid';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
@@ -10,7 +11,6 @@ import type { RotationTarget } from '../../rotation/RotationTarget';
 
 const eventSubscriptionIdPattern =
   /^\/(subscriptions\/([^/]+)(?:\/[^/]+\/[^/]+)*?)\/providers\/Microsoft\.EventGrid\/eventSubscriptions\/([^/]+)$/i;
-const lroFailurePrefix = 'The long-running operation has failed';
 
 interface EventSubscriptionAddress {
   /** Without its leading `/`: the SDK puts one before it and would otherwise build `//subscriptions/…`. */
@@ -157,11 +157,8 @@ function parseEventSubscriptionId(dependent: Dependent): EventSubscriptionAddres
  * `DependentUpdateFailed`, keeping Azure's code and message with any URL in it cut out.
  */
 function asUpdateFailure(dependent: Dependent, error: unknown): unknown {
-  if (!(error instanceof Error) || error.name === 'AbortError' || 'statusCode' in error || 'code' in error) return error;
-  if (!error.message.startsWith(lroFailurePrefix)) return error;
-  const detail = /^The long-running operation has failed\. ([^.]+)\. ([\s\S]*)$/.exec(error.message);
-  const reason = detail ? `${detail[1] ?? ''}: ${withoutUrls(detail[2] ?? '')}` : 'no reason given';
-  return updateFailed(dependent, `the operation ended Failed (${reason})`);
+  const failed = longRunningFailure(error);
+  return failed ? updateFailed(dependent, `the operation ended Failed (${failed.azureCode}: ${failed.reason})`) : error;
 }
 
 function updateFailed(dependent: Dependent, what: string): TargetRotationError {
@@ -173,13 +170,4 @@ function updateFailed(dependent: Dependent, what: string): TargetRotationError {
       `Fix: Event Grid validates a WebHook on every update: a Consumption Logic App's trigger URL passes, a Logic Apps Standard ` +
       `workflow must answer the validation handshake itself.`,
   });
-}
-
-/** Azure's message may name the endpoint: no URL goes into a failure. */
-function withoutUrls(text: string): string {
-  return text
-    .replace(/https?:\/\/\S+/gi, '<url>')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 200);
 }
