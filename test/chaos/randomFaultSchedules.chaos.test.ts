@@ -6,7 +6,7 @@ import { describeTargetResult } from '../../src/rotation/describeTargetResult';
 import { inspectTarget } from '../../src/rotation/inspectTarget';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { runRotation, type RotationRunResult } from '../../src/rotation/runRotation';
-import { minute, rotationEnabledTags } from '../support/constants';
+import { minute, resourceGroupId, rotationEnabledTags } from '../support/constants';
 import { addRequestWorkflow, settingsFor, subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 import { RecordingTelemetry } from '../support/RecordingTelemetry';
@@ -49,6 +49,12 @@ const operations = [
   'ManagedIdentityToken',
   'Workflows_ListBySubscription',
   'WebApps_List',
+  // Dependents (docs/design.md §12): an APIM named value holding the sig, an action group holding the URL.
+  'NamedValue_Get',
+  'NamedValue_ListValue',
+  'NamedValue_Update',
+  'ActionGroups_Get',
+  'ActionGroups_CreateOrUpdate',
 ];
 const faultKinds: ReadonlyArray<Omit<FaultRule, 'operationId'>> = [
   { status: 500 },
@@ -64,7 +70,11 @@ const faultKinds: ReadonlyArray<Omit<FaultRule, 'operationId'>> = [
 
 // Schedules run back to back far faster than real time: ARM's write bucket would run dry and
 // turn every later schedule into a throttling test. Throttling is covered by injected 429s.
-const emulator = useEmulator({ armWriteThrottle: { capacity: 1_000_000, refillPerSecond: 1_000_000 } });
+const emulator = useEmulator({
+  armWriteThrottle: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
+  // The dependents' GETs are ARM reads, whose bucket would run dry the same way.
+  armReadThrottle: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
+});
 const rotationServices = useRotationServices(emulator);
 const produced = new ProducedOutput();
 
@@ -97,6 +107,26 @@ async function runSchedule(seed: number): Promise<void> {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const workflows = [addRequestWorkflow(emulator, `chaos-${seed}`), addRequestWorkflow(emulator, `chaos-${seed}`)];
   const secretNames = workflows.map((_, i) => `chaos-${seed}-${i}`);
+  // Each listed workflow has a dependent that keeps its own copy of the portal (Primary) URL.
+  const portal = workflows.map((workflowId) => emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Primary'));
+  const namedValue = emulator.apiManagement.seedNamedValue(
+    `${resourceGroupId}/providers/Microsoft.ApiManagement/service/apim-chaos/namedValues/chaos-${seed}`,
+    {
+      value: new URL(portal[0] as string).searchParams.get('sig') ?? '',
+      secret: true,
+      callsWorkflow: { workflowId: workflows[0] as string, trigger: 'manual' },
+    },
+  );
+  const actionGroup = emulator.monitor.seedActionGroup(`${resourceGroupId}/providers/Microsoft.Insights/actionGroups/chaos-${seed}`, {
+    logicAppReceivers: [{ name: 'chaos', resourceId: workflows[1] as string, callbackUrl: portal[1] as string }],
+  });
+  const dependentWorks = (): string[] =>
+    [
+      emulator.apiManagement.urlWorks(namedValue) ? undefined : `APIM named value ${namedValue}`,
+      emulator.monitor.urlWorks(actionGroup, workflows[1]) ? undefined : `action group ${actionGroup}`,
+    ].filter((broken): broken is string => broken !== undefined);
+  // Named value writes complete at once here: long-running ones are covered by the dependents integration tests.
+  emulator.apiManagement.longRunning.completion = 'synchronous';
   // One tagged workflow in a subscription of its own, found by discovery on every run.
   const discoverySubscription = newSubscription();
   const tagged = emulator.logic.addWorkflow({
@@ -108,7 +138,7 @@ async function runSchedule(seed: number): Promise<void> {
   secretNames.push(`chaos-tagged-${seed}-manual-url`);
   const settings = settingsFor(
     emulator,
-    workflows.map((workflowId, i) => ({ workflowId, secretName: secretNames[i] })),
+    workflows.map((workflowId, i) => ({ workflowId, secretName: secretNames[i], dependents: [[namedValue, actionGroup][i] as string] })),
     { ROTATION_DISCOVERY: `/subscriptions/${discoverySubscription}` },
   );
   const { services: real, advanceDays } = rotationServices.withClock(settings, {
@@ -140,6 +170,7 @@ async function runSchedule(seed: number): Promise<void> {
         violations.push(`${name} broken after ${record.operationId} ${record.status}`);
       }
     }
+    for (const broken of dependentWorks()) violations.push(`${broken} holds a dead URL after ${record.operationId} ${record.status}`);
     requestsInRun += 1;
     if (requestsInRun === crashAfter) crash?.abort();
   });
@@ -181,6 +212,18 @@ async function runSchedule(seed: number): Promise<void> {
         );
       }
     }
+    // A dependent left behind is a failure of the run too, with its own event.
+    for (const target of result.targets) {
+      for (const dependent of (target.dependents ?? []).filter((d) => d.outcome === 'failed')) {
+        incomplete = true;
+        if (
+          !telemetry.dependentsFailed.some((e) => e.invocationId === invocationId && e.dependentId === dependent.resourceId && e.errorCode)
+        )
+          violations.push(
+            `${invocationId}: dependent ${dependent.resourceId} failed with no SasKeyDependentUpdateFailed carrying an errorCode`,
+          );
+      }
+    }
     if (incomplete && (result.outcome === 'Succeeded' || result.outcome === 'NothingDue')) {
       violations.push(`${invocationId}: outcome ${result.outcome} although a due target was not rotated or discovery was incomplete`);
     }
@@ -191,9 +234,15 @@ async function runSchedule(seed: number): Promise<void> {
 
   try {
     const runs = 2 + Math.floor(next() * 3);
+    // A dependent whose update is refused for several runs in a row (a role assignment removed, say):
+    // only the gate keeps its URL alive, because the key it holds becomes due for regeneration meanwhile.
+    const refusedFrom = next() < 0.35 ? Math.floor(next() * runs) : Infinity;
+    const refusedUpdate = pick(['NamedValue_Update', 'ActionGroups_CreateOrUpdate']);
     for (let index = 0; index < runs; index++) {
       emulator.faults.clear();
       emulator.logic.pagingFaults.clear();
+      if (index >= refusedFrom)
+        emulator.faults.add({ operationId: refusedUpdate, status: 403, errorCode: 'AuthorizationFailed', times: Infinity });
       const force = next() < 0.3;
       // What is due, asked before any fault is armed (a target whose state cannot be read counts as due).
       const statuses = await Promise.all(expected.map((target) => inspectTarget(target, services)));
@@ -228,8 +277,14 @@ async function runSchedule(seed: number): Promise<void> {
       const latest = emulator.keyVault.latest(name);
       if (!latest || !emulator.logic.isCallbackUrlValid(latest.value)) violations.push(`${name} not working after the final run`);
     }
+    for (const target of final.targets) {
+      const behind = (target.dependents ?? []).filter((d) => d.outcome !== 'updated' && d.outcome !== 'current');
+      if (behind.length > 0) violations.push(`final clean run left dependents behind: ${behind.map((d) => d.resourceId).join(', ')}`);
+    }
+    violations.push(...dependentWorks().map((broken) => `${broken} holds a dead URL after the final run`));
   } finally {
     stop();
+    emulator.apiManagement.longRunning.reset();
     emulator.faults.clear();
     emulator.logic.pagingFaults.clear();
   }

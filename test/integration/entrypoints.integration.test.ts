@@ -83,6 +83,7 @@ describe('the sas-rotator CLI', () => {
       secretVersion: expect.stringMatching(/^[0-9a-f]{32}$/),
       oldSigFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
       newSigFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+      dependents: [],
     });
     expect(report.targets[1]).toMatchObject({ action: 'failed', error: { step: 'listBefore', statusCode: 400, code: 'ApiNotSupported' } });
   });

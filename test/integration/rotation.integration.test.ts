@@ -140,7 +140,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     );
     expect(Object.keys(run?.properties ?? {}).sort()).toEqual(['outcome', 'invocationId', 'isPastDue'].sort());
     expect(Object.keys(run?.measurements ?? {}).sort()).toEqual(
-      ['targets', 'rotated', 'skipped', 'failed', 'discoveryProblems', 'durationMs'].sort(),
+      ['targets', 'rotated', 'skipped', 'failed', 'discoveryProblems', 'dependentFailures', 'durationMs'].sort(),
     );
     expect(failed?.properties.keyType).toBe('Secondary');
     expect(run?.measurements).toMatchObject({ targets: 2, rotated: 1, skipped: 0, failed: 1 });
