@@ -1,4 +1,5 @@
 import { ConfigurationError, defaultSecretName, loadSettings } from '../src/composition/config';
+import { errorThrownBy } from './support/errorThrownBy';
 
 const workflowId =
   '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-orders/providers/Microsoft.Logic/workflows/orders-intake';
@@ -8,13 +9,7 @@ const validEnv = {
 };
 
 function problemsOf(env: Record<string, string | undefined>): readonly string[] {
-  try {
-    loadSettings(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as ConfigurationError).problems;
-  }
-  throw new Error('expected a ConfigurationError');
+  return errorThrownBy(ConfigurationError, () => loadSettings(env)).problems;
 }
 
 describe('loadSettings', () => {

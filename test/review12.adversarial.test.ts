@@ -1,38 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../src/azure/logicApps/workflowKeyRoleActions';
 import { packagedFiles } from './infra/deploymentPackage';
 import { analyzeKql } from './infra/kustoLanguageService';
 import { telemetryNameProblems } from './infra/operationsQueries';
-import type { RecordedExchange } from '../emulator/index';
+import { actionOf, granted } from './infra/workflowKeyRole';
+import { armSubscription, recordedExchange } from './support/recordedExchange';
 import { checkConformance, specsRoot } from './openapi/OpenApiConformance';
 
 /**
  * Adversarial review of issue 12: each test here failed on the branch as delivered.
  */
 const root = join(__dirname, '..');
-
-/** Azure RBAC matching, as in test/infra/workflowKeyRole.test.ts: case-insensitive, `*` also matches `/`. */
-function rbacMatches(pattern: string, action: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-      .join('.*')}$`,
-    'i',
-  );
-  return regex.test(action);
-}
-const granted = (action: string): boolean =>
-  workflowKeyRoleActions.some((entry) => rbacMatches(entry.action, action)) &&
-  !workflowKeyRoleNotActions.some((pattern) => rbacMatches(pattern, action));
-
-/** The action ARM derives from a request path (same rule as workflowKeyRole.test.ts's actionOf). */
-function actionOf(method: string, path: string): string {
-  const match = /\/providers\/([^/]+)\/(.+)$/i.exec(path);
-  const types = (match?.[2] ?? '').split('/').filter((_, index) => index % 2 === 0);
-  return `${match?.[1] ?? ''}/${types.join('/')}/${method === 'post' ? 'action' : method === 'get' ? 'read' : 'write'}`;
-}
 
 describe('review 12: the workflow key role', () => {
   it("reaches, of the POST operations Microsoft.Web declares under a site's hostruntime, exactly the known set, each named in security.md", () => {
@@ -105,27 +83,11 @@ describe('review 12: the KQL check', () => {
 
 describe('review 12: the OpenAPI coverage table', () => {
   it("tells Microsoft.Logic's Workflows_RegenerateAccessKey (Consumption) from Microsoft.Web's (Standard)", async () => {
-    const subscription = '11111111-2222-4333-8444-555555555555';
-    const json = { 'content-type': 'application/json; charset=utf-8' };
-    const exchange = (url: string): RecordedExchange => ({
-      service: 'arm',
-      operationId: 'x',
-      method: 'POST',
-      url,
-      requestHeaders: json,
-      requestBody: JSON.stringify({ keyType: 'Secondary' }),
-      status: 200,
-      responseHeaders: {},
-      responseBody: undefined,
-      injectedFault: false,
-    });
     const report = await checkConformance([
-      exchange(
-        `https://127.0.0.1:1/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders/regenerateAccessKey?api-version=2019-05-01`,
-      ),
-      exchange(
-        `https://127.0.0.1:1/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Web/sites/s1/hostruntime/runtime/webhooks/workflow/api/management/workflows/w1/regenerateAccessKey?api-version=2024-04-01`,
-      ),
+      recordedExchange(), // Consumption's regenerateAccessKey
+      recordedExchange({
+        url: `https://127.0.0.1:1/subscriptions/${armSubscription}/resourceGroups/rg/providers/Microsoft.Web/sites/s1/hostruntime/runtime/webhooks/workflow/api/management/workflows/w1/regenerateAccessKey?api-version=2024-04-01`,
+      }),
     ]);
     expect(report.problems).toEqual([]);
     // One row per spec operation: a reader must see that the Standard host's calls were validated at all.

@@ -120,35 +120,27 @@ export class FlowApiService implements EmulatorServiceHandler {
         'www-authenticate': `Bearer authorization_uri="https://login.windows.net/${this.authority.tenantId}", error="invalid_token"`,
       },
     };
+    const unauthorized = (code: string, message: string) => azureError(401, code, message, challenge);
     switch (verdict.outcome) {
       case 'valid':
         return undefined;
       case 'missing':
-        return azureError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge);
+        return unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
       case 'malformed':
-        return azureError(
-          401,
-          'AuthenticationFailed',
-          "Authentication failed. The 'Authorization' header is provided in an invalid format.",
-          challenge,
-        );
+        return unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.");
       case 'badSignature':
       case 'notYetValid':
-        return azureError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge);
+        return unauthorized('InvalidAuthenticationToken', 'The access token is invalid.');
       case 'expired':
-        return azureError(
-          401,
+        return unauthorized(
           'ExpiredAuthenticationToken',
           `The access token expiry UTC time '${new Date(verdict.claims.exp * 1000).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
-          challenge,
         );
       case 'wrongAudience':
-        return azureError(
-          401,
+        return unauthorized(
           'InvalidAuthenticationTokenAudience',
           `The received access token has been obtained from wrong audience or resource '${verdict.claims.aud}'. ` +
             `It should exactly match with one of the allowed audiences '${flowApiAudience}','${flowApiAudience.replace(/\/$/, '')}'.`,
-          challenge,
         );
     }
   }

@@ -157,22 +157,18 @@ export class KeyVaultService implements EmulatorServiceHandler {
         'www-authenticate': `Bearer authorization="https://login.microsoft.com/${this.authority.tenantId}", resource="${keyVaultAudience}"`,
       },
     };
+    const unauthorized = (message: string) => azureError(401, 'Unauthorized', message, challenge);
     switch (verdict.outcome) {
       case 'valid':
         return undefined;
       case 'missing':
-        return azureError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', challenge);
+        return unauthorized('AKV10000: Request is missing a Bearer or PoP token.');
       case 'wrongAudience':
-        return azureError(
-          401,
-          'Unauthorized',
-          `AKV10022: Invalid audience. Expected ${keyVaultAudience}, found: ${verdict.claims.aud}.`,
-          challenge,
-        );
+        return unauthorized(`AKV10022: Invalid audience. Expected ${keyVaultAudience}, found: ${verdict.claims.aud}.`);
       case 'expired':
-        return azureError(401, 'Unauthorized', 'AKV10012: Token has expired.', challenge);
+        return unauthorized('AKV10012: Token has expired.');
       default:
-        return azureError(401, 'Unauthorized', 'AKV10046: The token is malformed or its signature is invalid.', challenge);
+        return unauthorized('AKV10046: The token is malformed or its signature is invalid.');
     }
   }
 

@@ -59,15 +59,9 @@ const invokePath = /^\/workflows\/([0-9a-f]{32})(?:\/versions\/([^/]+))?\/trigge
  * their callback URLs against (this host's half of the oracle).
  */
 export class ConsumptionWorkflowsState extends LogicAppsWorkflows<StoredWorkflow> implements CallbackUrlVerifier {
-  /** Workflows (lower-case IDs) whose trigger listCallbackUrl ignores the `{keyType}` body. */
-  private readonly keyTypeIgnoringWorkflows = new Set<string>();
-
   /** @param resourceGroups ARM's resource groups, which adding a workflow creates. */
-  constructor(
-    private readonly callbackUrls: CallbackUrlIssuer,
-    private readonly resourceGroups: ResourceGroups,
-  ) {
-    super('Workflow');
+  constructor(callbackUrls: CallbackUrlIssuer, resourceGroups: ResourceGroups) {
+    super('Workflow', callbackUrls, resourceGroups);
   }
 
   /** Creates a workflow with fresh keys; returns its ARM resource ID. */
@@ -96,19 +90,9 @@ export class ConsumptionWorkflowsState extends LogicAppsWorkflows<StoredWorkflow
     return [...this.workflows.values()].filter((workflow) => isInScope(workflow, subscriptionId, resourceGroup));
   }
 
-  /**
-   * Makes the workflow's trigger listCallbackUrl ignore its `{keyType}` body: every listing answers the
-   * Primary key's URL, whatever key was asked for (no spec declares that body, so a host might).
-   */
-  ignoreCallbackKeyType(workflowId: string, ignores: boolean): void {
-    this.require(workflowId);
-    if (ignores) this.keyTypeIgnoringWorkflows.add(workflowId.toLowerCase());
-    else this.keyTypeIgnoringWorkflows.delete(workflowId.toLowerCase());
-  }
-
-  /** The key whose URL the trigger's listCallbackUrl answers with when `requested` is asked for. */
-  listedKeyType(workflow: StoredWorkflow, requested: WorkflowKeyType): WorkflowKeyType {
-    return this.keyTypeIgnoringWorkflows.has(workflow.id.toLowerCase()) ? 'Primary' : requested;
+  /** A workflow ignores the `{keyType}` body on its own (no spec declares that body, so a host might). */
+  protected keyTypeScope(workflow: StoredWorkflow): string {
+    return workflow.id;
   }
 
   /** Builds (and signs) a trigger's callback URL the way ARM's listCallbackUrl actions report it. */

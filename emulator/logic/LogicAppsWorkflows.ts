@@ -1,4 +1,5 @@
-import type { CallbackUrl } from './callbackUrls';
+import type { ResourceGroups } from './armResources';
+import type { CallbackUrl, CallbackUrlIssuer } from './callbackUrls';
 import type { WorkflowAccessKeys, WorkflowKeyType } from './WorkflowKeyType';
 import { findTrigger, type WorkflowTrigger } from './WorkflowTrigger';
 
@@ -16,12 +17,24 @@ export interface LogicAppsWorkflowRecord {
  */
 export abstract class LogicAppsWorkflows<Stored extends { readonly id: string; readonly triggers: readonly WorkflowTrigger[] }> {
   protected readonly workflows = new Map<string, Stored & LogicAppsWorkflowRecord>();
+  /** What ignores the `{keyType}` body of a trigger's listCallbackUrl (lower-case `keyTypeScope`s). */
+  private readonly keyTypeIgnoringScopes = new Set<string>();
 
-  /** @param kind how messages name a workflow of this host ("Workflow", "Standard workflow"). */
-  protected constructor(private readonly kind: string) {}
+  /**
+   * @param kind how messages name a workflow of this host ("Workflow", "Standard workflow").
+   * @param resourceGroups ARM's resource groups, which adding a workflow (or site) creates.
+   */
+  protected constructor(
+    private readonly kind: string,
+    protected readonly callbackUrls: CallbackUrlIssuer,
+    protected readonly resourceGroups: ResourceGroups,
+  ) {}
 
   /** Builds (and signs) a trigger's callback URL the way the host's listCallbackUrl reports it. */
   abstract callbackUrl(workflow: Stored, trigger: WorkflowTrigger, keyType: WorkflowKeyType): CallbackUrl;
+
+  /** What `ignoreCallbackKeyType` applies to: the workflow, or all that shares its runtime. */
+  protected abstract keyTypeScope(workflow: Stored): string;
 
   find(workflowId: string): Stored | undefined {
     return this.workflows.get(workflowId.toLowerCase());
@@ -47,6 +60,22 @@ export abstract class LogicAppsWorkflows<Stored extends { readonly id: string; r
     const trigger = this.trigger(workflow, triggerName);
     if (!trigger) throw new Error(`Workflow ${workflowId} has no trigger '${triggerName}'`);
     return this.callbackUrl(workflow, trigger, keyType).value;
+  }
+
+  /**
+   * Makes the workflow's trigger listCallbackUrl (and that of all in its `keyTypeScope`) ignore its
+   * `{keyType}` body, as a host might: every listing then answers the Primary key's URL, whatever key
+   * was asked for. regenerateAccessKey still honours its keyType.
+   */
+  ignoreCallbackKeyType(workflowId: string, ignores: boolean): void {
+    const scope = this.keyTypeScope(this.require(workflowId)).toLowerCase();
+    if (ignores) this.keyTypeIgnoringScopes.add(scope);
+    else this.keyTypeIgnoringScopes.delete(scope);
+  }
+
+  /** The key whose URL the trigger's listCallbackUrl answers with when `requested` is asked for. */
+  listedKeyType(workflow: Stored, requested: WorkflowKeyType): WorkflowKeyType {
+    return this.keyTypeIgnoringScopes.has(this.keyTypeScope(workflow).toLowerCase()) ? 'Primary' : requested;
   }
 
   /** Stores a new workflow; its ID must be new (IDs compare without regard to case). */

@@ -2,7 +2,7 @@ import { azureError, isSegment, jsonResponse, Rejection, type EmulatorRequest, t
 import type { ArmApiVersionPolicy } from './ArmFrontDoor';
 import type { ArmPages } from './armPaging';
 import { triggerResource, workflowResource } from './armRepresentations';
-import { parseArmResourcePath, resourceNotFound } from './armResources';
+import { listOperation, parseArmResourcePath, resourceNotFound } from './armResources';
 import type { ArmOperation, ArmResourceProvider } from './ArmRouter';
 import type { ConsumptionWorkflowsState, StoredWorkflow } from './ConsumptionWorkflowsState';
 import { callbackUrlBody, callbackUrlParameters, listTriggerCallbackUrl, regenerateAccessKey, triggerNotFound } from './workflowActions';
@@ -19,15 +19,8 @@ interface LogicRoute extends ArmOperation {
 function resolveRoute(method: string, pathname: string): LogicRoute | undefined {
   const path = parseArmResourcePath(pathname, 'Microsoft.Logic/workflows');
   if (!path) return undefined;
+  if (path.kind === 'list') return listOperation(method, path, 'Workflows_ListBySubscription', 'Workflows_ListByResourceGroup');
   const { subscriptionId, resourceGroup } = path;
-  if (path.kind === 'list') {
-    if (method !== 'GET') return undefined;
-    return {
-      operationId: resourceGroup === undefined ? 'Workflows_ListBySubscription' : 'Workflows_ListByResourceGroup',
-      subscriptionId,
-      ...(resourceGroup !== undefined ? { resourceGroup } : {}),
-    };
-  }
   const base = { subscriptionId, resourceGroup, workflowName: path.name };
   const { segments } = path;
   const [first, second, third, fourth, fifth] = segments;

@@ -2,7 +2,7 @@ import { azureError, isSegment, jsonResponse, type EmulatorRequest, type Emulato
 import type { ArmApiVersionPolicy } from './ArmFrontDoor';
 import type { ArmPages } from './armPaging';
 import { siteResource, standardTriggerResource, workflowEnvelope } from './armRepresentations';
-import { isInScope, parseArmResourcePath, resourceNotFound } from './armResources';
+import { isInScope, listOperation, parseArmResourcePath, resourceNotFound } from './armResources';
 import type { ArmOperation, ArmResourceProvider } from './ArmRouter';
 import type { StandardWorkflowsState, StoredStandardWorkflow } from './StandardWorkflowsState';
 import { listTriggerCallbackUrl, regenerateAccessKey, triggerNotFound } from './workflowActions';
@@ -25,15 +25,8 @@ const managementPrefix = ['hostruntime', 'runtime', 'webhooks', 'workflow', 'api
 function resolveRoute(method: string, pathname: string): WebRoute | undefined {
   const path = parseArmResourcePath(pathname, 'Microsoft.Web/sites');
   if (!path) return undefined;
+  if (path.kind === 'list') return listOperation(method, path, 'WebApps_List', 'WebApps_ListByResourceGroup');
   const { subscriptionId, resourceGroup } = path;
-  if (path.kind === 'list') {
-    if (method !== 'GET') return undefined;
-    return {
-      operationId: resourceGroup === undefined ? 'WebApps_List' : 'WebApps_ListByResourceGroup',
-      subscriptionId,
-      ...(resourceGroup !== undefined ? { resourceGroup } : {}),
-    };
-  }
   const base = { subscriptionId, resourceGroup, site: path.name };
   const { segments } = path;
   if (method === 'GET' && segments.length === 0) return { operationId: 'WebApps_Get', ...base };

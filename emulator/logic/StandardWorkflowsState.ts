@@ -95,15 +95,10 @@ export function isStandardWorkflowId(workflowId: string): boolean {
  */
 export class StandardWorkflowsState extends LogicAppsWorkflows<StoredStandardWorkflow> implements CallbackUrlVerifier {
   private readonly sites = new Map<string, SiteRecord>();
-  /** Sites (lower-case names) whose runtime ignores the `{keyType}` body of a trigger's listCallbackUrl. */
-  private readonly keyTypeIgnoringSites = new Set<string>();
 
   /** @param resourceGroups ARM's resource groups, which adding a site creates. */
-  constructor(
-    private readonly callbackUrls: CallbackUrlIssuer,
-    private readonly resourceGroups: ResourceGroups,
-  ) {
-    super('Standard workflow');
+  constructor(callbackUrls: CallbackUrlIssuer, resourceGroups: ResourceGroups) {
+    super('Standard workflow', callbackUrls, resourceGroups);
   }
 
   addSite(options: AddSiteOptions): string {
@@ -180,19 +175,11 @@ export class StandardWorkflowsState extends LogicAppsWorkflows<StoredStandardWor
   }
 
   /**
-   * Makes the site of a workflow ignore the `{keyType}` body of the trigger's listCallbackUrl, as a host
-   * might (Microsoft documents that body for Consumption only): every listing then answers the Primary
-   * key's URL, whatever key was asked for. regenerateAccessKey still honours its keyType.
+   * A site's runtime ignores the `{keyType}` body for all its workflows, as a host might (Microsoft
+   * documents that body for Consumption only).
    */
-  ignoreCallbackKeyType(workflowId: string, ignores: boolean): void {
-    const site = this.require(workflowId).site.toLowerCase();
-    if (ignores) this.keyTypeIgnoringSites.add(site);
-    else this.keyTypeIgnoringSites.delete(site);
-  }
-
-  /** The key whose URL the trigger's listCallbackUrl answers with when `requested` is asked for. */
-  listedKeyType(workflow: StoredStandardWorkflow, requested: WorkflowKeyType): WorkflowKeyType {
-    return this.keyTypeIgnoringSites.has(workflow.site.toLowerCase()) ? 'Primary' : requested;
+  protected keyTypeScope(workflow: StoredStandardWorkflow): string {
+    return workflow.site;
   }
 
   /** Builds and signs the URL the management API's listCallbackUrl reports. */

@@ -68,6 +68,22 @@ export function parseArmResourcePath(pathname: string, resourceType: string): Ar
   return { kind: 'resource', subscriptionId, resourceGroup, name: decodePathSegment(rawName), segments };
 }
 
+/**
+ * The operation a type's list path names: a GET lists the subscription's or the resource group's
+ * resources (`bySubscription`, `byResourceGroup`, e.g. `Workflows_ListBySubscription`); no other method has one.
+ */
+export function listOperation(
+  method: string,
+  path: { readonly subscriptionId: string; readonly resourceGroup?: string },
+  bySubscription: string,
+  byResourceGroup: string,
+): { readonly operationId: string; readonly subscriptionId: string; readonly resourceGroup?: string } | undefined {
+  if (method !== 'GET') return undefined;
+  const { subscriptionId, resourceGroup } = path;
+  if (resourceGroup === undefined) return { operationId: bySubscription, subscriptionId };
+  return { operationId: byResourceGroup, subscriptionId, resourceGroup };
+}
+
 /** A path the provider has no operation for. */
 export function invalidResourceType(request: EmulatorRequest, namespace: string): EmulatorResponse {
   return azureError(

@@ -1,9 +1,8 @@
 import { gzipSync } from 'zlib';
-import { useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator } from './emulatorTestKit';
+import { callEmulator, useFidelityEmulator } from './emulatorTestKit';
 
 describe('Application Insights ingestion', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'none' });
+  const emulator = useFidelityEmulator('none');
   let trackUrl: string;
   let instrumentationKey: string;
 

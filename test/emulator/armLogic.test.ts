@@ -1,13 +1,12 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { LogicManagementClient } from '@azure/arm-logic';
-import { useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator } from './emulatorTestKit';
+import { callEmulator, useFidelityEmulator } from './emulatorTestKit';
 
 const subscriptionId = '00000000-1111-2222-3333-444444444444';
 const resourceGroup = 'rg-integration';
 
 describe('ARM Microsoft.Logic/workflows through @azure/arm-logic', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
+  const emulator = useFidelityEmulator('managedIdentity');
   let client: LogicManagementClient;
   let ordersId: string;
   let token: string;

@@ -1,8 +1,8 @@
-import { startTestEmulator, useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator } from './emulatorTestKit';
+import { startTestEmulator } from '../support/emulatorEnvironment';
+import { callEmulator, useFidelityEmulator } from './emulatorTestKit';
 
 describe('ARM write throttling (token bucket per subscription)', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'none', armWriteThrottle: { capacity: 3, refillPerSecond: 0.5 } });
+  const emulator = useFidelityEmulator('none', { armWriteThrottle: { capacity: 3, refillPerSecond: 0.5 } });
   let token: string;
   let workflowUrl: string;
 

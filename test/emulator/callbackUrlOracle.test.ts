@@ -1,8 +1,7 @@
-import { useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator } from './emulatorTestKit';
+import { callEmulator, useFidelityEmulator } from './emulatorTestKit';
 
 describe('callback URLs: the oracle and the Logic Apps runtime agree', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'none' });
+  const emulator = useFidelityEmulator('none');
   let workflowId: string;
 
   beforeAll(() => {

@@ -1,7 +1,6 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { LogicManagementClient } from '@azure/arm-logic';
-import { useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator } from './emulatorTestKit';
+import { callEmulator, useFidelityEmulator } from './emulatorTestKit';
 
 const subscriptionId = '7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
 const enabled = { 'sas-rotation': 'enabled' };
@@ -12,7 +11,7 @@ interface ArmPage {
 }
 
 describe('discovery by tag: workflow and site lists carry tags and page with nextLink', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
+  const emulator = useFidelityEmulator('managedIdentity');
   let token: string;
 
   beforeAll(async () => {

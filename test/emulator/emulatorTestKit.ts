@@ -1,10 +1,24 @@
 /**
  * What the emulator's own fidelity tests (test/emulator) share beyond `useEmulator`
- * (test/support/emulatorEnvironment.ts): raw requests the SDKs cannot send, the shape of a
- * listCallbackUrl answer, and the comparison with Microsoft's reference examples.
+ * (test/support/emulatorEnvironment.ts): the way they start it, raw requests the SDKs cannot send,
+ * the shape of a listCallbackUrl answer, and the comparison with Microsoft's reference examples.
  */
 import * as http from 'http';
 import * as https from 'https';
+import type { AzureEmulator } from '../../emulator/index';
+import { useEmulator, type EmulatorEnvironmentScope, type TestEmulatorOptions } from '../support/emulatorEnvironment';
+
+/**
+ * `useEmulator` as a fidelity test wants it: without the conformance check, since these tests send on
+ * purpose what no Azure client sends, and with `environment` pointing this jest worker at it (`managedIdentity`
+ * for the SDKs' ManagedIdentityCredential, `none` for raw requests only).
+ */
+export function useFidelityEmulator(
+  environment: Exclude<EmulatorEnvironmentScope, 'all'>,
+  options: Omit<TestEmulatorOptions, 'conformanceCheck'> = {},
+): AzureEmulator {
+  return useEmulator({ ...options, conformanceCheck: false, environment });
+}
 
 export interface EmulatorAnswer {
   readonly status: number;

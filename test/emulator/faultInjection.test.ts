@@ -1,10 +1,9 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator } from './emulatorTestKit';
+import { callEmulator, useFidelityEmulator } from './emulatorTestKit';
 
 describe('fault injection', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
+  const emulator = useFidelityEmulator('managedIdentity');
   let token: string;
   let workflowId: string;
   let workflowUrl: string;

@@ -1,12 +1,11 @@
 import { ManagedIdentityCredential } from '@azure/identity';
-import { useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator, type CallbackUrlBody } from './emulatorTestKit';
+import { callEmulator, useFidelityEmulator, type CallbackUrlBody } from './emulatorTestKit';
 
 const environment = 'Default-72f988bf-0000-4000-8000-00000000e7a1';
 const flowScope = 'https://service.flow.microsoft.com/.default';
 
 describe('Power Automate Flow API (2016-11-01)', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
+  const emulator = useFidelityEmulator('managedIdentity');
   let token: string;
   let classicId: string;
   let modernId: string;

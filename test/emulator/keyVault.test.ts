@@ -1,10 +1,9 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator } from './emulatorTestKit';
+import { callEmulator, useFidelityEmulator } from './emulatorTestKit';
 
 describe('Key Vault secrets through @azure/keyvault-secrets', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
+  const emulator = useFidelityEmulator('managedIdentity');
   let client: SecretClient;
   let token: string;
 

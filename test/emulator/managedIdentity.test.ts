@@ -1,6 +1,5 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator } from './emulatorTestKit';
+import { callEmulator, useFidelityEmulator } from './emulatorTestKit';
 
 function claimsOf(token: string): Record<string, unknown> {
   const payload = token.split('.')[1] ?? '';
@@ -8,7 +7,7 @@ function claimsOf(token: string): Record<string, unknown> {
 }
 
 describe('managed identity endpoint (App Service IDENTITY_ENDPOINT)', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
+  const emulator = useFidelityEmulator('managedIdentity');
 
   it('gives ManagedIdentityCredential a JWT for the requested audience, valid for an hour', async () => {
     const credential = new ManagedIdentityCredential();

@@ -1,6 +1,5 @@
 import { ManagedIdentityCredential } from '@azure/identity';
-import { useEmulator } from '../support/emulatorEnvironment';
-import { callEmulator, type CallbackUrlBody } from './emulatorTestKit';
+import { callEmulator, useFidelityEmulator, type CallbackUrlBody } from './emulatorTestKit';
 
 const subscriptionId = '5a0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4';
 const resourceGroup = 'rg-standard';
@@ -8,7 +7,7 @@ const site = 'la-orders-std';
 const management = '/hostruntime/runtime/webhooks/workflow/api/management/workflows';
 
 describe('Logic Apps Standard on ARM (Microsoft.Web 2024-04-01)', () => {
-  const emulator = useEmulator({ conformanceCheck: false, environment: 'managedIdentity' });
+  const emulator = useFidelityEmulator('managedIdentity');
   let token: string;
   let ordersId: string;
   let siteUrl: string;

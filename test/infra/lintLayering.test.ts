@@ -11,6 +11,11 @@ import { join } from 'node:path';
  */
 const root = join(__dirname, '..', '..');
 
+/** A planted file's source: it imports `name` from `from` and uses it. */
+function plantedImport(name: string, from: string): string {
+  return `import { ${name} } from '${from}';\nexport const planted = ${name};\n`;
+}
+
 async function restrictedImportsIn(relativePath: string, source: string): Promise<string[]> {
   return (await eslintMessages(relativePath, source))
     .filter((message) => message.ruleId === 'no-restricted-imports')
@@ -53,48 +58,28 @@ function importCyclesIn(files: Record<string, string>): { status: number | null;
 
 describe('lint keeps the layering', () => {
   it('refuses an SDK import in the protocol (src/rotation)', async () => {
-    expect(
-      await restrictedImportsIn(
-        'src/rotation/planted.ts',
-        "import { SecretClient } from '@azure/keyvault-secrets';\nexport const planted = SecretClient;\n",
-      ),
-    ).toEqual([expect.stringMatching(/imports no SDK/)]);
-    expect(
-      await restrictedImportsIn(
-        'src/rotation/planted.ts',
-        "import { TelemetryClient } from 'applicationinsights';\nexport const planted = TelemetryClient;\n",
-      ),
-    ).toHaveLength(1);
+    expect(await restrictedImportsIn('src/rotation/planted.ts', plantedImport('SecretClient', '@azure/keyvault-secrets'))).toEqual([
+      expect.stringMatching(/imports no SDK/),
+    ]);
+    expect(await restrictedImportsIn('src/rotation/planted.ts', plantedImport('TelemetryClient', 'applicationinsights'))).toHaveLength(1);
   });
 
   it('refuses an adapter import in the protocol: adapters depend on the protocol, not the other way round', async () => {
     expect(
       await restrictedImportsIn(
         'src/rotation/planted.ts',
-        "import { KeyVaultCallbackUrlStore } from '../azure/keyVault/KeyVaultCallbackUrlStore';\nexport const planted = KeyVaultCallbackUrlStore;\n",
+        plantedImport('KeyVaultCallbackUrlStore', '../azure/keyVault/KeyVaultCallbackUrlStore'),
       ),
     ).toEqual([expect.stringMatching(/imports only from src\/rotation/)]);
   });
 
   it('refuses the emulator in the product, and the product in the emulator', async () => {
-    expect(
-      await restrictedImportsIn(
-        'src/functions/planted.ts',
-        "import { startEmulator } from '../../emulator/index';\nexport const planted = startEmulator;\n",
-      ),
-    ).toHaveLength(1);
-    expect(
-      await restrictedImportsIn(
-        'emulator/planted.ts',
-        "import { loadSettings } from '../src/composition/config';\nexport const planted = loadSettings;\n",
-      ),
-    ).toHaveLength(1);
+    expect(await restrictedImportsIn('src/functions/planted.ts', plantedImport('startEmulator', '../../emulator/index'))).toHaveLength(1);
+    expect(await restrictedImportsIn('emulator/planted.ts', plantedImport('loadSettings', '../src/composition/config'))).toHaveLength(1);
   });
 
   it('lets the protocol import itself and adapters import the protocol', async () => {
-    expect(
-      await restrictedImportsIn('src/rotation/planted.ts', "import { otherKey } from './KeyType';\nexport const planted = otherKey;\n"),
-    ).toEqual([]);
+    expect(await restrictedImportsIn('src/rotation/planted.ts', plantedImport('otherKey', './KeyType'))).toEqual([]);
     expect(
       await restrictedImportsIn(
         'src/azure/keyVault/planted.ts',

@@ -7,6 +7,7 @@ import { StandardWorkflowGateway } from '../../src/azure/logicApps/StandardWorkf
 import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { useEmulator } from '../support/emulatorEnvironment';
+import { actionOf, granted, rbacMatches } from './workflowKeyRole';
 
 /**
  * The workflow key role (infra/core/security/workflow-key-role.bicep, which infra.test.ts ties to
@@ -17,40 +18,6 @@ import { useEmulator } from '../support/emulatorEnvironment';
 const excerpt = readFileSync(join(__dirname, 'resource-provider-operations.excerpt.md'), 'utf8');
 const published = [...excerpt.matchAll(/^> \| ((?:Microsoft|microsoft)\.[\w./]+) \|/gm)].map((match) => match[1] ?? '');
 const actions = workflowKeyRoleActions.map((entry) => entry.action);
-
-/** Azure RBAC matching: case-insensitive, `*` matches any characters (also `/`). */
-function matches(pattern: string, action: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-      .join('.*')}$`,
-    'i',
-  );
-  return regex.test(action);
-}
-
-function granted(action: string): boolean {
-  return actions.some((pattern) => matches(pattern, action)) && !workflowKeyRoleNotActions.some((pattern) => matches(pattern, action));
-}
-
-/**
- * The action ARM authorizes a request by: the provider namespace, the resource type segments (every
- * other segment after it, names skipped), then read/write/delete by method, or `{name}/action` for a
- * POST. The published `…/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action` for
- * `…/sites/{app}/hostruntime/runtime/webhooks/workflow/api/management/workflows/{wf}/triggers/{t}/listCallbackUrl`
- * shows that the workflow management API under a site follows the same rule.
- */
-function actionOf(method: string, path: string): string {
-  const match = /\/providers\/([^/]+)\/(.+)$/i.exec(path);
-  if (!match) throw new Error(`not a provider path: ${method} ${path}`);
-  const types = (match[2] ?? '').split('/').filter((_, index) => index % 2 === 0);
-  const namespace = match[1] ?? '';
-  if (method === 'POST') return `${namespace}/${types.join('/')}/action`;
-  const verb = { GET: 'read', PUT: 'write', PATCH: 'write', DELETE: 'delete' }[method];
-  if (!verb) throw new Error(`no RBAC verb for ${method} ${path}`);
-  return `${namespace}/${types.join('/')}/${verb}`;
-}
 
 describe("the workflow key role and Microsoft's published operations", () => {
   it('the excerpt holds the Microsoft.Logic and Microsoft.Web rows with their source and commit', () => {
@@ -69,7 +36,7 @@ describe("the workflow key role and Microsoft's published operations", () => {
 
   it('the wildcard reaches no published action the role does not name, once notActions take back triggers/run', () => {
     const wildcard = actions.filter((action) => action.includes('*'));
-    const reached = published.filter((name) => wildcard.some((pattern) => matches(pattern, name)));
+    const reached = published.filter((name) => wildcard.some((pattern) => rbacMatches(pattern, name)));
     expect(reached.map((name) => name.toLowerCase()).sort()).toEqual([
       'microsoft.web/sites/hostruntime/webhooks/api/workflows/triggers/listcallbackurl/action',
       'microsoft.web/sites/hostruntime/webhooks/api/workflows/triggers/run/action',
@@ -158,7 +125,7 @@ describe('the workflow key role covers every ARM request sas-rotator sends', () 
   });
 
   it('every action of the role is needed by a request (nothing granted for nobody)', () => {
-    const unused = actions.filter((pattern) => !requests.some((request) => matches(pattern, request.action)));
+    const unused = actions.filter((pattern) => !requests.some((request) => rbacMatches(pattern, request.action)));
     expect(unused).toEqual([]);
     // Each entry names the operations that need it, and those are exactly the operations it covers
     // (the wildcard: those no exact action covers).
@@ -166,8 +133,8 @@ describe('the workflow key role covers every ARM request sas-rotator sends', () 
     for (const entry of workflowKeyRoleActions) {
       const covered = requests.filter(
         (request) =>
-          matches(entry.action, request.action) &&
-          (!entry.action.includes('*') || !exact.some((action) => matches(action, request.action))),
+          rbacMatches(entry.action, request.action) &&
+          (!entry.action.includes('*') || !exact.some((action) => rbacMatches(action, request.action))),
       );
       const operations = new Set(covered.map((request) => request.operationId));
       expect({ action: entry.action, operations: [...operations].sort() }).toEqual({

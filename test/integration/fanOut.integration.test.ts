@@ -1,5 +1,6 @@
 import { QueueClient } from '@azure/storage-queue';
 import { targetQueueName } from '../../src/azure/storage/TargetQueue';
+import { armForbidden } from '../support/armFaults';
 import { startAzurite, type Azurite } from '../support/azurite';
 import { addRequestWorkflow, useEmulator } from '../support/emulatorEnvironment';
 import { closeFunctionHandlerServices, functionInvocation, timerTrigger } from '../support/functionInvocation';
@@ -135,13 +136,7 @@ describe('queue fan-out for large estates', () => {
     const subscription = '5ca1ab1e-0000-4000-8000-f00000000001';
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName: 'fanout-listed' }]);
     process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    emulator.faults.add({
-      operationId: 'Workflows_ListBySubscription',
-      pathIncludes: subscription,
-      status: 403,
-      errorCode: 'AuthorizationFailed',
-      times: Infinity,
-    });
+    emulator.faults.add(armForbidden('Workflows_ListBySubscription', subscription));
     const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
     emulator.appInsights.clear();
     try {

@@ -1,7 +1,7 @@
-import { rotationEnabledTags } from '../support/constants';
+import { armThrottledForAnHour } from '../support/armFaults';
 import { runCliInProcess } from '../support/cliInProcess';
-import { subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
-import { freshQueueWorker, functionInvocation, ingestedEvents } from '../support/functionInvocation';
+import { addTaggedWorkflow, subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
+import { freshQueueWorker, functionInvocation, ingestedEvents, useDiscoverySettings } from '../support/functionInvocation';
 
 /**
  * Adversarial review of issue 11 (branch issue11-review): ways in which a due target still ends up not
@@ -9,11 +9,7 @@ import { freshQueueWorker, functionInvocation, ingestedEvents } from '../support
  * when it was written.
  */
 const emulator = useEmulator({ callsFunctionHandlers: true });
-
-afterEach(() => {
-  delete process.env.ROTATION_DISCOVERY;
-  delete process.env.ROTATION_TARGETS;
-});
+const discover = useDiscoverySettings();
 
 const newSubscription = subscriptionSequence('ad0e25a1');
 const invocation = (invocationId: string, dequeueCount: number) => functionInvocation(invocationId, { dequeueCount }).context;
@@ -25,25 +21,14 @@ describe('review: fan-out worker', () => {
     // 5 minutes of the previous run: the timer's fresh discovery queues the new target, but a warm
     // worker answers from its 5-minute cache, which predates the tag.
     const subscription = newSubscription();
-    const first = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-cache',
-      name: 'already-tagged',
-      tags: rotationEnabledTags,
-    });
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = '[]';
+    const first = addTaggedWorkflow(emulator, subscription, 'rg-cache', 'already-tagged');
+    discover(`/subscriptions/${subscription}`);
     const worker = freshQueueWorker();
     await expect(
       worker.rotateSasKeyFromQueue({ target: { workflowId: first }, invocationId: 'run-1' }, invocation('cache-1', 1)),
     ).resolves.toMatchObject({ action: 'rotated' });
 
-    const fresh = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-cache',
-      name: 'tagged-since',
-      tags: rotationEnabledTags,
-    });
+    const fresh = addTaggedWorkflow(emulator, subscription, 'rg-cache', 'tagged-since');
     const result = await worker.rotateSasKeyFromQueue({ target: { workflowId: fresh }, invocationId: 'run-2' }, invocation('cache-2', 1));
 
     expect(result).toMatchObject({ workflowId: fresh, action: 'rotated' });
@@ -55,8 +40,7 @@ describe('review: fan-out worker', () => {
     // uses the message's invocationId.
     const subscription = newSubscription();
     emulator.logic.addResourceGroup(subscription, 'rg-gone');
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = '[]';
+    discover(`/subscriptions/${subscription}`);
     const gone = `/subscriptions/${subscription}/resourceGroups/rg-gone/providers/Microsoft.Logic/workflows/untagged-since`;
     const worker = freshQueueWorker();
 
@@ -71,19 +55,8 @@ describe('review: fan-out worker', () => {
 describe('review: CLI --only during a discovery failure', () => {
   it('rotate/revoke --only of a discovered target whose scope cannot be listed is a failure (exit 1) recorded as SasKeyDiscoveryFailed, not "bad usage"', async () => {
     const subscription = newSubscription();
-    const workflowId = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-only',
-      name: 'emergency',
-      tags: rotationEnabledTags,
-    });
-    emulator.faults.add({
-      operationId: 'Workflows_ListBySubscription',
-      pathIncludes: subscription,
-      status: 429,
-      retryAfterSeconds: 3600,
-      times: Infinity,
-    });
+    const workflowId = addTaggedWorkflow(emulator, subscription, 'rg-only', 'emergency');
+    emulator.faults.add(armThrottledForAnHour('Workflows_ListBySubscription', subscription));
     const env = { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '[]' };
     const before = (await events('SasKeyDiscoveryFailed')).length;
 
@@ -104,17 +77,12 @@ describe('review: secret name collisions decided by resource ID', () => {
     // read that secret — stops rotating (SecretNameCollision), and the newcomer fails too (the secret's
     // workflowId tag is the incumbent's): nothing in the estate rotates that secret any more.
     const subscription = newSubscription();
-    const incumbent = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-b',
-      name: 'orders-intake',
-      tags: rotationEnabledTags,
-    });
+    const incumbent = addTaggedWorkflow(emulator, subscription, 'rg-b', 'orders-intake');
     const env = { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '[]' };
     expect((await runCliInProcess(emulator, ['rotate', '--json'], env)).status).toBe(0);
     expect(emulator.keyVault.latest('orders-intake-manual-url')?.tags.workflowId).toBe(incumbent);
 
-    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-a', name: 'orders-intake', tags: rotationEnabledTags });
+    addTaggedWorkflow(emulator, subscription, 'rg-a', 'orders-intake');
     const { stdout } = await runCliInProcess(emulator, ['rotate', '--force', '--json'], env);
     const report = JSON.parse(stdout) as { targets: Array<{ workflowId: string; action: string }> };
 

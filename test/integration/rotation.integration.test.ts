@@ -1,5 +1,6 @@
 import { SecretClient } from '@azure/keyvault-secrets';
 import { DefaultAzureCredential } from '@azure/identity';
+import { telemetryEventMeasurements, telemetryEventProperties } from '../../src/azure/appInsights/telemetryEventNames';
 import type { RotationServices } from '../../src/composition/createRotationServices';
 import { runRotation } from '../../src/rotation/runRotation';
 import { sigFingerprint } from '../../src/rotation/sigFingerprint';
@@ -20,6 +21,13 @@ async function rotate(settings: RotatorSettings, services: RotationServices, inv
   await services.telemetry.flush();
   reports.addRun(result);
   return result;
+}
+
+/** A fresh HTTP-triggered workflow whose URL is published to `${name}-url`, with its settings and services. */
+function oneTarget(name: string) {
+  const workflowId = addRequestWorkflow(emulator, name);
+  const settings = settingsFor(emulator, [{ workflowId, secretName: `${name}-url` }]);
+  return { workflowId, settings, services: rotationServices.create(settings) };
 }
 
 describe('rotation end to end through the real Azure SDK clients against the emulator', () => {
@@ -120,28 +128,12 @@ describe('rotation end to end through the real Azure SDK clients against the emu
     });
     expect(failed?.properties.message).toMatch(/not supported by triggers of type 'Recurrence'/);
     expect(run?.properties).toMatchObject({ outcome: 'PartiallyFailed', isPastDue: 'false' });
-    // Exactly the contract's properties (docs/design.md §6): dashboards break on renames, and extras are contract changes.
-    expect(Object.keys(rotated?.properties ?? {}).sort()).toEqual(
-      [
-        'workflowId',
-        'trigger',
-        'keyType',
-        'secretName',
-        'secretVersion',
-        'oldSigFingerprint',
-        'newSigFingerprint',
-        'sigChanged',
-        'hardCut',
-        'invocationId',
-      ].sort(),
-    );
-    expect(Object.keys(failed?.properties ?? {}).sort()).toEqual(
-      ['workflowId', 'trigger', 'keyType', 'step', 'statusCode', 'errorCode', 'message', 'invocationId'].sort(),
-    );
-    expect(Object.keys(run?.properties ?? {}).sort()).toEqual(['outcome', 'invocationId', 'isPastDue'].sort());
-    expect(Object.keys(run?.measurements ?? {}).sort()).toEqual(
-      ['targets', 'rotated', 'skipped', 'failed', 'discoveryProblems', 'dependentFailures', 'durationMs'].sort(),
-    );
+    // Exactly the contract's properties (docs/design.md §6, as telemetryEventNames.ts lists them for the
+    // workbook and alert queries): dashboards break on renames, and extras are contract changes.
+    expect(Object.keys(rotated?.properties ?? {}).sort()).toEqual([...telemetryEventProperties.SasKeyRotated].sort());
+    expect(Object.keys(failed?.properties ?? {}).sort()).toEqual([...telemetryEventProperties.SasKeyRotationFailed].sort());
+    expect(Object.keys(run?.properties ?? {}).sort()).toEqual([...telemetryEventProperties.SasKeyRotationRun].sort());
+    expect(Object.keys(run?.measurements ?? {}).sort()).toEqual([...telemetryEventMeasurements.SasKeyRotationRun].sort());
     expect(failed?.properties.keyType).toBe('Secondary');
     expect(run?.measurements).toMatchObject({ targets: 2, rotated: 1, skipped: 0, failed: 1 });
   });
@@ -159,31 +151,27 @@ describe('rotation end to end through the real Azure SDK clients against the emu
   });
 
   it('fails at verify and publishes nothing when regenerateAccessKey answers 200 but the key did not change', async () => {
-    const workflowId = addRequestWorkflow(emulator, 'liar');
-    const settings = settingsFor(emulator, [{ workflowId, secretName: 'liar-url' }]);
+    const { settings, services } = oneTarget('liar');
     emulator.faults.add({ operationId: 'Workflows_RegenerateAccessKey', status: 200, times: 1 });
 
-    const result = await rotate(settings, rotationServices.create(settings));
+    const result = await rotate(settings, services);
 
     expect(result.targets[0]).toMatchObject({ action: 'failed', error: { step: 'verify', code: 'SigUnchanged' } });
     expect(emulator.keyVault.latest('liar-url')).toBeUndefined();
   });
 
   it('trusts sig over the answer: a regenerate that reports 500 after replacing the key still publishes a working URL', async () => {
-    const workflowId = addRequestWorkflow(emulator, 'flaky');
-    const settings = settingsFor(emulator, [{ workflowId, secretName: 'flaky-url' }]);
+    const { settings, services } = oneTarget('flaky');
     emulator.faults.add({ operationId: 'Workflows_RegenerateAccessKey', status: 500, afterProcessing: true, times: Infinity });
 
-    const result = await rotate(settings, rotationServices.create(settings));
+    const result = await rotate(settings, services);
 
     expect(result.targets[0]).toMatchObject({ action: 'rotated', keyType: 'Secondary' });
     expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest('flaky-url')?.value as string)).toBe(true);
   });
 
   it('repairs a published URL whose key was regenerated outside sas-rotator', async () => {
-    const workflowId = addRequestWorkflow(emulator, 'repair');
-    const settings = settingsFor(emulator, [{ workflowId, secretName: 'repair-url' }]);
-    const services = rotationServices.create(settings);
+    const { workflowId, settings, services } = oneTarget('repair');
     await rotate(settings, services);
     emulator.logic.regenerateAccessKey(workflowId, 'Secondary');
     expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest('repair-url')?.value as string)).toBe(false);
@@ -195,9 +183,7 @@ describe('rotation end to end through the real Azure SDK clients against the emu
   });
 
   it('skips a target that is not due and whose URL works, and regenerates nothing', async () => {
-    const workflowId = addRequestWorkflow(emulator, 'steady');
-    const settings = settingsFor(emulator, [{ workflowId, secretName: 'steady-url' }]);
-    const services = rotationServices.create(settings);
+    const { workflowId, settings, services } = oneTarget('steady');
     await rotate(settings, services);
     const keyVersions = keyVersionsOf(emulator, workflowId);
 

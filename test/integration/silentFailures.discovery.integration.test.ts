@@ -1,7 +1,8 @@
 import { resolveTargets } from '../../src/composition/resolveTargets';
+import { armForbidden, armThrottledForAnHour } from '../support/armFaults';
 import { rotationEnabledTags } from '../support/constants';
 import { runCliInProcess } from '../support/cliInProcess';
-import { addRequestWorkflow, settingsFor, subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
+import { addRequestWorkflow, addTaggedWorkflow, settingsFor, subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 import {
   closeFunctionHandlerServices,
@@ -9,6 +10,7 @@ import {
   functionInvocation,
   ingestedEvents,
   timerTrigger,
+  useDiscoverySettings,
 } from '../support/functionInvocation';
 import { useRotationServices } from '../support/rotationServices';
 
@@ -21,11 +23,7 @@ import { useRotationServices } from '../support/rotationServices';
 const emulator = useEmulator({ callsFunctionHandlers: true });
 const rotationServices = useRotationServices(emulator);
 const output = new ProducedOutput();
-
-afterEach(() => {
-  delete process.env.ROTATION_DISCOVERY;
-  delete process.env.ROTATION_TARGETS;
-});
+const discover = useDiscoverySettings();
 
 const newSubscription = subscriptionSequence('5ca1ab1e');
 
@@ -47,16 +45,9 @@ const cli = (argv: string[], env: Record<string, string>) => runCliInProcess(emu
 describe('discovery problems are events and runs that are not a success', () => {
   it('a subscription that cannot be listed (403, 429 past the retry cap, 5xx) records SasKeyDiscoveryFailed and the run is not NothingDue', async () => {
     const subscription = newSubscription();
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = '[]';
-    emulator.faults.add({
-      operationId: 'Workflows_ListBySubscription',
-      pathIncludes: subscription,
-      status: 403,
-      errorCode: 'AuthorizationFailed',
-      times: Infinity,
-    });
-    emulator.faults.add({ operationId: 'WebApps_List', pathIncludes: subscription, status: 429, retryAfterSeconds: 3600, times: Infinity });
+    discover(`/subscriptions/${subscription}`);
+    emulator.faults.add(armForbidden('Workflows_ListBySubscription', subscription));
+    emulator.faults.add(armThrottledForAnHour('WebApps_List', subscription));
 
     const { result } = await runTimer('scope-403');
 
@@ -80,7 +71,7 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('a listing answered 200 without a value array is a failed listing, never "no workflows here"', async () => {
     const subscription = newSubscription();
-    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-malformed', name: 'hidden', tags: rotationEnabledTags });
+    addTaggedWorkflow(emulator, subscription, 'rg-malformed', 'hidden');
     emulator.logic.addStandardWorkflow({
       subscriptionId: subscription,
       resourceGroup: 'rg-malformed',
@@ -88,8 +79,7 @@ describe('discovery problems are events and runs that are not a success', () => 
       name: 'intake',
       siteTags: rotationEnabledTags,
     });
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = '[]';
+    discover(`/subscriptions/${subscription}`);
     // The chaos schedules found this one: an error body with status 200 read as an empty list.
     emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 200 });
     emulator.faults.add({ operationId: 'WebApps_List', pathIncludes: subscription, status: 200 });
@@ -107,8 +97,7 @@ describe('discovery problems are events and runs that are not a success', () => 
     const subscription = newSubscription();
     const listed = addRequestWorkflow(emulator, 'listed-beside-5xx');
     emulator.logic.addResourceGroup(subscription, 'rg-flaky');
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}/resourceGroups/rg-flaky`;
-    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed, secretName: 'listed-beside-5xx' }]);
+    discover(`/subscriptions/${subscription}/resourceGroups/rg-flaky`, [{ workflowId: listed, secretName: 'listed-beside-5xx' }]);
     emulator.faults.add({ operationId: 'Workflows_ListByResourceGroup', pathIncludes: subscription, status: 503, times: Infinity });
 
     const { result } = await runTimer('rg-503');
@@ -140,8 +129,7 @@ describe('discovery problems are events and runs that are not a success', () => 
       name: 'intake',
       siteTags: rotationEnabledTags,
     });
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = '[]';
+    discover(`/subscriptions/${subscription}`);
     emulator.faults.add({ operationId: 'WebApps_ListWorkflows', pathIncludes: '/sites/la-broken/', status: 500, times: Infinity });
 
     const { result } = await runTimer('site-500');
@@ -156,20 +144,9 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('two tagged workflows with the same name in different resource groups: one keeps the default secret, the other fails loudly on every run', async () => {
     const subscription = newSubscription();
-    const first = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-b',
-      name: 'orders-intake',
-      tags: rotationEnabledTags,
-    });
-    const second = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-a',
-      name: 'orders-intake',
-      tags: rotationEnabledTags,
-    });
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = '[]';
+    const first = addTaggedWorkflow(emulator, subscription, 'rg-b', 'orders-intake');
+    const second = addTaggedWorkflow(emulator, subscription, 'rg-a', 'orders-intake');
+    discover(`/subscriptions/${subscription}`);
 
     for (const run of ['collision-1', 'collision-2']) {
       const { result } = await runTimer(run);
@@ -189,20 +166,9 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('a nextLink that loops: discovery stops at the repeated link, warns once, and the listed targets rotate long before the deadline', async () => {
     const subscription = newSubscription();
-    const listed = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-loop',
-      name: 'listed-and-tagged',
-      tags: rotationEnabledTags,
-    });
-    const tagged = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-loop',
-      name: 'tagged-only',
-      tags: rotationEnabledTags,
-    });
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed, secretName: 'loop-listed' }]);
+    const listed = addTaggedWorkflow(emulator, subscription, 'rg-loop', 'listed-and-tagged');
+    const tagged = addTaggedWorkflow(emulator, subscription, 'rg-loop', 'tagged-only');
+    discover(`/subscriptions/${subscription}`, [{ workflowId: listed, secretName: 'loop-listed' }]);
     emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'loop' });
 
     const { result, lines } = await runTimer('loop');
@@ -220,7 +186,7 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('a nextLink that never ends stops at the documented page cap', async () => {
     const subscription = newSubscription();
-    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-endless', name: 'tagged', tags: rotationEnabledTags });
+    addTaggedWorkflow(emulator, subscription, 'rg-endless', 'tagged');
     const settings = settingsFor(emulator, [], { ROTATION_DISCOVERY: `/subscriptions/${subscription}`, ROTATION_TARGETS: '' });
     const services = rotationServices.create(settings, { discovery: { maxPages: 5 } });
     emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'endless' });
@@ -262,7 +228,7 @@ describe('discovery problems are events and runs that are not a success', () => 
   it('the CLI has the same bounds: a looping nextLink ends the listing, the listed target rotates, and the exit status says it was incomplete', async () => {
     const subscription = newSubscription();
     const listed = addRequestWorkflow(emulator, 'cli-loop');
-    emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cli-loop', name: 'tagged', tags: rotationEnabledTags });
+    addTaggedWorkflow(emulator, subscription, 'rg-cli-loop', 'tagged');
     emulator.logic.pagingFaults.add({ operationId: 'Workflows_ListBySubscription', kind: 'loop' });
 
     const { status, stdout, stderr } = await cli(['rotate', '--json'], {
@@ -280,15 +246,9 @@ describe('discovery problems are events and runs that are not a success', () => 
 
   it('accepts resource group names with Unicode letters, in ROTATION_DISCOVERY and in listed workflow IDs', async () => {
     const subscription = newSubscription();
-    const tagged = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-Müller',
-      name: 'bestellungen',
-      tags: rotationEnabledTags,
-    });
+    const tagged = addTaggedWorkflow(emulator, subscription, 'rg-Müller', 'bestellungen');
     const listed = emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-Ærø_(prod)', name: 'rechnungen' });
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}/resourceGroups/rg-Müller`;
-    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed }]);
+    discover(`/subscriptions/${subscription}/resourceGroups/rg-Müller`, [{ workflowId: listed }]);
 
     const { result } = await runTimer('unicode');
 
@@ -303,14 +263,8 @@ describe('discovery problems are events and runs that are not a success', () => 
 describe('fan-out workers never drop a rotation because discovery was incomplete', () => {
   it('a message for a discovered target is retried while discovery fails, never rejected, and rotates once discovery recovers', async () => {
     const subscription = newSubscription();
-    const workflowId = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-fanout',
-      name: 'discovered',
-      tags: rotationEnabledTags,
-    });
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = '[]';
+    const workflowId = addTaggedWorkflow(emulator, subscription, 'rg-fanout', 'discovered');
+    discover(`/subscriptions/${subscription}`);
     const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
     emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 429, retryAfterSeconds: 3600 });
 
@@ -325,14 +279,8 @@ describe('fan-out workers never drop a rotation because discovery was incomplete
 
   it('on the last attempt, a target that discovery still cannot confirm is recorded as a failure, not dropped silently', async () => {
     const subscription = newSubscription();
-    const workflowId = emulator.logic.addWorkflow({
-      subscriptionId: subscription,
-      resourceGroup: 'rg-fanout',
-      name: 'unconfirmed',
-      tags: rotationEnabledTags,
-    });
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = '[]';
+    const workflowId = addTaggedWorkflow(emulator, subscription, 'rg-fanout', 'unconfirmed');
+    discover(`/subscriptions/${subscription}`);
     const { rotateSasKeyFromQueue, maxDequeueCount } = await import('../../src/functions/rotateSasKeyFromQueue');
     emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 403, times: Infinity });
 
@@ -349,11 +297,8 @@ describe('fan-out workers never drop a rotation because discovery was incomplete
 
   it('concurrent messages on a cold worker share one discovery', async () => {
     const subscription = newSubscription();
-    const workflowIds = Array.from({ length: 16 }, (_, i) =>
-      emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: 'rg-cold', name: `cold-${i}`, tags: rotationEnabledTags }),
-    );
-    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
-    process.env.ROTATION_TARGETS = '[]';
+    const workflowIds = Array.from({ length: 16 }, (_, i) => addTaggedWorkflow(emulator, subscription, 'rg-cold', `cold-${i}`));
+    discover(`/subscriptions/${subscription}`);
     const worker = freshQueueWorker();
     const listings = () =>
       emulator.requests.filter((r) => r.operationId === 'Workflows_ListBySubscription' && r.path.includes(subscription)).length;

@@ -1,12 +1,13 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
+import type { FaultRule } from '../../emulator/index';
 import type { RotatorSettings } from '../../src/composition/config';
 import type { RotationServices } from '../../src/composition/createRotationServices';
 import { inspectTarget } from '../../src/rotation/inspectTarget';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { runRotation } from '../../src/rotation/runRotation';
-import { flowEnvironment, rotationEnabledTags, standardResourceGroup, subscriptionId } from '../support/constants';
-import { addRequestWorkflow, keyVersionsOf, settingsFor, uniqueName, useEmulator } from '../support/emulatorEnvironment';
+import { flowEnvironment, rotationEnabledTags } from '../support/constants';
+import { addRequestWorkflow, addSiteWorkflow, keyVersionsOf, settingsFor, uniqueName, useEmulator } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 import { InMemoryTargetLeases } from '../support/InMemoryTargetLeases';
 import { RecordingTelemetry } from '../support/RecordingTelemetry';
@@ -44,25 +45,22 @@ function operatorVaultClient(): SecretClient {
   return new SecretClient(emulator.keyVaultUri, new DefaultAzureCredential(), { disableChallengeResourceVerification: true });
 }
 
+/** Key Vault refuses a publish: the identity lost its role on the vault. */
+const setSecretForbidden: FaultRule = {
+  service: 'keyVault',
+  operationId: 'SetSecret',
+  status: 403,
+  errorCode: 'Forbidden',
+  message: 'Caller is not authorized to perform action on resource.',
+};
+
 const published = (secretName: string) => emulator.keyVault.latest(secretName)?.value as string;
 
 describe('item 6: a discovered Standard workflow whose published trigger was renamed', () => {
   it('fails with an event (consumers hold a dead URL), while a never-published one is still only skipped', async () => {
     const site = uniqueName('la-renamed');
-    const workflowId = emulator.logic.addStandardWorkflow({
-      subscriptionId,
-      resourceGroup: standardResourceGroup,
-      site,
-      name: 'intake',
-      siteTags: rotationEnabledTags,
-    });
-    const neverPublished = emulator.logic.addStandardWorkflow({
-      subscriptionId,
-      resourceGroup: standardResourceGroup,
-      site,
-      name: 'timer',
-      triggers: { Recurrence: 'Recurrence' },
-    });
+    const workflowId = addSiteWorkflow(emulator, site, 'intake', { siteTags: rotationEnabledTags });
+    const neverPublished = addSiteWorkflow(emulator, site, 'timer', { triggers: { Recurrence: 'Recurrence' } });
     const settings = settingsFor(emulator, [
       { workflowId, secretName: `${site}-intake` },
       { workflowId: neverPublished, secretName: `${site}-timer` },
@@ -133,13 +131,7 @@ describe('item 8: a Power Automate hard cut is always finished', () => {
   it('retries a publish that Key Vault refuses once after a hard cut', async () => {
     const { secretName, settings } = flowTarget();
     const { services } = servicesFor(settings);
-    emulator.faults.add({
-      service: 'keyVault',
-      operationId: 'SetSecret',
-      status: 403,
-      errorCode: 'Forbidden',
-      message: 'Caller is not authorized to perform action on resource.',
-    });
+    emulator.faults.add(setSecretForbidden);
 
     const result = await rotate(services, settings.targets);
 
@@ -158,14 +150,7 @@ describe('item 8: a Power Automate hard cut is always finished', () => {
       expect((await rotate(services, settings.targets)).targets[0]).toMatchObject({ action: 'rotated' });
       const before = published(secretName);
       advanceDays(advance);
-      emulator.faults.add({
-        service: 'keyVault',
-        operationId: 'SetSecret',
-        status: 403,
-        errorCode: 'Forbidden',
-        message: 'Caller is not authorized to perform action on resource.',
-        times: Infinity,
-      });
+      emulator.faults.add({ ...setSecretForbidden, times: Infinity });
 
       const failed = await rotate(services, settings.targets, { force });
 

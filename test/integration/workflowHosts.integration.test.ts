@@ -2,8 +2,8 @@ import type { RotatorSettings } from '../../src/composition/config';
 import type { RotationServices } from '../../src/composition/createRotationServices';
 import { resolveTargets } from '../../src/composition/resolveTargets';
 import { runRotation } from '../../src/rotation/runRotation';
-import { flowEnvironment, rotationEnabledTags, standardResourceGroup, subscriptionId } from '../support/constants';
-import { settingsFor, uniqueName, useEmulator } from '../support/emulatorEnvironment';
+import { flowEnvironment, rotationEnabledTags } from '../support/constants';
+import { addSiteWorkflow, addTaggedWorkflow, settingsFor, uniqueName, useEmulator } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 import { useRotationServices } from '../support/rotationServices';
 
@@ -25,12 +25,7 @@ async function rotate(settings: RotatorSettings, services: RotationServices, tar
 
 describe('Logic Apps Standard', () => {
   it('alternates Secondary, Primary, Secondary through the site management API, every superseded URL working one more interval', async () => {
-    const workflowId = emulator.logic.addStandardWorkflow({
-      subscriptionId,
-      resourceGroup: standardResourceGroup,
-      site: uniqueName('la-orders'),
-      name: 'intake',
-    });
+    const workflowId = addSiteWorkflow(emulator, uniqueName('la-orders'), 'intake');
     const settings = settingsFor(emulator, [{ workflowId, secretName: 'standard-intake-url' }]);
     const { services, advanceDays } = rotationServices.withClock(settings);
     const published: string[] = [];
@@ -49,14 +44,8 @@ describe('Logic Apps Standard', () => {
 
   it('repairs a published URL whose key was regenerated elsewhere, and isolates a broken workflow', async () => {
     const site = uniqueName('la-repair');
-    const good = emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name: 'good' });
-    const timerOnly = emulator.logic.addStandardWorkflow({
-      subscriptionId,
-      resourceGroup: standardResourceGroup,
-      site,
-      name: 'nightly',
-      triggers: { Recurrence: 'Recurrence' },
-    });
+    const good = addSiteWorkflow(emulator, site, 'good');
+    const timerOnly = addSiteWorkflow(emulator, site, 'nightly', { triggers: { Recurrence: 'Recurrence' } });
     const settings = settingsFor(emulator, [
       { workflowId: good, secretName: `${site}-good` },
       { workflowId: timerOnly, trigger: 'Recurrence', secretName: `${site}-nightly` },
@@ -146,12 +135,7 @@ describe('discovery by tag', () => {
       name: 'tagged',
       tags: { 'sas-rotation': 'enabled', 'sas-rotation-secret': 'tagged-url', 'sas-rotation-interval-days': '14' },
     });
-    const listedToo = emulator.logic.addWorkflow({
-      subscriptionId: sub,
-      resourceGroup: 'rg-disc',
-      name: 'listed-too',
-      tags: rotationEnabledTags,
-    });
+    const listedToo = addTaggedWorkflow(emulator, sub, 'rg-disc', 'listed-too');
     emulator.logic.addWorkflow({ subscriptionId: sub, resourceGroup: 'rg-disc', name: 'untagged' });
     const site = 'la-discovered';
     const siteWorkflow = emulator.logic.addStandardWorkflow({

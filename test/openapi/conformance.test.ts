@@ -1,30 +1,10 @@
-import type { RecordedExchange } from '../../emulator/index';
+import { jsonHeaders, ordersWorkflowUrl, recordedExchange } from '../support/recordedExchange';
 import { checkConformance } from './OpenApiConformance';
 
 /**
  * The conformance check itself: it must fail on a planted mismatch in either direction, pass what
  * Azure really sends, and handle oav's known quirks (each named in OpenApiConformance.ts).
  */
-const subscription = '11111111-2222-4333-8444-555555555555';
-const workflow = `https://127.0.0.1:1/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders`;
-const json = { 'content-type': 'application/json; charset=utf-8' };
-
-function exchange(overrides: Partial<RecordedExchange>): RecordedExchange {
-  return {
-    service: 'arm',
-    operationId: 'test',
-    method: 'POST',
-    url: `${workflow}/regenerateAccessKey?api-version=2019-05-01`,
-    requestHeaders: json,
-    requestBody: JSON.stringify({ keyType: 'Secondary' }),
-    status: 200,
-    responseHeaders: {},
-    responseBody: undefined,
-    injectedFault: false,
-    ...overrides,
-  };
-}
-
 const callbackUrl = {
   value:
     'https://prod-00.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=x',
@@ -36,10 +16,10 @@ const callbackUrl = {
 describe('the OpenAPI conformance check (oav against the vendored specs)', () => {
   it('passes conforming traffic in both directions and names the spec operation', async () => {
     const report = await checkConformance([
-      exchange({}),
-      exchange({
-        url: `${workflow}/triggers/manual/listCallbackUrl?api-version=2019-05-01`,
-        responseHeaders: json,
+      recordedExchange({}),
+      recordedExchange({
+        url: `${ordersWorkflowUrl}/triggers/manual/listCallbackUrl?api-version=2019-05-01`,
+        responseHeaders: jsonHeaders,
         responseBody: JSON.stringify(callbackUrl),
       }),
     ]);
@@ -53,10 +33,10 @@ describe('the OpenAPI conformance check (oav against the vendored specs)', () =>
 
   it('fails a request the spec rejects (a product bug) and an answer the spec rejects (an emulator bug)', async () => {
     const report = await checkConformance([
-      exchange({ requestBody: JSON.stringify({ keyType: 'Secondary', rotate: true }) }),
-      exchange({
-        url: `${workflow}/triggers/manual/listCallbackUrl?api-version=2019-05-01`,
-        responseHeaders: json,
+      recordedExchange({ requestBody: JSON.stringify({ keyType: 'Secondary', rotate: true }) }),
+      recordedExchange({
+        url: `${ordersWorkflowUrl}/triggers/manual/listCallbackUrl?api-version=2019-05-01`,
+        responseHeaders: jsonHeaders,
         responseBody: JSON.stringify({ ...callbackUrl, signature: 'planted' }),
       }),
     ]);
@@ -78,7 +58,7 @@ describe('the OpenAPI conformance check (oav against the vendored specs)', () =>
   }, 30_000);
 
   it('fails an operation that no spec declares', async () => {
-    const report = await checkConformance([exchange({ url: `${workflow}/rotateEverything?api-version=2019-05-01` })]);
+    const report = await checkConformance([recordedExchange({ url: `${ordersWorkflowUrl}/rotateEverything?api-version=2019-05-01` })]);
 
     expect(report.problems).toEqual([
       expect.objectContaining({ direction: 'request', code: expect.stringMatching(/OPERATION_NOT_FOUND/) }),
@@ -89,7 +69,7 @@ describe('the OpenAPI conformance check (oav against the vendored specs)', () =>
   it('handles the tool quirks: Application Insights versions its path, Key Vault lists versions and reads the latest with an empty segment', async () => {
     const vault = 'https://127.0.0.1:2';
     const report = await checkConformance([
-      exchange({
+      recordedExchange({
         service: 'appInsights',
         url: 'https://127.0.0.1:3/v2.1/track',
         requestBody: JSON.stringify([
@@ -100,24 +80,24 @@ describe('the OpenAPI conformance check (oav against the vendored specs)', () =>
             data: { baseType: 'EventData', baseData: { ver: 2, name: 'SasKeyRotationRun' } },
           },
         ]),
-        responseHeaders: json,
+        responseHeaders: jsonHeaders,
         responseBody: JSON.stringify({ itemsReceived: 1, itemsAccepted: 1, errors: [] }),
       }),
-      exchange({
+      recordedExchange({
         service: 'keyVault',
         method: 'GET',
         url: `${vault}/secrets/orders-url/versions?api-version=2025-07-01`,
         requestBody: undefined,
-        responseHeaders: json,
+        responseHeaders: jsonHeaders,
         responseBody: JSON.stringify({ value: [], nextLink: null }),
       }),
-      exchange({
+      recordedExchange({
         service: 'keyVault',
         method: 'GET',
         url: `${vault}/secrets/orders-url/?api-version=2025-07-01`,
         requestBody: undefined,
         status: 404,
-        responseHeaders: json,
+        responseHeaders: jsonHeaders,
         responseBody: JSON.stringify({
           error: { code: 'SecretNotFound', message: 'A secret with (name/id) orders-url was not found in this key vault.' },
         }),
@@ -130,7 +110,7 @@ describe('the OpenAPI conformance check (oav against the vendored specs)', () =>
 
   it('does not validate what has no public spec, and says so', async () => {
     const report = await checkConformance([
-      exchange({
+      recordedExchange({
         service: 'flow',
         url: 'https://127.0.0.1:4/providers/Microsoft.ProcessSimple/environments/e/flows/f/regenerateAccessKey?api-version=2016-11-01',
       }),

@@ -6,23 +6,16 @@ import { sigFingerprint } from '../../src/rotation/sigFingerprint';
 import { InMemoryCallbackUrlStore } from '../support/InMemoryCallbackUrlStore';
 import { InMemoryDependents } from '../support/InMemoryDependents';
 import { InMemoryWorkflowHost } from '../support/InMemoryWorkflowHost';
+import { ordersTarget } from '../support/ordersTarget';
 import { RecordingTelemetry } from '../support/RecordingTelemetry';
 
 const subscription = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers';
-const workflowId = `${subscription}/Microsoft.Logic/workflows/orders`;
 const sigNamedValue = `${subscription}/Microsoft.ApiManagement/service/gateway/namedValues/orders-sig`;
 const urlNamedValue = `${subscription}/Microsoft.ApiManagement/service/gateway/namedValues/orders-url`;
 const actionGroup = `${subscription}/Microsoft.Insights/actionGroups/on-call`;
 const dependents = [sigNamedValue, urlNamedValue, actionGroup].map((id) => parseDependent(id) as Dependent);
-const target: RotationTarget = {
-  workflowId,
-  trigger: 'manual',
-  secretName: 'orders-manual-url',
-  intervalDays: 30,
-  adopt: false,
-  host: 'consumption',
-  dependents,
-};
+const target: RotationTarget = { ...ordersTarget, dependents };
+const { workflowId } = target;
 const day = 24 * 60 * 60 * 1000;
 
 /** An estate whose three dependents start with the portal's (Primary) URL, as a team would configure them. */

@@ -2,16 +2,11 @@ import { TargetRotationError } from '../../src/rotation/failures';
 import type { PublishedSecret } from '../../src/rotation/ports';
 import { readPublicationState } from '../../src/rotation/publication';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
+import { errorThrownBy } from '../support/errorThrownBy';
+import { ordersTarget } from '../support/ordersTarget';
 
-const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
-const target: RotationTarget = {
-  workflowId,
-  trigger: 'manual',
-  secretName: 'orders-url',
-  intervalDays: 30,
-  adopt: false,
-  host: 'consumption' as const,
-};
+const target: RotationTarget = { ...ordersTarget, secretName: 'orders-url' };
+const { workflowId } = target;
 const now = new Date('2026-03-01T00:00:00Z');
 const url =
   'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
@@ -29,13 +24,7 @@ function secret(tags: Record<string, string>, value: string | undefined = url): 
 }
 
 function problemWith(tags: Record<string, string>, value?: string, adopt = false): string {
-  try {
-    readPublicationState({ ...target, adopt }, secret(tags, value), now);
-  } catch (error) {
-    expect(error).toBeInstanceOf(TargetRotationError);
-    return (error as TargetRotationError).message;
-  }
-  throw new Error('expected the secret to be refused');
+  return errorThrownBy(TargetRotationError, () => readPublicationState({ ...target, adopt }, secret(tags, value), now)).message;
 }
 
 describe('readPublicationState: what the secret says about a target', () => {

@@ -1,17 +1,9 @@
 import { parseCallbackUrl, type CallbackUrl } from '../../src/rotation/CallbackUrl';
 import { requireDistinctKeyUrls } from '../../src/rotation/requireDistinctKeyUrls';
-import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { sigFingerprint } from '../../src/rotation/sigFingerprint';
 import { TargetRotationError } from '../../src/rotation/failures';
+import { ordersTarget as target } from '../support/ordersTarget';
 
-const target: RotationTarget = {
-  workflowId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders',
-  trigger: 'manual',
-  secretName: 'orders-manual-url',
-  intervalDays: 30,
-  adopt: false,
-  host: 'consumption',
-};
 const url = (sig: string): CallbackUrl =>
   parseCallbackUrl(
     `https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${sig}`,

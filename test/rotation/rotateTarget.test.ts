@@ -6,17 +6,10 @@ import { sigFingerprint } from '../../src/rotation/sigFingerprint';
 import { InMemoryCallbackUrlStore } from '../support/InMemoryCallbackUrlStore';
 import { InMemoryWorkflowHost } from '../support/InMemoryWorkflowHost';
 import { InMemoryTargetLeases } from '../support/InMemoryTargetLeases';
+import { ordersTarget as target } from '../support/ordersTarget';
 import { RecordingTelemetry } from '../support/RecordingTelemetry';
 
-const workflowId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
-const target: RotationTarget = {
-  workflowId,
-  trigger: 'manual',
-  secretName: 'orders-manual-url',
-  intervalDays: 30,
-  adopt: false,
-  host: 'consumption' as const,
-};
+const { workflowId } = target;
 const day = 24 * 60 * 60 * 1000;
 
 function setup(start = new Date('2026-01-01T03:00:00Z')) {

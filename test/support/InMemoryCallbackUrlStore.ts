@@ -3,12 +3,11 @@ import type {
   CallbackUrlPublication,
   CallbackUrlStore,
   DeletedSecretInfo,
-  OperationOptions,
   PublishedSecret,
   SecretVersionInfo,
 } from '../../src/rotation/ports';
 
-/** Secret versions in memory, for unit tests of the protocol. */
+/** Secret versions in memory, for unit tests of the protocol (nothing to cancel, so no operation options). */
 export class InMemoryCallbackUrlStore implements CallbackUrlStore {
   readonly vaultUrl = 'https://in-memory.vault.azure.net/';
   readonly versions = new Map<string, PublishedSecret[]>();
@@ -16,18 +15,17 @@ export class InMemoryCallbackUrlStore implements CallbackUrlStore {
   /** Soft-deleted secrets: they read as missing and refuse writes, as in Key Vault. */
   readonly deleted = new Map<string, DeletedSecretInfo>();
 
-  async readLatest(secretName: string, _options?: OperationOptions): Promise<PublishedSecret | undefined> {
+  async readLatest(secretName: string): Promise<PublishedSecret | undefined> {
     return this.versions.get(secretName.toLowerCase())?.at(-1);
   }
 
-  async findDeleted(secretName: string, _options?: OperationOptions): Promise<DeletedSecretInfo | undefined> {
+  async findDeleted(secretName: string): Promise<DeletedSecretInfo | undefined> {
     return this.deleted.get(secretName.toLowerCase());
   }
 
   async findVersion(
     secretName: string,
     matches: (tags: Readonly<Record<string, string>>) => boolean,
-    _options?: OperationOptions,
   ): Promise<SecretVersionInfo | undefined> {
     const found = this.versions.get(secretName.toLowerCase())?.find((version) => matches(version.tags));
     return found ? { version: found.version, tags: found.tags, createdOn: undefined } : undefined;
@@ -39,7 +37,7 @@ export class InMemoryCallbackUrlStore implements CallbackUrlStore {
     this.deleted.set(secretName.toLowerCase(), { deletedOn, scheduledPurgeDate: new Date(deletedOn.getTime() + 90 * 24 * 60 * 60 * 1000) });
   }
 
-  async publish(secretName: string, publication: CallbackUrlPublication, _options?: OperationOptions): Promise<{ version: string }> {
+  async publish(secretName: string, publication: CallbackUrlPublication): Promise<{ version: string }> {
     if (this.deleted.has(secretName.toLowerCase())) {
       throw new RestError(`Secret ${secretName} is currently in a deleted but recoverable state`, { statusCode: 409, code: 'Conflict' });
     }

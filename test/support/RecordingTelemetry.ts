@@ -1,37 +1,29 @@
-import type {
-  DependentFailedEvent,
-  DependentUpdatedEvent,
-  DiscoveryFailedEvent,
-  RotationRunEvent,
-  RotationTelemetry,
-  TargetFailedEvent,
-  TargetRotatedEvent,
-} from '../../src/rotation/ports';
+import type * as ports from '../../src/rotation/ports';
 
-export class RecordingTelemetry implements RotationTelemetry {
-  readonly rotated: TargetRotatedEvent[] = [];
-  readonly failed: TargetFailedEvent[] = [];
-  readonly runs: RotationRunEvent[] = [];
-  readonly discoveryFailed: DiscoveryFailedEvent[] = [];
-  readonly dependentsUpdated: DependentUpdatedEvent[] = [];
-  readonly dependentsFailed: DependentFailedEvent[] = [];
+export class RecordingTelemetry implements ports.RotationTelemetry {
+  readonly rotated: ports.TargetRotatedEvent[] = [];
+  readonly failed: ports.TargetFailedEvent[] = [];
+  readonly runs: ports.RotationRunEvent[] = [];
+  readonly discoveryFailed: ports.DiscoveryFailedEvent[] = [];
+  readonly dependentsUpdated: ports.DependentUpdatedEvent[] = [];
+  readonly dependentsFailed: ports.DependentFailedEvent[] = [];
   flushes = 0;
-  trackTargetRotated(event: TargetRotatedEvent): void {
+  trackTargetRotated(event: ports.TargetRotatedEvent): void {
     this.rotated.push(event);
   }
-  trackTargetFailed(event: TargetFailedEvent): void {
+  trackTargetFailed(event: ports.TargetFailedEvent): void {
     this.failed.push(event);
   }
-  trackDiscoveryFailed(event: DiscoveryFailedEvent): void {
+  trackDiscoveryFailed(event: ports.DiscoveryFailedEvent): void {
     this.discoveryFailed.push(event);
   }
-  trackDependentUpdated(event: DependentUpdatedEvent): void {
+  trackDependentUpdated(event: ports.DependentUpdatedEvent): void {
     this.dependentsUpdated.push(event);
   }
-  trackDependentFailed(event: DependentFailedEvent): void {
+  trackDependentFailed(event: ports.DependentFailedEvent): void {
     this.dependentsFailed.push(event);
   }
-  trackRun(event: RotationRunEvent): void {
+  trackRun(event: ports.RotationRunEvent): void {
     this.runs.push(event);
   }
   async flush(): Promise<void> {

@@ -2,7 +2,7 @@ import { loadSettings, type RotatorSettings } from '../../src/composition/config
 import { startEmulator, type AzureEmulator, type EmulatorOptions } from '../../emulator/index';
 import { trustsEmulatorCa } from '../../emulator/withEmulatorCa';
 import { withConformanceCheck } from '../openapi/conformanceCheck';
-import { resourceGroup, subscriptionId } from './constants';
+import { resourceGroup, rotationEnabledTags, standardResourceGroup, subscriptionId } from './constants';
 import { closeFunctionHandlerServices } from './functionInvocation';
 
 export interface TestEmulatorOptions extends EmulatorOptions {
@@ -163,6 +163,21 @@ export function addRequestWorkflow(emulator: AzureEmulator, prefix = 'wf', trigg
     name: `${prefix}-${workflowCounter}`,
     ...(triggers ? { triggers } : {}),
   });
+}
+
+/** A Consumption workflow tagged `sas-rotation: enabled`, for discovery to find; returns its ID. */
+export function addTaggedWorkflow(emulator: AzureEmulator, subscription: string, group: string, name: string): string {
+  return emulator.logic.addWorkflow({ subscriptionId: subscription, resourceGroup: group, name, tags: rotationEnabledTags });
+}
+
+/** A workflow of the Logic Apps Standard app `site` (created when new) in the tests' subscription and `rg-standard`. */
+export function addSiteWorkflow(
+  emulator: AzureEmulator,
+  site: string,
+  name: string,
+  options: { readonly triggers?: Record<string, 'Request' | 'Recurrence'>; readonly siteTags?: Record<string, string> } = {},
+): string {
+  return emulator.logic.addStandardWorkflow({ subscriptionId, resourceGroup: standardResourceGroup, site, name, ...options });
 }
 
 /**

@@ -43,6 +43,22 @@ export function functionInvocation(
   return { context, lines };
 }
 
+/**
+ * For files whose handlers discover targets: the returned function points the handlers' settings at
+ * one discovery scope (`/subscriptions/{id}[/resourceGroups/{rg}]`) and the listed targets (none
+ * unless given) for one test; the afterEach registered here removes both.
+ */
+export function useDiscoverySettings(): (scope: string, listedTargets?: readonly object[]) => void {
+  afterEach(() => {
+    delete process.env.ROTATION_DISCOVERY;
+    delete process.env.ROTATION_TARGETS;
+  });
+  return (scope, listedTargets = []) => {
+    process.env.ROTATION_DISCOVERY = scope;
+    process.env.ROTATION_TARGETS = JSON.stringify(listedTargets);
+  };
+}
+
 /** The worker shuts down: the handlers' shared services are closed, their telemetry sent. */
 export async function closeFunctionHandlerServices(): Promise<void> {
   const { closeProcessServices } = await import('../../src/composition/processServices');

@@ -1,12 +1,9 @@
 import { WebSiteManagementClient } from '@azure/arm-appservice';
-import { createDefaultHttpClient, type PipelinePolicy } from '@azure/core-rest-pipeline';
-import type { TokenCredential } from '@azure/identity';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import type { KeyType } from '../../rotation/KeyType';
 import type { OperationOptions, WorkflowGateway } from '../../rotation/ports';
 import type { RotationTarget } from '../../rotation/RotationTarget';
-import { callbackUrlValue, postJsonAction } from '../core/postJsonAction';
-import { requireWorkflowResourceId } from '../../rotation/WorkflowResourceId';
+import { ArmWorkflowGateway } from './ArmWorkflowGateway';
 
 /** docs/design.md §4.3: the workflow management API under the site, as documented for 2024-04-01. */
 const apiVersion = '2024-04-01';
@@ -15,28 +12,18 @@ const apiVersion = '2024-04-01';
  * Logic Apps Standard (`Microsoft.Web/sites/{app}/workflows/{wf}`) through @azure/arm-appservice:
  * the same two-key model as Consumption, reached through the site's host runtime.
  */
-export class StandardWorkflowGateway implements WorkflowGateway {
-  private readonly clients = new Map<string, WebSiteManagementClient>();
+export class StandardWorkflowGateway extends ArmWorkflowGateway<WebSiteManagementClient, 'standard'> implements WorkflowGateway {
+  protected readonly host = 'standard';
   private readonly httpClient = createDefaultHttpClient();
 
-  constructor(
-    private readonly credential: TokenCredential,
-    private readonly resourceManagerEndpoint: string,
-    private readonly retry: RetrySettings = defaultRetrySettings,
-    /** Extra per-attempt policies, e.g. the write-budget observer. */
-    private readonly perRetryPolicies: readonly PipelinePolicy[] = [],
-  ) {}
-
   async regenerateAccessKey(target: RotationTarget, keyType: KeyType, options: OperationOptions = {}): Promise<void> {
-    const id = requireWorkflowResourceId(target.workflowId, 'standard');
-    await this.client(id.subscriptionId).workflows.regenerateAccessKey(
+    const { id, client } = this.resolve(target);
+    await client.workflows.regenerateAccessKey(
       id.resourceGroupName,
       id.siteName,
       id.workflowName,
       { keyType },
-      {
-        abortSignal: options.abortSignal,
-      },
+      { abortSignal: options.abortSignal },
     );
   }
 
@@ -45,31 +32,18 @@ export class StandardWorkflowGateway implements WorkflowGateway {
    * the Secondary key's URL. The documented `{keyType}` body goes through the client's own pipeline.
    */
   async listCallbackUrl(target: RotationTarget, keyType: KeyType, options: OperationOptions = {}): Promise<string> {
-    const id = requireWorkflowResourceId(target.workflowId, 'standard');
-    const client = this.client(id.subscriptionId);
+    const { id, client } = this.resolve(target);
     const path = `/subscriptions/${encodeURIComponent(id.subscriptionId)}/resourceGroups/${encodeURIComponent(id.resourceGroupName)}/providers/Microsoft.Web/sites/${encodeURIComponent(id.siteName)}/hostruntime/runtime/webhooks/workflow/api/management/workflows/${encodeURIComponent(id.workflowName)}/triggers/${encodeURIComponent(target.trigger)}/listCallbackUrl`;
-    const answer = await postJsonAction(
-      (request) => client.pipeline.sendRequest(this.httpClient, request),
-      `${this.resourceManagerEndpoint}${path}?api-version=${apiVersion}`,
-      { keyType },
-      options.abortSignal,
-    );
-    return callbackUrlValue(answer);
+    return this.listCallbackUrlAt((request) => client.pipeline.sendRequest(this.httpClient, request), path, apiVersion, keyType, options);
   }
 
-  private client(subscriptionId: string): WebSiteManagementClient {
-    let client = this.clients.get(subscriptionId);
-    if (!client) {
-      client = new WebSiteManagementClient(this.credential, subscriptionId, {
-        endpoint: this.resourceManagerEndpoint,
-        apiVersion,
-        // The client asks for the public cloud's audience whatever the endpoint; sovereign clouds
-        // (and the emulator) need the endpoint's own.
-        credentials: { scopes: [`${this.resourceManagerEndpoint}/.default`] },
-        ...azureRetryClientOptions(this.retry, this.perRetryPolicies),
-      });
-      this.clients.set(subscriptionId, client);
-    }
-    return client;
+  protected createClient(subscriptionId: string): WebSiteManagementClient {
+    return new WebSiteManagementClient(this.credential, subscriptionId, {
+      ...this.armClientOptions(),
+      apiVersion,
+      // The client asks for the public cloud's audience whatever the endpoint; sovereign clouds
+      // (and the emulator) need the endpoint's own.
+      credentials: { scopes: [`${this.resourceManagerEndpoint}/.default`] },
+    });
   }
 }
