@@ -104,34 +104,44 @@ describe('dependents kept in step through their management APIs (real SDK client
     expect(regenerations(workflowId)).toBe(3);
   });
 
-  it('a failed dependent update blocks the next regeneration of the key it holds, and nothing else breaks', async () => {
-    const { namedValue, advanceDays, rotate, everyUrlWorks, allWorking, services, settings, workflowId } = estate();
-    await rotate();
-    advanceDays(31);
-    emulator.faults.add({ operationId: 'NamedValue_Update', status: 403, errorCode: 'AuthorizationFailed', times: Infinity });
-    const second = await rotate();
-    expect(second.outcome).toBe('PartiallyFailed');
-    expect(second.targets[0]).toMatchObject({ action: 'rotated' });
-    expect(second.targets[0]?.dependents?.find((d) => d.resourceId === namedValue)).toMatchObject({
-      outcome: 'failed',
-      error: { statusCode: 403 },
-    });
-    expect(everyUrlWorks()).toEqual(allWorking);
-    expect((await status(services, settings)).dependents?.find((d) => d.resourceId === namedValue)?.holds).toBe('older');
+  it.each([
+    ['API Management named value', 'NamedValue_Update', 'namedValue'],
+    ['action group', 'ActionGroups_CreateOrUpdate', 'actionGroup'],
+    ['Event Grid event subscription', 'EventSubscriptions_Update', 'eventSubscription'],
+  ] as const)(
+    'a failed update of an %s blocks the next regeneration of the key it holds, and nothing else breaks',
+    async (_kind, operationId, which) => {
+      const seeded = estate();
+      const { advanceDays, rotate, everyUrlWorks, allWorking, services, settings, workflowId } = seeded;
+      const refused = seeded[which];
+      await rotate();
+      advanceDays(31);
+      emulator.faults.add({ operationId, status: 403, errorCode: 'AuthorizationFailed', times: Infinity });
+      const second = await rotate();
+      expect(second.outcome).toBe('PartiallyFailed');
+      expect(second.targets[0]).toMatchObject({ action: 'rotated' });
+      expect(second.targets[0]?.dependents?.find((d) => d.resourceId === refused)).toMatchObject({
+        outcome: 'failed',
+        error: { statusCode: 403 },
+      });
+      expect(second.targets[0]?.dependents?.filter((d) => d.outcome === 'updated')).toHaveLength(2);
+      expect(everyUrlWorks()).toEqual(allWorking);
+      expect((await status(services, settings)).dependents?.find((d) => d.resourceId === refused)?.holds).toBe('older');
 
-    advanceDays(31);
-    const before = regenerations(workflowId);
-    const third = await rotate();
-    expect(third.targets[0]).toMatchObject({ action: 'failed', error: { step: 'dependents', code: 'DependentNotUpdated' } });
-    expect(third.targets[0]?.error?.message).toContain(namedValue);
-    expect(regenerations(workflowId)).toBe(before);
-    expect(everyUrlWorks()).toEqual(allWorking);
+      advanceDays(31);
+      const before = regenerations(workflowId);
+      const third = await rotate();
+      expect(third.targets[0]).toMatchObject({ action: 'failed', error: { step: 'dependents', code: 'DependentNotUpdated' } });
+      expect(third.targets[0]?.error?.message).toContain(refused);
+      expect(regenerations(workflowId)).toBe(before);
+      expect(everyUrlWorks()).toEqual(allWorking);
 
-    emulator.faults.clear();
-    const fourth = await rotate();
-    expect(fourth.outcome).toBe('Succeeded');
-    expect(everyUrlWorks()).toEqual(allWorking);
-  });
+      emulator.faults.clear();
+      const fourth = await rotate();
+      expect(fourth.outcome).toBe('Succeeded');
+      expect(everyUrlWorks()).toEqual(allWorking);
+    },
+  );
 
   it('a long-running update that fails, or never completes before the deadline, leaves every URL working and is retried first', async () => {
     const { advanceDays, rotate, everyUrlWorks, allWorking, eventSubscription, namedValue } = estate();
