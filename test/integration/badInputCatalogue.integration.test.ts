@@ -81,6 +81,22 @@ const configurationMistakes: ReadonlyArray<[string, Targets | string, RegExp, Re
   ['a misspelt field', (id) => [{ workflowId: id, secretname: 'x' }], /unknown field 'secretname'. Did you mean 'secretName'\?/],
   ['adopt as text', (id) => [{ workflowId: id, adopt: 'yes' }], /adopt 'yes' must be true or false/],
   [
+    'a dependent that is an APIM API, not a named value',
+    (id) => [
+      {
+        workflowId: id,
+        dependents: [`/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/apis/orders`],
+      },
+    ],
+    /dependents\[0\] .* is not the resource ID of a supported dependent\. Fix: use .*namedValues/,
+  ],
+  ['dependents as one string', (id) => [{ workflowId: id, dependents: 'x' }], /dependents must be an array of resource IDs/],
+  [
+    'a callback URL pasted as a dependent',
+    (id) => [{ workflowId: id, dependents: [pastedUrl] }],
+    /dependents\[0\] .* is not the resource ID/,
+  ],
+  [
     'a huge target list',
     (id) => Array.from({ length: 10_001 }, (_, i) => ({ workflowId: `${id}-${i}` })),
     /lists 10001 targets; at most 10000/,
