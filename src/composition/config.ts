@@ -215,6 +215,7 @@ export function parseTargets(text: string, source: string, defaultIntervalDays: 
 
   const byWorkflow = new Map<string, number>();
   const bySecret = new Map<string, number>();
+  const byDependent = new Map<string, { readonly index: number; readonly resourceId: string }>();
   targets.forEach((target, index) => {
     const workflowKey = target.workflowId.toLowerCase();
     const firstWithWorkflow = byWorkflow.get(workflowKey);
@@ -233,6 +234,20 @@ export function parseTargets(text: string, source: string, defaultIntervalDays: 
       );
     } else {
       bySecret.set(secretKey, index);
+    }
+    // A named value or an event subscription holds one URL: two targets would take it from each other on
+    // every run. (An action group is fine: each target updates only its own workflow's receivers.)
+    for (const dependent of target.dependents ?? []) {
+      if (dependent.kind === 'actionGroup') continue;
+      const dependentKey = dependent.resourceId.toLowerCase();
+      const first = byDependent.get(dependentKey);
+      if (first !== undefined && first.index !== index) {
+        problems.push(
+          `${source}: targets #${first.index} and #${index} both list dependent ${first.resourceId}, which holds one URL: each would overwrite it with its own. Fix: list it on the one target whose workflow it calls.`,
+        );
+      } else {
+        byDependent.set(dependentKey, { index, resourceId: dependent.resourceId });
+      }
     }
   });
   return targets;

@@ -8,7 +8,7 @@ import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } 
 import type { RotationTarget } from '../rotation/RotationTarget';
 import { readTargetMessage, targetQueueName } from '../azure/storage/TargetQueue';
 import { rotateTarget } from '../rotation/rotateTarget';
-import type { RotationTelemetry } from '../rotation/ports';
+import type { DependentFailedEvent, RotationTelemetry } from '../rotation/ports';
 import { untouchedResult, type TargetResult } from '../rotation/TargetResult';
 import type { TargetFailure } from '../rotation/failures';
 import { scrubSecrets } from '../rotation/scrubSecrets';
@@ -101,6 +101,9 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
     return undefined;
   }
 
+  // A dependent's failure is recorded unless the attempt is retried (then the retry records its own): an
+  // attempt that completes — the target rotated, a dependent did not follow — is the last one.
+  const dependentFailures: DependentFailedEvent[] = [];
   const telemetry: RotationTelemetry = finalAttempt
     ? services.telemetry
     : {
@@ -108,8 +111,7 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
         trackTargetFailed: () => undefined,
         trackDiscoveryFailed: (event) => services.telemetry.trackDiscoveryFailed(event),
         trackDependentUpdated: (event) => services.telemetry.trackDependentUpdated(event),
-        // Like a target's failure: recorded by the last attempt only.
-        trackDependentFailed: () => undefined,
+        trackDependentFailed: (event) => dependentFailures.push(event),
         trackRun: (event) => services.telemetry.trackRun(event),
         flush: () => services.telemetry.flush(),
       };
@@ -125,6 +127,7 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
     );
     const line = describeTargetResult(result);
     if (result.action !== 'failed') {
+      dependentFailures.forEach((event) => services.telemetry.trackDependentFailed(event));
       context.log(line);
       return result;
     }

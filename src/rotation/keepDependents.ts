@@ -39,6 +39,8 @@ export interface KeepDependentsContext {
   /** A dry run reads only: nothing is updated and nothing recorded. */
   readonly dryRun: boolean;
   readonly io: OperationOptions;
+  /** Asked once, before the first write: does the URL about to be written still work? If not, nothing is written. */
+  readonly confirmWorks?: () => Promise<boolean>;
 }
 
 /**
@@ -48,8 +50,10 @@ export interface KeepDependentsContext {
  */
 export async function keepDependentsAt(url: CallbackUrl, context: KeepDependentsContext): Promise<DependentReadings> {
   const readings: DependentReadings = { results: [], heldSigs: new Map() };
+  let confirmed: Promise<boolean> | undefined;
+  const confirmWorks = context.confirmWorks && (() => (confirmed ??= (context.confirmWorks as () => Promise<boolean>)()));
   for (const dependent of context.target.dependents ?? []) {
-    const { result, heldSigs } = await keepDependentAt(dependent, url, context);
+    const { result, heldSigs } = await keepDependentAt(dependent, url, { ...context, confirmWorks });
     readings.results.push(result);
     readings.heldSigs.set(dependent.resourceId, heldSigs);
   }
@@ -91,7 +95,14 @@ export async function readDependents(context: KeepDependentsContext): Promise<De
  * it (`keySig`), and every dependent must have been read. Otherwise nothing is regenerated: the
  * target fails with `DependentNotUpdated`, naming each dependent by resource ID and fingerprint.
  */
-export function requireNoDependentHolds(key: KeyType, keySig: string, readings: DependentReadings, target: RotationTarget): void {
+export function requireNoDependentHolds(
+  key: KeyType,
+  keySig: string,
+  readings: DependentReadings,
+  target: RotationTarget,
+  /** Whether sas-rotator published a URL the dependents can be moved to (not on a first rotation or adoption). */
+  canMoveDependents = true,
+): void {
   const blocking = [...readings.heldSigs.entries()].filter(([, sigs]) => sigs === undefined || sigs.includes(keySig));
   if (blocking.length === 0) return;
   const named = blocking
@@ -104,7 +115,9 @@ export function requireNoDependentHolds(key: KeyType, keySig: string, readings: 
     code: 'DependentNotUpdated',
     message:
       `regenerating the ${key} key of ${target.workflowId} would cut off ${blocking.length === 1 ? 'a dependent that still holds' : 'dependents that still hold'} its URL or may: ${named}; nothing was regenerated. ` +
-      `Its update is retried first on the next run. Fix: see the dependent's own failure (SasKeyDependentUpdateFailed), e.g. grant sas-rotator's identity write access to it, or undo a manual change.`,
+      (canMoveDependents
+        ? `Its update is retried first on the next run. Fix: see the dependent's own failure (SasKeyDependentUpdateFailed), e.g. grant sas-rotator's identity write access to it, or undo a manual change.`
+        : `Nothing is published yet to move it to, and the other key is in use too (by a dependent or the adopted URL). Fix: point every dependent at the same key's URL (the portal's Primary URL, say), then run again.`),
   });
 }
 
@@ -129,6 +142,22 @@ async function keepDependentAt(
     if (context.dryRun) {
       return { result: { ...base, outcome: 'planned', heldSigFingerprints }, heldSigs: holding.sigs };
     }
+    if (context.confirmWorks && !(await context.confirmWorks())) {
+      // The URL to write is dead (its key was regenerated outside sas-rotator): keep what the dependent holds.
+      return {
+        result: {
+          ...base,
+          outcome: 'failed',
+          heldSigFingerprints,
+          error: {
+            step: 'dependents',
+            code: 'PublishedUrlDead',
+            message: `the latest published URL no longer works, so it was not written to ${dependent.resourceId}; this run's publication replaces it.`,
+          },
+        },
+        heldSigs: holding.sigs,
+      };
+    }
     await context.gateway.update(dependent, context.target, url, context.io);
     context.telemetry.trackDependentUpdated({
       workflowId: context.target.workflowId,
@@ -141,7 +170,9 @@ async function keepDependentAt(
     });
     return { result: { ...base, outcome: 'updated', heldSigFingerprints }, heldSigs: [url.sig] };
   } catch (thrown) {
-    const error = describeFailure('dependents', thrown);
+    // A management API may quote the value it refused: cut every sig known here out of the message.
+    const known = [url.sig, ...(holding && holding.form !== 'keyVaultReference' ? holding.sigs : [])];
+    const error = withoutSigs(describeFailure('dependents', thrown), known);
     record(dependent, error, context);
     return {
       result: {
@@ -205,6 +236,14 @@ function keyVaultReferenceProblem(
     return { code: 'DependentReferencePinned', text: `references one version of secret '${secretName}', which APIM never refreshes` };
   }
   return undefined;
+}
+
+function withoutSigs(failure: TargetFailure, sigs: readonly string[]): TargetFailure {
+  let message = failure.message;
+  for (const sig of sigs.filter((s) => s.length > 0)) {
+    for (const form of new Set([sig, encodeURIComponent(sig)])) message = message.split(form).join(`<sig ${sigFingerprint(sig)}>`);
+  }
+  return message === failure.message ? failure : { ...failure, message };
 }
 
 function fingerprints(holding: Exclude<DependentHolding, { form: 'keyVaultReference' }>): string[] {
