@@ -87,8 +87,8 @@ describe('the workflow key role covers every ARM request sas-rotator sends', () 
     });
 
     // What a rotation and a discovery send: both hosts, both key types, both scope kinds.
-    const consumption = new ConsumptionWorkflowGateway(credential, emulator.armEndpoint);
-    const standard = new StandardWorkflowGateway(credential, emulator.armEndpoint);
+    const consumption = new ConsumptionWorkflowGateway({ credential, resourceManagerEndpoint: emulator.armEndpoint });
+    const standard = new StandardWorkflowGateway({ credential, resourceManagerEndpoint: emulator.armEndpoint });
     for (const [gateway, workflow] of [
       [consumption, target(consumptionId, 'consumption')],
       [standard, target(standardId, 'standard')],

@@ -18,7 +18,11 @@ const messages: string[] = [];
 let gateway: ActionGroupDependents;
 
 beforeAll(() => {
-  gateway = new ActionGroupDependents(new DefaultAzureCredential(), emulator.armEndpoint, fastRetry);
+  gateway = new ActionGroupDependents({
+    credential: new DefaultAzureCredential(),
+    resourceManagerEndpoint: emulator.armEndpoint,
+    retry: fastRetry,
+  });
 });
 
 afterAll(() => {

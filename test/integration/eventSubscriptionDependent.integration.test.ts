@@ -19,7 +19,10 @@ const messages: string[] = [];
 let gateway: EventSubscriptionDependents;
 
 beforeAll(() => {
-  gateway = new EventSubscriptionDependents(new DefaultAzureCredential(), emulator.armEndpoint, fastRetry, [], 20);
+  gateway = new EventSubscriptionDependents(
+    { credential: new DefaultAzureCredential(), resourceManagerEndpoint: emulator.armEndpoint, retry: fastRetry },
+    20,
+  );
 });
 
 afterEach(() => emulator.eventGrid.resetUpdateBehaviour());
