@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dependentUpdateRoleActions } from '../../src/azure/dependentUpdateRoleActions';
 import { workflowKeyRoleActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
+import { actionOf, rbacMatches } from './rbac';
 
 /**
  * The dependent update role (infra/core/security/dependent-update-role.bicep, which infra.test.ts ties
@@ -15,38 +16,8 @@ const excerpt = readFileSync(join(__dirname, 'resource-provider-operations.excer
 const published = [...excerpt.matchAll(/^> \| ((?:Microsoft|microsoft)\.[\w./]+) \|/gm)].map((match) => match[1] ?? '');
 const actions = dependentUpdateRoleActions.map((entry) => entry.action);
 
-/** Azure RBAC matching: case-insensitive, `*` matches any characters (also `/`). */
-function matches(pattern: string, action: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-      .join('.*')}$`,
-    'i',
-  );
-  return regex.test(action);
-}
-
-const granted = (action: string): boolean => actions.some((pattern) => matches(pattern, action));
+const granted = (action: string): boolean => actions.some((pattern) => rbacMatches(pattern, action));
 const isPublished = (action: string): boolean => published.some((name) => name.toLowerCase() === action.toLowerCase());
-
-/**
- * The action ARM authorizes a request by: the namespace after the *last* `/providers/` (an extension
- * resource such as an event subscription on a topic is authorized as its own type, not the topic's),
- * the resource type segments after it (every other segment, names skipped), then read/write/delete by
- * method, or `{name}/action` for a POST. The query string plays no part.
- */
-function actionOf(method: string, url: string): string {
-  const path = url.split('?')[0] ?? '';
-  const index = path.toLowerCase().lastIndexOf('/providers/');
-  if (index < 0) throw new Error(`not a provider path: ${method} ${url}`);
-  const [namespace = '', ...rest] = path.slice(index + '/providers/'.length).split('/');
-  const types = rest.filter((_, position) => position % 2 === 0);
-  if (method === 'POST') return `${namespace}/${types.join('/')}/action`;
-  const verb = { GET: 'read', PUT: 'write', PATCH: 'write', DELETE: 'delete' }[method];
-  if (!verb) throw new Error(`no RBAC verb for ${method} ${url}`);
-  return `${namespace}/${types.join('/')}/${verb}`;
-}
 
 interface RepresentativeRequest {
   readonly operationId: string;
@@ -175,7 +146,7 @@ describe("the dependent update role and Microsoft's published operations", () =>
 
   it('shares no action with the workflow key role: each role does one job', () => {
     const workflowActions = workflowKeyRoleActions.map((entry) => entry.action);
-    expect(actions.filter((action) => workflowActions.some((pattern) => matches(pattern, action)))).toEqual([]);
+    expect(actions.filter((action) => workflowActions.some((pattern) => rbacMatches(pattern, action)))).toEqual([]);
   });
 });
 
@@ -210,10 +181,10 @@ describe('the dependent update role covers every request the dependent adapters 
   });
 
   it('every action is needed by a request, and its neededBy names exactly the operations whose requests it covers', () => {
-    expect(actions.filter((action) => !requests.some((request) => matches(action, authorizedAs(request))))).toEqual([]);
+    expect(actions.filter((action) => !requests.some((request) => rbacMatches(action, authorizedAs(request))))).toEqual([]);
     for (const entry of dependentUpdateRoleActions) {
       const operations = new Set(
-        requests.filter((request) => matches(entry.action, authorizedAs(request))).map((request) => request.operationId),
+        requests.filter((request) => rbacMatches(entry.action, authorizedAs(request))).map((request) => request.operationId),
       );
       expect({ action: entry.action, operations: [...operations].sort() }).toEqual({
         action: entry.action,

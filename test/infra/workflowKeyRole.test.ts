@@ -7,7 +7,8 @@ import { StandardWorkflowGateway } from '../../src/azure/logicApps/StandardWorkf
 import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { useEmulator } from '../support/emulatorEnvironment';
-import { actionOf, granted, rbacMatches } from './workflowKeyRole';
+import { actionOf, rbacMatches } from './rbac';
+import { granted } from './workflowKeyRole';
 
 /**
  * The workflow key role (infra/core/security/workflow-key-role.bicep, which infra.test.ts ties to
