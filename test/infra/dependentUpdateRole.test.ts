@@ -42,6 +42,11 @@ const eventSubscriptions = [
   `/subscriptions/${subscriptionId}/providers/Microsoft.EventGrid/eventSubscriptions/subscription-to-logic`,
 ];
 
+/** A GET core-lro sends while the long-running `operationId` runs (`step`: which one). */
+function pollOf(operationId: string, step: string, url: string): RepresentativeRequest {
+  return { operationId, step, method: 'GET', url };
+}
+
 /**
  * What the adapters send: @azure/arm-apimanagement 10.0.0 (api-version 2024-05-01), @azure/arm-monitor
  * 7.0.0 (2021-09-01) and @azure/arm-eventgrid 14.1.0 (2022-06-15), as seen with a fake transport, with
@@ -54,37 +59,31 @@ const requests: readonly RepresentativeRequest[] = [
   { operationId: 'NamedValue_ListValue', method: 'POST', url: `${namedValue}/listValue?api-version=2024-05-01` },
   { operationId: 'NamedValue_Update', method: 'PATCH', url: `${namedValue}?api-version=2024-05-01` },
   {
-    operationId: 'NamedValue_Update',
-    step: 'poll Azure-AsyncOperation',
-    method: 'GET',
-    url: `${apim}/tenant/operationResults/${operationId}?api-version=2024-05-01`,
+    ...pollOf('NamedValue_Update', 'poll Azure-AsyncOperation', `${apim}/tenant/operationResults/${operationId}?api-version=2024-05-01`),
     grantedAs: 'Microsoft.ApiManagement/service/tenant/operationResults/read',
   },
-  {
-    operationId: 'NamedValue_Update',
-    step: 'poll Location (the named value itself)',
-    method: 'GET',
-    url: `${namedValue}?api-version=2024-05-01&asyncId=${operationId}&asyncCode=200`,
-  },
+  pollOf(
+    'NamedValue_Update',
+    'poll Location (the named value itself)',
+    `${namedValue}?api-version=2024-05-01&asyncId=${operationId}&asyncCode=200`,
+  ),
   { operationId: 'ActionGroups_Get', method: 'GET', url: `${actionGroup}?api-version=2021-09-01` },
   { operationId: 'ActionGroups_CreateOrUpdate', method: 'PUT', url: `${actionGroup}?api-version=2021-09-01` },
   ...eventSubscriptions.flatMap((id): RepresentativeRequest[] => [
     { operationId: 'EventSubscriptions_Get', method: 'GET', url: `${id}?api-version=2022-06-15` },
     { operationId: 'EventSubscriptions_GetFullUrl', method: 'POST', url: `${id}/getFullUrl?api-version=2022-06-15` },
     { operationId: 'EventSubscriptions_Update', method: 'PATCH', url: `${id}?api-version=2022-06-15` },
-    {
-      operationId: 'EventSubscriptions_Update',
-      step: 'poll Azure-AsyncOperation',
-      method: 'GET',
-      url: `${eventGridRegion}/operationsStatus/F35CE068-A1E3-4A4B-AE3C-3C21EE954E18?api-version=2022-06-15`,
-    },
-    {
-      operationId: 'EventSubscriptions_Update',
-      step: 'poll Location, if Event Grid sends one',
-      method: 'GET',
-      url: `${eventGridRegion}/operationResults/F35CE068-A1E3-4A4B-AE3C-3C21EE954E18?api-version=2022-06-15`,
-    },
-    { operationId: 'EventSubscriptions_Update', step: 'final GET without a Location', method: 'GET', url: `${id}?api-version=2022-06-15` },
+    pollOf(
+      'EventSubscriptions_Update',
+      'poll Azure-AsyncOperation',
+      `${eventGridRegion}/operationsStatus/F35CE068-A1E3-4A4B-AE3C-3C21EE954E18?api-version=2022-06-15`,
+    ),
+    pollOf(
+      'EventSubscriptions_Update',
+      'poll Location, if Event Grid sends one',
+      `${eventGridRegion}/operationResults/F35CE068-A1E3-4A4B-AE3C-3C21EE954E18?api-version=2022-06-15`,
+    ),
+    pollOf('EventSubscriptions_Update', 'final GET without a Location', `${id}?api-version=2022-06-15`),
   ]),
 ];
 
