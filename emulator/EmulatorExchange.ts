@@ -70,6 +70,24 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A body that must be a JSON object: what a service answers to one that is not JSON, and to one that is not an object (or empty). */
+export interface JsonObjectRefusals {
+  readonly notJson: () => EmulatorResponse;
+  readonly notObject: () => EmulatorResponse;
+}
+
+/** The request's JSON object body, or the rejection `refusals` answers. */
+export function jsonObjectBody(request: EmulatorRequest, refusals: JsonObjectRefusals): Record<string, unknown> | Rejection {
+  let body: unknown;
+  try {
+    body = parseJsonBody(request);
+  } catch {
+    return new Rejection(refusals.notJson());
+  }
+  if (!isPlainObject(body)) return new Rejection(refusals.notObject());
+  return body;
+}
+
 /** The reason phrases Azure front ends use in default error messages. */
 export function defaultErrorCode(status: number): string {
   switch (status) {

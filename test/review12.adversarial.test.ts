@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { packagedFiles } from './infra/deploymentPackage';
 import { analyzeKql } from './infra/kustoLanguageService';
 import { telemetryNameProblems } from './infra/operationsQueries';
-import { actionOf, granted } from './infra/workflowKeyRole';
+import { actionOf } from './infra/rbac';
+import { granted } from './infra/workflowKeyRole';
 import { armSubscription, recordedExchange } from './support/recordedExchange';
 import { checkConformance, specsRoot } from './openapi/OpenApiConformance';
 

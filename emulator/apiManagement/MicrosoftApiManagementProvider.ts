@@ -9,7 +9,7 @@ import {
   type EmulatorResponse,
 } from '../EmulatorExchange';
 import type { ArmApiVersionPolicy } from '../logic/ArmFrontDoor';
-import { parseArmResourcePath, resourceNotFound } from '../logic/armResources';
+import { parseArmResourcePath, resourceNotFound, resourceOperation } from '../logic/armResources';
 import type { ArmOperation, ArmResourceProvider } from '../logic/ArmRouter';
 import {
   namedValueResourceId,
@@ -39,9 +39,7 @@ function resolveRoute(method: string, pathname: string): ApimRoute | undefined {
   if (isSegment(first, 'namedValues') && second !== undefined) {
     const namedValue = { ...base, namedValueName: second };
     if (path.segments.length === 2) {
-      if (method === 'GET') return { operationId: 'NamedValue_Get', ...namedValue };
-      if (method === 'PATCH') return { operationId: 'NamedValue_Update', ...namedValue };
-      if (method === 'PUT') return { operationId: 'NamedValue_CreateOrUpdate', ...namedValue };
+      return resourceOperation(method, { GET: 'NamedValue_Get', PATCH: 'NamedValue_Update', PUT: 'NamedValue_CreateOrUpdate' }, namedValue);
     }
     if (path.segments.length === 3 && method === 'POST' && isSegment(third, 'listValue')) {
       return { operationId: 'NamedValue_ListValue', ...namedValue };
@@ -73,9 +71,7 @@ export class MicrosoftApiManagementProvider implements ArmResourceProvider<ApimR
     private readonly armEndpoint: () => string,
   ) {}
 
-  route(method: string, pathname: string): ApimRoute | undefined {
-    return resolveRoute(method, pathname);
-  }
+  readonly route = resolveRoute;
 
   handle(request: EmulatorRequest, route: ApimRoute): EmulatorResponse {
     const { subscriptionId, resourceGroup, serviceName } = route;

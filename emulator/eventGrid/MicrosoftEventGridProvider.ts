@@ -1,13 +1,6 @@
-import {
-  azureError,
-  isPlainObject,
-  jsonResponse,
-  parseJsonBody,
-  Rejection,
-  type EmulatorRequest,
-  type EmulatorResponse,
-} from '../EmulatorExchange';
+import { azureError, isPlainObject, jsonResponse, Rejection, type EmulatorRequest, type EmulatorResponse } from '../EmulatorExchange';
 import type { ArmApiVersionPolicy } from '../logic/ArmFrontDoor';
+import { armRequestObject, resourceOperation } from '../logic/armResources';
 import type { ArmOperation, ArmResourceProvider } from '../logic/ArmRouter';
 import {
   endpointBaseUrl,
@@ -55,16 +48,11 @@ function resolveRoute(method: string, pathname: string): EventGridRoute | undefi
     if (method !== 'POST') return undefined;
     return { operationId: action === 'getfullurl' ? 'EventSubscriptions_GetFullUrl' : 'EventSubscriptions_GetDeliveryAttributes', ...base };
   }
-  switch (method) {
-    case 'GET':
-      return { operationId: 'EventSubscriptions_Get', ...base };
-    case 'PUT':
-      return { operationId: 'EventSubscriptions_CreateOrUpdate', ...base };
-    case 'PATCH':
-      return { operationId: 'EventSubscriptions_Update', ...base };
-    default:
-      return undefined;
-  }
+  return resourceOperation(
+    method,
+    { GET: 'EventSubscriptions_Get', PUT: 'EventSubscriptions_CreateOrUpdate', PATCH: 'EventSubscriptions_Update' },
+    base,
+  );
 }
 
 /**
@@ -82,9 +70,7 @@ export class MicrosoftEventGridProvider implements ArmResourceProvider<EventGrid
     private readonly armEndpoint: () => string,
   ) {}
 
-  route(method: string, pathname: string): EventGridRoute | undefined {
-    return resolveRoute(method, pathname);
-  }
+  readonly route = resolveRoute;
 
   handle(request: EmulatorRequest, route: EventGridRoute): EmulatorResponse {
     if (route.operationId === 'EventGrid_OperationsStatus') return this.operationStatus(route);
@@ -110,7 +96,7 @@ export class MicrosoftEventGridProvider implements ArmResourceProvider<EventGrid
   }
 
   private createOrUpdate(request: EmulatorRequest, id: string, existing: StoredEventSubscription | undefined): EmulatorResponse {
-    const body = readBody(request);
+    const body = armRequestObject(request);
     if (body instanceof Rejection) return body.response;
     const properties = isPlainObject(body['properties']) ? body['properties'] : {};
     const destination = readDestination(properties['destination']);
@@ -132,7 +118,7 @@ export class MicrosoftEventGridProvider implements ArmResourceProvider<EventGrid
   }
 
   private update(request: EmulatorRequest, subscription: StoredEventSubscription): EmulatorResponse {
-    const body = readBody(request);
+    const body = armRequestObject(request);
     if (body instanceof Rejection) return body.response;
     const destination = readDestination(body['destination']);
     if (destination instanceof Rejection) return destination.response;
@@ -171,17 +157,6 @@ export class MicrosoftEventGridProvider implements ArmResourceProvider<EventGrid
 function notFound(id: string): EmulatorResponse {
   const name = id.split('/').pop() ?? '';
   return azureError(404, 'ResourceNotFound', `The Resource 'Microsoft.EventGrid/eventSubscriptions/${name}' was not found.`);
-}
-
-function readBody(request: EmulatorRequest): Record<string, unknown> | Rejection {
-  let body: unknown;
-  try {
-    body = parseJsonBody(request);
-  } catch {
-    return new Rejection(azureError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.'));
-  }
-  if (!isPlainObject(body)) return new Rejection(azureError(400, 'InvalidRequestContent', 'The request content must be a JSON object.'));
-  return body;
 }
 
 /** A destination as sent; `undefined` when none was sent. */

@@ -7,11 +7,12 @@ import {
   header,
   isPlainObject,
   jsonResponse,
-  parseJsonBody,
+  jsonObjectBody,
   Rejection,
   type EmulatorRequest,
   type EmulatorResponse,
   type EmulatorServiceHandler,
+  type JsonObjectRefusals,
   type RequestClassification,
 } from '../EmulatorExchange';
 import type { FaultRule } from '../FaultInjector';
@@ -173,7 +174,7 @@ export class KeyVaultService implements EmulatorServiceHandler {
   }
 
   private setSecret(request: EmulatorRequest, name: string): EmulatorResponse {
-    const body = jsonObjectBody(request);
+    const body = jsonObjectBody(request, bodyRefusals);
     if (body instanceof Rejection) return body.response;
     const value = body['value'];
     if (typeof value !== 'string') return azureError(400, 'BadParameter', "Property 'value' is required and must be a string.");
@@ -203,7 +204,7 @@ export class KeyVaultService implements EmulatorServiceHandler {
   }
 
   private updateSecret(request: EmulatorRequest, name: string, version: string): EmulatorResponse {
-    const body = jsonObjectBody(request);
+    const body = jsonObjectBody(request, bodyRefusals);
     if (body instanceof Rejection) return body.response;
     const properties = secretProperties(body);
     if (properties instanceof Rejection) return properties.response;
@@ -388,16 +389,11 @@ function secretProperties(body: Record<string, unknown>): SecretProperties | Rej
   return properties;
 }
 
-function jsonObjectBody(request: EmulatorRequest): Record<string, unknown> | Rejection {
-  let body: unknown;
-  try {
-    body = parseJsonBody(request);
-  } catch {
-    return new Rejection(azureError(400, 'BadParameter', 'The request body is not valid JSON.'));
-  }
-  if (!isPlainObject(body)) return new Rejection(azureError(400, 'BadParameter', 'The request body must be a JSON object.'));
-  return body;
-}
+/** Key Vault's refusals of a body that is not a JSON object. */
+const bodyRefusals: JsonObjectRefusals = {
+  notJson: () => azureError(400, 'BadParameter', 'The request body is not valid JSON.'),
+  notObject: () => azureError(400, 'BadParameter', 'The request body must be a JSON object.'),
+};
 
 function secretNotFound(name: string, version: string): EmulatorResponse {
   const id = version ? `${name}/${version}` : name;

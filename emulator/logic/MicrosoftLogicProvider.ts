@@ -58,9 +58,7 @@ export class MicrosoftLogicProvider implements ArmResourceProvider<LogicRoute> {
     private readonly pages: ArmPages,
   ) {}
 
-  route(method: string, pathname: string): LogicRoute | undefined {
-    return resolveRoute(method, pathname);
-  }
+  readonly route = resolveRoute;
 
   handle(request: EmulatorRequest, logicRoute: LogicRoute): EmulatorResponse {
     const { subscriptionId, resourceGroup = '', workflowName = '' } = logicRoute;

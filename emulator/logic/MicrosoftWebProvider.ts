@@ -73,9 +73,7 @@ export class MicrosoftWebProvider implements ArmResourceProvider<WebRoute> {
     private readonly pages: ArmPages,
   ) {}
 
-  route(method: string, pathname: string): WebRoute | undefined {
-    return resolveRoute(method, pathname);
-  }
+  readonly route = resolveRoute;
 
   handle(request: EmulatorRequest, webRoute: WebRoute): EmulatorResponse {
     const { subscriptionId, resourceGroup = '' } = webRoute;

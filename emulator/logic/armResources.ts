@@ -1,4 +1,11 @@
-import { azureError, decodePathSegment, type EmulatorRequest, type EmulatorResponse } from '../EmulatorExchange';
+import {
+  azureError,
+  decodePathSegment,
+  jsonObjectBody,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type Rejection,
+} from '../EmulatorExchange';
 
 /**
  * ARM's resource model as every resource provider behind it sees it (Microsoft.Logic, Microsoft.Web): scopes,
@@ -82,6 +89,33 @@ export function listOperation(
   const { subscriptionId, resourceGroup } = path;
   if (resourceGroup === undefined) return { operationId: bySubscription, subscriptionId };
   return { operationId: byResourceGroup, subscriptionId, resourceGroup };
+}
+
+/**
+ * The operation a method names on one resource, by `operations` (e.g. `{ GET: 'ActionGroups_Get', PUT: … }`), with the
+ * route's `base`; none for another method.
+ */
+export function resourceOperation<Base extends object>(
+  method: string,
+  operations: Readonly<Record<string, string>>,
+  base: Base,
+): (Base & { readonly operationId: string }) | undefined {
+  const operationId = Object.hasOwn(operations, method) ? operations[method] : undefined;
+  return operationId === undefined ? undefined : { operationId, ...base };
+}
+
+/**
+ * A resource provider's JSON object body; otherwise `InvalidRequestContent`, in ARM's error shape or, through
+ * `error`, the provider's own.
+ */
+export function armRequestObject(
+  request: EmulatorRequest,
+  error: (code: string, message: string) => EmulatorResponse = (code, message) => azureError(400, code, message),
+): Record<string, unknown> | Rejection {
+  return jsonObjectBody(request, {
+    notJson: () => error('InvalidRequestContent', 'The request content was invalid and could not be deserialized.'),
+    notObject: () => error('InvalidRequestContent', 'The request content must be a JSON object.'),
+  });
 }
 
 /** A path the provider has no operation for. */

@@ -1,6 +1,6 @@
-import { isPlainObject, jsonResponse, parseJsonBody, Rejection, type EmulatorRequest, type EmulatorResponse } from '../EmulatorExchange';
+import { isPlainObject, jsonResponse, Rejection, type EmulatorRequest, type EmulatorResponse } from '../EmulatorExchange';
 import type { ArmApiVersionPolicy } from '../logic/ArmFrontDoor';
-import { parseArmResourcePath, resourceNotFound } from '../logic/armResources';
+import { armRequestObject, parseArmResourcePath, resourceNotFound, resourceOperation } from '../logic/armResources';
 import type { ArmOperation, ArmResourceProvider } from '../logic/ArmRouter';
 import { receiverKinds, withReadOnlyFields, emptyReceivers, type ActionGroupsState, type StoredActionGroup } from './ActionGroupsState';
 
@@ -13,16 +13,7 @@ function resolveRoute(method: string, pathname: string): InsightsRoute | undefin
   const path = parseArmResourcePath(pathname, 'Microsoft.Insights/actionGroups');
   if (!path || path.kind !== 'resource' || path.segments.length > 0) return undefined;
   const base = { subscriptionId: path.subscriptionId, resourceGroup: path.resourceGroup, actionGroupName: path.name };
-  switch (method) {
-    case 'GET':
-      return { operationId: 'ActionGroups_Get', ...base };
-    case 'PUT':
-      return { operationId: 'ActionGroups_CreateOrUpdate', ...base };
-    case 'PATCH':
-      return { operationId: 'ActionGroups_Update', ...base };
-    default:
-      return undefined;
-  }
+  return resourceOperation(method, { GET: 'ActionGroups_Get', PUT: 'ActionGroups_CreateOrUpdate', PATCH: 'ActionGroups_Update' }, base);
 }
 
 /**
@@ -41,9 +32,7 @@ export class MicrosoftInsightsProvider implements ArmResourceProvider<InsightsRo
 
   constructor(private readonly state: ActionGroupsState) {}
 
-  route(method: string, pathname: string): InsightsRoute | undefined {
-    return resolveRoute(method, pathname);
-  }
+  readonly route = resolveRoute;
 
   handle(request: EmulatorRequest, route: InsightsRoute): EmulatorResponse {
     const id = `/subscriptions/${route.subscriptionId}/resourceGroups/${route.resourceGroup}/providers/Microsoft.Insights/actionGroups/${route.actionGroupName}`;
@@ -55,7 +44,7 @@ export class MicrosoftInsightsProvider implements ArmResourceProvider<InsightsRo
   }
 
   private createOrUpdate(request: EmulatorRequest, route: InsightsRoute, existing: StoredActionGroup | undefined): EmulatorResponse {
-    const body = readBody(request);
+    const body = armRequestObject(request, providerError);
     if (body instanceof Rejection) return body.response;
     if (typeof body['location'] !== 'string' || body['location'] === '')
       return providerError('LocationIsNullOrEmpty', 'Location is required.');
@@ -115,7 +104,7 @@ export class MicrosoftInsightsProvider implements ArmResourceProvider<InsightsRo
   }
 
   private patch(request: EmulatorRequest, group: StoredActionGroup): EmulatorResponse {
-    const body = readBody(request);
+    const body = armRequestObject(request, providerError);
     if (body instanceof Rejection) return body.response;
     if (isPlainObject(body['tags'])) group.tags = body['tags'] as Record<string, string>;
     const properties = isPlainObject(body['properties']) ? body['properties'] : {};
@@ -132,17 +121,6 @@ function providerError(code: string, message: string): EmulatorResponse {
 function receiverLabel(kind: string): string {
   const singular = kind.replace(/s$/, '');
   return `${singular[0]?.toUpperCase() ?? ''}${singular.slice(1)}`;
-}
-
-function readBody(request: EmulatorRequest): Record<string, unknown> | Rejection {
-  let body: unknown;
-  try {
-    body = parseJsonBody(request);
-  } catch {
-    return new Rejection(providerError('InvalidRequestContent', 'The request content was invalid and could not be deserialized.'));
-  }
-  if (!isPlainObject(body)) return new Rejection(providerError('InvalidRequestContent', 'The request content must be a JSON object.'));
-  return body;
 }
 
 /** ActionGroupResource as the service answers it (the examples spell the namespace of `id` in lower case). */

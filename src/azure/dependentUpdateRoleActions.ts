@@ -1,3 +1,5 @@
+import type { CustomRoleAction } from './customRoleAction';
+
 /**
  * The Azure RBAC actions of sas-rotator's second custom role, the dependent updater
  * (infra/core/security/dependent-update-role.bicep, which a test compares with this list and with
@@ -12,18 +14,11 @@
  * Built-in roles do not fit: API Management Service Contributor grants Microsoft.ApiManagement/service/*,
  * Monitoring Contributor Microsoft.Insights/actionGroups/* among much else, and EventGrid EventSubscription
  * Contributor Microsoft.EventGrid/eventSubscriptions/* (delete included).
+ *
+ * Operation IDs: Microsoft.ApiManagement 2024-05-01, Microsoft.Insights 2021-09-01 actionGroups,
+ * Microsoft.EventGrid 2022-06-15.
  */
-export interface DependentUpdateRoleAction {
-  readonly action: string;
-  /**
-   * The operations that need it: operation IDs of the provider's REST spec (Microsoft.ApiManagement
-   * 2024-05-01, Microsoft.Insights 2021-09-01 actionGroups, Microsoft.EventGrid 2022-06-15). A long-running
-   * operation also needs the actions of the status URLs it is polled on.
-   */
-  readonly neededBy: readonly string[];
-}
-
-export const dependentUpdateRoleActions: readonly DependentUpdateRoleAction[] = [
+export const dependentUpdateRoleActions: readonly CustomRoleAction[] = [
   // API Management named values: read, read a secret value, write (PATCH, long-running).
   // The PATCH's Location URL is the named value itself (…/namedValues/{nv}?asyncId=…): a read.
   { action: 'Microsoft.ApiManagement/service/namedValues/read', neededBy: ['NamedValue_Get', 'NamedValue_Update'] },

@@ -5,6 +5,7 @@ import { ArmTargetDiscovery, defaultDiscoveryLimits, type DiscoveryLimits } from
 import { BudgetedWorkflowGateway } from '../rotation/BudgetedWorkflowGateway';
 import { armWriteBudget, SubscriptionWriteBudget, type WriteBudgetSettings } from '../rotation/SubscriptionWriteBudget';
 import { writeBudgetObserverPolicy } from '../azure/core/writeBudgetObserverPolicy';
+import type { ArmConnection } from '../azure/core/armClients';
 import { createTargetLeases } from '../azure/storage/createTargetLeases';
 import { createTargetQueue, type TargetQueue } from '../azure/storage/TargetQueue';
 import { ConsumptionWorkflowGateway } from '../azure/logicApps/ConsumptionWorkflowGateway';
@@ -50,8 +51,14 @@ export interface RotationServicesOptions {
 export function createRotationServices(settings: RotatorSettings, options: RotationServicesOptions = {}): RotationServices {
   const retry = options.retry ?? defaultRetrySettings;
   const writeBudget = new SubscriptionWriteBudget(options.writeBudget ?? armWriteBudget);
-  const armPolicies = [writeBudgetObserverPolicy(writeBudget)];
   const credential = new DefaultAzureCredential();
+  // Every ARM adapter's SDK clients: the app's retry policy, and the write-budget observer on each attempt.
+  const arm: ArmConnection = {
+    credential,
+    resourceManagerEndpoint: settings.resourceManagerEndpoint,
+    retry,
+    perRetryPolicies: [writeBudgetObserverPolicy(writeBudget)],
+  };
   // Throws ConfigurationError for malformed storage settings, before any client is used.
   const leases = createTargetLeases(options.env ?? process.env, credential, { retry });
   // Entra ingestion: the identity named in the authentication string, as the App Insights agent
@@ -70,13 +77,13 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
       new HostRoutingWorkflowGateway((host) => {
         switch (host) {
           case 'consumption':
-            return new ConsumptionWorkflowGateway(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+            return new ConsumptionWorkflowGateway(arm);
           case 'standard': {
             // Loaded on demand: @azure/arm-appservice is large and most estates are Consumption only.
             const { StandardWorkflowGateway } =
               // eslint-disable-next-line @typescript-eslint/no-require-imports
               require('../azure/logicApps/StandardWorkflowGateway') as typeof import('../azure/logicApps/StandardWorkflowGateway');
-            return new StandardWorkflowGateway(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+            return new StandardWorkflowGateway(arm);
           }
           case 'powerAutomate':
             return new PowerAutomateFlowGateway(credential, settings.flowApiEndpoint, retry);
@@ -93,19 +100,19 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
           const { ApimNamedValueDependents } =
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             require('../azure/apiManagement/ApimNamedValueDependents') as typeof import('../azure/apiManagement/ApimNamedValueDependents');
-          return new ApimNamedValueDependents(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+          return new ApimNamedValueDependents(arm);
         }
         case 'actionGroup': {
           const { ActionGroupDependents } =
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             require('../azure/monitor/ActionGroupDependents') as typeof import('../azure/monitor/ActionGroupDependents');
-          return new ActionGroupDependents(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+          return new ActionGroupDependents(arm);
         }
         case 'eventSubscription': {
           const { EventSubscriptionDependents } =
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             require('../azure/eventGrid/EventSubscriptionDependents') as typeof import('../azure/eventGrid/EventSubscriptionDependents');
-          return new EventSubscriptionDependents(credential, settings.resourceManagerEndpoint, retry, armPolicies);
+          return new EventSubscriptionDependents(arm);
         }
       }
     }),

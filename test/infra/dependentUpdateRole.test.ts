@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dependentUpdateRoleActions } from '../../src/azure/dependentUpdateRoleActions';
 import { workflowKeyRoleActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
+import { actionOf, rbacMatches } from './rbac';
 
 /**
  * The dependent update role (infra/core/security/dependent-update-role.bicep, which infra.test.ts ties
@@ -15,38 +16,8 @@ const excerpt = readFileSync(join(__dirname, 'resource-provider-operations.excer
 const published = [...excerpt.matchAll(/^> \| ((?:Microsoft|microsoft)\.[\w./]+) \|/gm)].map((match) => match[1] ?? '');
 const actions = dependentUpdateRoleActions.map((entry) => entry.action);
 
-/** Azure RBAC matching: case-insensitive, `*` matches any characters (also `/`). */
-function matches(pattern: string, action: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-      .join('.*')}$`,
-    'i',
-  );
-  return regex.test(action);
-}
-
-const granted = (action: string): boolean => actions.some((pattern) => matches(pattern, action));
+const granted = (action: string): boolean => actions.some((pattern) => rbacMatches(pattern, action));
 const isPublished = (action: string): boolean => published.some((name) => name.toLowerCase() === action.toLowerCase());
-
-/**
- * The action ARM authorizes a request by: the namespace after the *last* `/providers/` (an extension
- * resource such as an event subscription on a topic is authorized as its own type, not the topic's),
- * the resource type segments after it (every other segment, names skipped), then read/write/delete by
- * method, or `{name}/action` for a POST. The query string plays no part.
- */
-function actionOf(method: string, url: string): string {
-  const path = url.split('?')[0] ?? '';
-  const index = path.toLowerCase().lastIndexOf('/providers/');
-  if (index < 0) throw new Error(`not a provider path: ${method} ${url}`);
-  const [namespace = '', ...rest] = path.slice(index + '/providers/'.length).split('/');
-  const types = rest.filter((_, position) => position % 2 === 0);
-  if (method === 'POST') return `${namespace}/${types.join('/')}/action`;
-  const verb = { GET: 'read', PUT: 'write', PATCH: 'write', DELETE: 'delete' }[method];
-  if (!verb) throw new Error(`no RBAC verb for ${method} ${url}`);
-  return `${namespace}/${types.join('/')}/${verb}`;
-}
 
 interface RepresentativeRequest {
   readonly operationId: string;
@@ -71,6 +42,11 @@ const eventSubscriptions = [
   `/subscriptions/${subscriptionId}/providers/Microsoft.EventGrid/eventSubscriptions/subscription-to-logic`,
 ];
 
+/** A GET core-lro sends while the long-running `operationId` runs (`step`: which one). */
+function pollOf(operationId: string, step: string, url: string): RepresentativeRequest {
+  return { operationId, step, method: 'GET', url };
+}
+
 /**
  * What the adapters send: @azure/arm-apimanagement 10.0.0 (api-version 2024-05-01), @azure/arm-monitor
  * 7.0.0 (2021-09-01) and @azure/arm-eventgrid 14.1.0 (2022-06-15), as seen with a fake transport, with
@@ -83,37 +59,31 @@ const requests: readonly RepresentativeRequest[] = [
   { operationId: 'NamedValue_ListValue', method: 'POST', url: `${namedValue}/listValue?api-version=2024-05-01` },
   { operationId: 'NamedValue_Update', method: 'PATCH', url: `${namedValue}?api-version=2024-05-01` },
   {
-    operationId: 'NamedValue_Update',
-    step: 'poll Azure-AsyncOperation',
-    method: 'GET',
-    url: `${apim}/tenant/operationResults/${operationId}?api-version=2024-05-01`,
+    ...pollOf('NamedValue_Update', 'poll Azure-AsyncOperation', `${apim}/tenant/operationResults/${operationId}?api-version=2024-05-01`),
     grantedAs: 'Microsoft.ApiManagement/service/tenant/operationResults/read',
   },
-  {
-    operationId: 'NamedValue_Update',
-    step: 'poll Location (the named value itself)',
-    method: 'GET',
-    url: `${namedValue}?api-version=2024-05-01&asyncId=${operationId}&asyncCode=200`,
-  },
+  pollOf(
+    'NamedValue_Update',
+    'poll Location (the named value itself)',
+    `${namedValue}?api-version=2024-05-01&asyncId=${operationId}&asyncCode=200`,
+  ),
   { operationId: 'ActionGroups_Get', method: 'GET', url: `${actionGroup}?api-version=2021-09-01` },
   { operationId: 'ActionGroups_CreateOrUpdate', method: 'PUT', url: `${actionGroup}?api-version=2021-09-01` },
   ...eventSubscriptions.flatMap((id): RepresentativeRequest[] => [
     { operationId: 'EventSubscriptions_Get', method: 'GET', url: `${id}?api-version=2022-06-15` },
     { operationId: 'EventSubscriptions_GetFullUrl', method: 'POST', url: `${id}/getFullUrl?api-version=2022-06-15` },
     { operationId: 'EventSubscriptions_Update', method: 'PATCH', url: `${id}?api-version=2022-06-15` },
-    {
-      operationId: 'EventSubscriptions_Update',
-      step: 'poll Azure-AsyncOperation',
-      method: 'GET',
-      url: `${eventGridRegion}/operationsStatus/F35CE068-A1E3-4A4B-AE3C-3C21EE954E18?api-version=2022-06-15`,
-    },
-    {
-      operationId: 'EventSubscriptions_Update',
-      step: 'poll Location, if Event Grid sends one',
-      method: 'GET',
-      url: `${eventGridRegion}/operationResults/F35CE068-A1E3-4A4B-AE3C-3C21EE954E18?api-version=2022-06-15`,
-    },
-    { operationId: 'EventSubscriptions_Update', step: 'final GET without a Location', method: 'GET', url: `${id}?api-version=2022-06-15` },
+    pollOf(
+      'EventSubscriptions_Update',
+      'poll Azure-AsyncOperation',
+      `${eventGridRegion}/operationsStatus/F35CE068-A1E3-4A4B-AE3C-3C21EE954E18?api-version=2022-06-15`,
+    ),
+    pollOf(
+      'EventSubscriptions_Update',
+      'poll Location, if Event Grid sends one',
+      `${eventGridRegion}/operationResults/F35CE068-A1E3-4A4B-AE3C-3C21EE954E18?api-version=2022-06-15`,
+    ),
+    pollOf('EventSubscriptions_Update', 'final GET without a Location', `${id}?api-version=2022-06-15`),
   ]),
 ];
 
@@ -175,7 +145,7 @@ describe("the dependent update role and Microsoft's published operations", () =>
 
   it('shares no action with the workflow key role: each role does one job', () => {
     const workflowActions = workflowKeyRoleActions.map((entry) => entry.action);
-    expect(actions.filter((action) => workflowActions.some((pattern) => matches(pattern, action)))).toEqual([]);
+    expect(actions.filter((action) => workflowActions.some((pattern) => rbacMatches(pattern, action)))).toEqual([]);
   });
 });
 
@@ -210,10 +180,10 @@ describe('the dependent update role covers every request the dependent adapters 
   });
 
   it('every action is needed by a request, and its neededBy names exactly the operations whose requests it covers', () => {
-    expect(actions.filter((action) => !requests.some((request) => matches(action, authorizedAs(request))))).toEqual([]);
+    expect(actions.filter((action) => !requests.some((request) => rbacMatches(action, authorizedAs(request))))).toEqual([]);
     for (const entry of dependentUpdateRoleActions) {
       const operations = new Set(
-        requests.filter((request) => matches(entry.action, authorizedAs(request))).map((request) => request.operationId),
+        requests.filter((request) => rbacMatches(entry.action, authorizedAs(request))).map((request) => request.operationId),
       );
       expect({ action: entry.action, operations: [...operations].sort() }).toEqual({
         action: entry.action,

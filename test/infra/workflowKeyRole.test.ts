@@ -7,7 +7,8 @@ import { StandardWorkflowGateway } from '../../src/azure/logicApps/StandardWorkf
 import { workflowKeyRoleActions, workflowKeyRoleNotActions } from '../../src/azure/logicApps/workflowKeyRoleActions';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { useEmulator } from '../support/emulatorEnvironment';
-import { actionOf, granted, rbacMatches } from './workflowKeyRole';
+import { actionOf, rbacMatches } from './rbac';
+import { granted } from './workflowKeyRole';
 
 /**
  * The workflow key role (infra/core/security/workflow-key-role.bicep, which infra.test.ts ties to
@@ -87,8 +88,8 @@ describe('the workflow key role covers every ARM request sas-rotator sends', () 
     });
 
     // What a rotation and a discovery send: both hosts, both key types, both scope kinds.
-    const consumption = new ConsumptionWorkflowGateway(credential, emulator.armEndpoint);
-    const standard = new StandardWorkflowGateway(credential, emulator.armEndpoint);
+    const consumption = new ConsumptionWorkflowGateway({ credential, resourceManagerEndpoint: emulator.armEndpoint });
+    const standard = new StandardWorkflowGateway({ credential, resourceManagerEndpoint: emulator.armEndpoint });
     for (const [gateway, workflow] of [
       [consumption, target(consumptionId, 'consumption')],
       [standard, target(standardId, 'standard')],

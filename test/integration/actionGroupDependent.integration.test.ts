@@ -1,51 +1,23 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ActionGroupDependents } from '../../src/azure/monitor/ActionGroupDependents';
-import { parseCallbackUrl, type CallbackUrl } from '../../src/rotation/CallbackUrl';
-import { parseDependent, type Dependent } from '../../src/rotation/Dependent';
 import { TargetRotationError } from '../../src/rotation/failures';
-import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { resourceGroup, subscriptionId } from '../support/constants';
-import { addRequestWorkflow, uniqueName, useEmulator } from '../support/emulatorEnvironment';
-import { fastRetry } from '../support/fastRetry';
+import { useDependentAdapterTest } from '../support/dependentAdapterTest';
+import { addRequestWorkflow, uniqueName } from '../support/emulatorEnvironment';
 
 /**
  * The action-group adapter with the real @azure/arm-monitor client against the emulator: reading the Logic App
  * receivers of a target's workflow, updating them by a whole-group PUT, faults on each call, misconfigurations.
  */
-const emulator = useEmulator();
-const messages: string[] = [];
+const { emulator, connection, targetOf, urlOf, dependentOf, rejection } = useDependentAdapterTest('actionGroup');
 let gateway: ActionGroupDependents;
 
 beforeAll(() => {
-  gateway = new ActionGroupDependents(new DefaultAzureCredential(), emulator.armEndpoint, fastRetry);
+  gateway = new ActionGroupDependents(connection());
 });
-
-afterAll(() => {
-  // Nothing the adapter said may carry a sig or a URL.
-  const { sigs } = emulator.issuedSecrets();
-  const text = messages.join('\n');
-  expect(messages.length).toBeGreaterThan(3);
-  expect(sigs.filter((sig) => text.includes(sig) || text.includes(encodeURIComponent(sig)))).toEqual([]);
-  expect(text).not.toMatch(/https?:\/\/127\.0\.0\.1/);
-});
-
-function targetOf(workflowId: string): RotationTarget {
-  return { workflowId, host: 'consumption', trigger: 'manual', secretName: 'unused', intervalDays: 30, adopt: false };
-}
-
-function urlOf(workflowId: string, keyType: 'Primary' | 'Secondary'): CallbackUrl {
-  return parseCallbackUrl(emulator.logic.currentCallbackUrl(workflowId, 'manual', keyType)) as CallbackUrl;
-}
 
 function groupId(name = uniqueName('ag')): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Insights/actionGroups/${name}`;
-}
-
-function dependentOf(resourceId: string): Dependent {
-  const dependent = parseDependent(resourceId);
-  expect(dependent?.kind).toBe('actionGroup');
-  return dependent as Dependent;
 }
 
 /** A group with two receivers for the workflow (one spelled in other case), one for another workflow, and an email receiver. */
@@ -66,16 +38,6 @@ function seedGroup(workflowId: string): { readonly id: string; readonly other: s
     otherReceivers: { emailReceivers: [{ name: 'oncall', emailAddress: 'oncall@example.com', useCommonAlertSchema: true }] },
   });
   return { id, other };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    messages.push(error instanceof Error ? error.message : String(error));
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('reading an action group', () => {

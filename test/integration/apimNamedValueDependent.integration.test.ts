@@ -20,7 +20,11 @@ let gateway: ApimNamedValueDependents;
 const service = `${resourceGroupId}/providers/Microsoft.ApiManagement/service/apim-dependents`;
 
 beforeAll(() => {
-  gateway = new ApimNamedValueDependents(new DefaultAzureCredential(), emulator.armEndpoint, fastRetry);
+  gateway = new ApimNamedValueDependents({
+    credential: new DefaultAzureCredential(),
+    resourceManagerEndpoint: emulator.armEndpoint,
+    retry: fastRetry,
+  });
 });
 
 afterEach(() => emulator.apiManagement.longRunning.reset());

@@ -1,44 +1,24 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { EventSubscriptionDependents } from '../../src/azure/eventGrid/EventSubscriptionDependents';
 import { parseCallbackUrl, type CallbackUrl } from '../../src/rotation/CallbackUrl';
-import { parseDependent, type Dependent } from '../../src/rotation/Dependent';
 import { TargetRotationError } from '../../src/rotation/failures';
-import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { resourceGroup, standardResourceGroup, subscriptionId } from '../support/constants';
-import { addRequestWorkflow, uniqueName, useEmulator } from '../support/emulatorEnvironment';
-import { fastRetry } from '../support/fastRetry';
+import { useDependentAdapterTest } from '../support/dependentAdapterTest';
+import { addRequestWorkflow, uniqueName } from '../support/emulatorEnvironment';
 
 /**
  * The event-subscription adapter with the real @azure/arm-eventgrid client against the emulator: GET then POST
  * getFullUrl to read, a long-running PATCH to update (polled until Event Grid's validation handshake is done), the
  * handshake failing for a Standard workflow or a dead URL, an operation that fails or never ends, faults on each call.
  */
-const emulator = useEmulator();
-const messages: string[] = [];
+const { emulator, connection, targetOf, urlOf, dependentOf, rejection } = useDependentAdapterTest('eventSubscription');
 let gateway: EventSubscriptionDependents;
 
 beforeAll(() => {
-  gateway = new EventSubscriptionDependents(new DefaultAzureCredential(), emulator.armEndpoint, fastRetry, [], 20);
+  gateway = new EventSubscriptionDependents(connection(), 20);
 });
 
 afterEach(() => emulator.eventGrid.resetUpdateBehaviour());
-
-afterAll(() => {
-  const { sigs } = emulator.issuedSecrets();
-  const text = messages.join('\n');
-  expect(messages.length).toBeGreaterThan(3);
-  expect(sigs.filter((sig) => text.includes(sig) || text.includes(encodeURIComponent(sig)))).toEqual([]);
-  expect(text).not.toMatch(/https?:\/\/127\.0\.0\.1/);
-});
-
-function targetOf(workflowId: string): RotationTarget {
-  return { workflowId, host: 'consumption', trigger: 'manual', secretName: 'unused', intervalDays: 30, adopt: false };
-}
-
-function urlOf(workflowId: string, keyType: 'Primary' | 'Secondary'): CallbackUrl {
-  return parseCallbackUrl(emulator.logic.currentCallbackUrl(workflowId, 'manual', keyType)) as CallbackUrl;
-}
 
 const scopes = {
   subscription: `/subscriptions/${subscriptionId}`,
@@ -51,40 +31,29 @@ function eventSubscriptionIdIn(scope: string = scopes.resourceGroup): string {
   return `${scope}/providers/Microsoft.EventGrid/eventSubscriptions/${uniqueName('es')}`;
 }
 
-function dependentOf(resourceId: string): Dependent {
-  const dependent = parseDependent(resourceId);
-  expect(dependent?.kind).toBe('eventSubscription');
-  return dependent as Dependent;
-}
+/** What an update must carry over from a WebHook: batching, AAD, and delivery attributes (a secret one among them). */
+const carriedOver = {
+  maxEventsPerBatch: 10,
+  preferredBatchSizeInKilobytes: 128,
+  azureActiveDirectoryTenantId: '72f988bf-0000-4000-8000-00000000e7a1',
+  azureActiveDirectoryApplicationIdOrUri: 'api://orders-webhook',
+  deliveryAttributeMappings: [
+    { name: 'x-source', type: 'Static', properties: { value: 'sas-rotator-tests', isSecret: false } },
+    { name: 'x-api-key', type: 'Static', properties: { value: 'delivery-secret', isSecret: true } },
+    { name: 'x-order', type: 'Dynamic', properties: { sourceField: 'data.orderId' } },
+  ],
+};
 
-/** A WebHook subscription to the workflow's Primary URL, with batching, AAD and delivery attributes to carry over. */
+/** A WebHook subscription to the workflow's Primary URL, with all of `carriedOver`. */
 function seedSubscription(workflowId: string, scope?: string): string {
   return emulator.eventGrid.seedEventSubscription(eventSubscriptionIdIn(scope), {
     endpointUrl: urlOf(workflowId, 'Primary').value,
-    maxEventsPerBatch: 10,
-    preferredBatchSizeInKilobytes: 128,
-    azureActiveDirectoryTenantId: '72f988bf-0000-4000-8000-00000000e7a1',
-    azureActiveDirectoryApplicationIdOrUri: 'api://orders-webhook',
-    deliveryAttributeMappings: [
-      { name: 'x-source', type: 'Static', properties: { value: 'sas-rotator-tests', isSecret: false } },
-      { name: 'x-api-key', type: 'Static', properties: { value: 'delivery-secret', isSecret: true } },
-      { name: 'x-order', type: 'Dynamic', properties: { sourceField: 'data.orderId' } },
-    ],
+    ...carriedOver,
   });
 }
 
 function armRequestsSince(seen: number) {
   return emulator.requests.slice(seen).filter((request) => request.service === 'arm');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    messages.push(error instanceof Error ? error.message : String(error));
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('reading an event subscription', () => {
@@ -158,19 +127,8 @@ describe('updating an event subscription', () => {
     expect(emulator.eventGrid.endpointUrl(id) === after.value).toBe(true);
     expect(emulator.eventGrid.find(id)).toMatchObject({
       provisioningState: 'Succeeded',
-      destination: {
-        endpointType: 'WebHook',
-        maxEventsPerBatch: 10,
-        preferredBatchSizeInKilobytes: 128,
-        azureActiveDirectoryTenantId: '72f988bf-0000-4000-8000-00000000e7a1',
-        azureActiveDirectoryApplicationIdOrUri: 'api://orders-webhook',
-        // Whole, the secret one's value included: GET hides it, getDeliveryAttributes does not.
-        deliveryAttributeMappings: [
-          { name: 'x-source', type: 'Static', properties: { value: 'sas-rotator-tests', isSecret: false } },
-          { name: 'x-api-key', type: 'Static', properties: { value: 'delivery-secret', isSecret: true } },
-          { name: 'x-order', type: 'Dynamic', properties: { sourceField: 'data.orderId' } },
-        ],
-      },
+      // All carried over; the delivery attributes whole, the secret one's value included: GET hides it, getDeliveryAttributes does not.
+      destination: { endpointType: 'WebHook', ...carriedOver },
     });
     await expect(gateway.read(dependentOf(id), targetOf(workflowId))).resolves.toEqual({ form: 'url', sigs: [after.sig] });
 

@@ -1,8 +1,6 @@
 import { longRunningFailure } from '../core/longRunningFailure';
 import { ApiManagementClient, type NamedValueGetResponse } from '@azure/arm-apimanagement';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import type { TokenCredential } from '@azure/identity';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import { armClientsPerSubscription, type ArmConnection } from '../core/armClients';
 import type { CallbackUrl } from '../../rotation/CallbackUrl';
 import { holdingFormOf, type Dependent, type DependentHolding } from '../../rotation/Dependent';
 import { TargetRotationError } from '../../rotation/failures';
@@ -48,15 +46,11 @@ type NamedValueContent =
  *   Location and Azure-AsyncOperation), and the call returns once APIM reports it Succeeded.
  */
 export class ApimNamedValueDependents implements DependentGateway {
-  private readonly clients = new Map<string, ApiManagementClient>();
+  private readonly client: (subscriptionId: string) => ApiManagementClient;
 
-  constructor(
-    private readonly credential: TokenCredential,
-    private readonly resourceManagerEndpoint: string,
-    private readonly retry: RetrySettings = defaultRetrySettings,
-    /** Extra per-attempt policies, e.g. the write-budget observer. */
-    private readonly perRetryPolicies: readonly PipelinePolicy[] = [],
-  ) {}
+  constructor(connection: ArmConnection) {
+    this.client = armClientsPerSubscription(ApiManagementClient, connection);
+  }
 
   async read(dependent: Dependent, _target: RotationTarget, options: OperationOptions = {}): Promise<DependentHolding> {
     const id = parseNamedValueId(dependent);
@@ -119,18 +113,6 @@ export class ApimNamedValueDependents implements DependentGateway {
       abortSignal: options.abortSignal,
     });
     return { kind: 'value', value: secret.value };
-  }
-
-  private client(subscriptionId: string): ApiManagementClient {
-    let client = this.clients.get(subscriptionId);
-    if (!client) {
-      client = new ApiManagementClient(this.credential, subscriptionId, {
-        endpoint: this.resourceManagerEndpoint,
-        ...azureRetryClientOptions(this.retry, this.perRetryPolicies),
-      });
-      this.clients.set(subscriptionId, client);
-    }
-    return client;
   }
 }
 

@@ -1,8 +1,6 @@
 import { longRunningFailure } from '../core/longRunningFailure';
 import { EventGridManagementClient, type EventSubscription, type WebHookEventSubscriptionDestination } from '@azure/arm-eventgrid';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import type { TokenCredential } from '@azure/identity';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import { armClientsPerSubscription, type ArmConnection } from '../core/armClients';
 import type { CallbackUrl } from '../../rotation/CallbackUrl';
 import { holdingFormOf, type Dependent, type DependentHolding } from '../../rotation/Dependent';
 import { TargetRotationError } from '../../rotation/failures';
@@ -27,17 +25,15 @@ interface EventSubscriptionAddress {
  * it, Logic Apps Standard workflows do not unless they implement it, and a URL that does not work yet fails it.
  */
 export class EventSubscriptionDependents implements DependentGateway {
-  private readonly clients = new Map<string, EventGridManagementClient>();
+  private readonly client: (subscriptionId: string) => EventGridManagementClient;
 
   constructor(
-    private readonly credential: TokenCredential,
-    private readonly resourceManagerEndpoint: string,
-    private readonly retry: RetrySettings = defaultRetrySettings,
-    /** Extra per-attempt policies, e.g. the write-budget observer. */
-    private readonly perRetryPolicies: readonly PipelinePolicy[] = [],
+    connection: ArmConnection,
     /** Between polls of the update; undefined: the SDK's (2 s, or the service's Retry-After). */
     private readonly lroPollIntervalInMs?: number,
-  ) {}
+  ) {
+    this.client = armClientsPerSubscription(EventGridManagementClient, connection);
+  }
 
   async read(dependent: Dependent, _target: RotationTarget, options: OperationOptions = {}): Promise<DependentHolding> {
     const address = parseEventSubscriptionId(dependent);
@@ -123,18 +119,6 @@ export class EventSubscriptionDependents implements DependentGateway {
       });
     }
     return destination as WebHookEventSubscriptionDestination;
-  }
-
-  private client(subscriptionId: string): EventGridManagementClient {
-    let client = this.clients.get(subscriptionId);
-    if (!client) {
-      client = new EventGridManagementClient(this.credential, subscriptionId, {
-        endpoint: this.resourceManagerEndpoint,
-        ...azureRetryClientOptions(this.retry, this.perRetryPolicies),
-      });
-      this.clients.set(subscriptionId, client);
-    }
-    return client;
   }
 }
 

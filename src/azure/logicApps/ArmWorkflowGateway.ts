@@ -1,10 +1,9 @@
-import type { PipelineRequest, PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
-import type { TokenCredential } from '@azure/identity';
+import type { PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
 import type { KeyType } from '../../rotation/KeyType';
 import type { OperationOptions } from '../../rotation/ports';
 import type { RotationTarget } from '../../rotation/RotationTarget';
 import { requireWorkflowResourceId, type WorkflowResourceId } from '../../rotation/WorkflowResourceId';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import { clientsPerSubscription, type ArmConnection } from '../core/armClients';
 import { callbackUrlValue, postJsonAction } from '../core/postJsonAction';
 
 /**
@@ -13,35 +12,22 @@ import { callbackUrlValue, postJsonAction } from '../core/postJsonAction';
  * policy, and the trigger listCallbackUrl with the `{keyType}` body that the SDK methods do not send.
  */
 export abstract class ArmWorkflowGateway<Client, Host extends 'consumption' | 'standard'> {
-  private readonly clients = new Map<string, Client>();
+  private readonly clients = clientsPerSubscription((subscriptionId) => this.createClient(subscriptionId));
 
-  constructor(
-    protected readonly credential: TokenCredential,
-    protected readonly resourceManagerEndpoint: string,
-    private readonly retry: RetrySettings = defaultRetrySettings,
-    /** Extra per-attempt policies, e.g. the write-budget observer. */
-    private readonly perRetryPolicies: readonly PipelinePolicy[] = [],
-  ) {}
+  constructor(protected readonly connection: ArmConnection) {}
 
   /** The host whose workflow IDs this gateway takes. */
   protected abstract readonly host: Host;
 
-  /** A new SDK client for the subscription, made with (at least) `armClientOptions()`. */
+  /** A new SDK client for the subscription, made with (at least) `armClientOptions(this.connection)`. */
   protected abstract createClient(subscriptionId: string): Client;
-
-  /** The endpoint and retry options every client of this gateway gets. */
-  protected armClientOptions() {
-    return { endpoint: this.resourceManagerEndpoint, ...azureRetryClientOptions(this.retry, this.perRetryPolicies) };
-  }
 
   /** The target's workflow ID, read as one of this gateway's host, and the client of its subscription. */
   protected resolve(target: RotationTarget): { readonly id: Extract<WorkflowResourceId, { host: Host }>; readonly client: Client } {
     const id = requireWorkflowResourceId(target.workflowId, this.host);
     // Both hosts' IDs name a subscription; TypeScript cannot tell while Host is open.
     const { subscriptionId } = id as Extract<WorkflowResourceId, { host: 'consumption' | 'standard' }>;
-    const client = this.clients.get(subscriptionId) ?? this.createClient(subscriptionId);
-    this.clients.set(subscriptionId, client);
-    return { id, client };
+    return { id, client: this.clients(subscriptionId) };
   }
 
   /**
@@ -57,7 +43,7 @@ export abstract class ArmWorkflowGateway<Client, Host extends 'consumption' | 's
   ): Promise<string> {
     const answer = await postJsonAction(
       send,
-      `${this.resourceManagerEndpoint}${path}?api-version=${apiVersion}`,
+      `${this.connection.resourceManagerEndpoint}${path}?api-version=${apiVersion}`,
       { keyType },
       options.abortSignal,
     );

@@ -2,6 +2,7 @@ import { LogicManagementClient } from '@azure/arm-logic';
 import type { KeyType } from '../../rotation/KeyType';
 import type { OperationOptions, WorkflowGateway } from '../../rotation/ports';
 import type { RotationTarget } from '../../rotation/RotationTarget';
+import { armClientOptions } from '../core/armClients';
 import { ArmWorkflowGateway } from './ArmWorkflowGateway';
 
 const apiVersion = '2019-05-01';
@@ -34,6 +35,6 @@ export class ConsumptionWorkflowGateway extends ArmWorkflowGateway<LogicManageme
   }
 
   protected createClient(subscriptionId: string): LogicManagementClient {
-    return new LogicManagementClient(this.credential, subscriptionId, this.armClientOptions());
+    return new LogicManagementClient(this.connection.credential, subscriptionId, armClientOptions(this.connection));
   }
 }

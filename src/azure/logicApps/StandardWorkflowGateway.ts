@@ -3,6 +3,7 @@ import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import type { KeyType } from '../../rotation/KeyType';
 import type { OperationOptions, WorkflowGateway } from '../../rotation/ports';
 import type { RotationTarget } from '../../rotation/RotationTarget';
+import { armClientOptions } from '../core/armClients';
 import { ArmWorkflowGateway } from './ArmWorkflowGateway';
 
 /** docs/design.md §4.3: the workflow management API under the site, as documented for 2024-04-01. */
@@ -38,12 +39,12 @@ export class StandardWorkflowGateway extends ArmWorkflowGateway<WebSiteManagemen
   }
 
   protected createClient(subscriptionId: string): WebSiteManagementClient {
-    return new WebSiteManagementClient(this.credential, subscriptionId, {
-      ...this.armClientOptions(),
+    return new WebSiteManagementClient(this.connection.credential, subscriptionId, {
+      ...armClientOptions(this.connection),
       apiVersion,
       // The client asks for the public cloud's audience whatever the endpoint; sovereign clouds
       // (and the emulator) need the endpoint's own.
-      credentials: { scopes: [`${this.resourceManagerEndpoint}/.default`] },
+      credentials: { scopes: [`${this.connection.resourceManagerEndpoint}/.default`] },
     });
   }
 }

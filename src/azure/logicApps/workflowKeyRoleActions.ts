@@ -1,3 +1,5 @@
+import type { CustomRoleAction } from '../customRoleAction';
+
 /**
  * The Azure RBAC actions of sas-rotator's custom role (infra/core/security/workflow-key-role.bicep,
  * which a test compares with this list, with Microsoft's published operations list and with the ARM
@@ -6,14 +8,10 @@
  * Built-in roles do not fit: Logic App Operator cannot regenerate keys, Logic App Contributor grants
  * Microsoft.Logic/*, and Logic Apps Standard Operator grants microsoft.web/sites/hostruntime/*, which
  * includes the function host's master key (hostruntime/host/_master/read).
+ *
+ * Operation IDs: Microsoft.Logic 2019-05-01, Microsoft.Web 2024-04-01.
  */
-export interface WorkflowKeyRoleAction {
-  readonly action: string;
-  /** The operations that need it: operation IDs of the provider's REST spec (Microsoft.Logic 2019-05-01, Microsoft.Web 2024-04-01). */
-  readonly neededBy: readonly string[];
-}
-
-export const workflowKeyRoleActions: readonly WorkflowKeyRoleAction[] = [
+export const workflowKeyRoleActions: readonly CustomRoleAction[] = [
   // Consumption (src/azure/logicApps/ConsumptionWorkflowGateway.ts) and its discovery (ArmTargetDiscovery.ts).
   { action: 'Microsoft.Logic/workflows/read', neededBy: ['Workflows_ListBySubscription', 'Workflows_ListByResourceGroup'] },
   { action: 'Microsoft.Logic/workflows/regenerateAccessKey/action', neededBy: ['Workflows_RegenerateAccessKey'] },

@@ -1,7 +1,5 @@
 import { MonitorClient, type ActionGroupResource, type LogicAppReceiver } from '@azure/arm-monitor';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import type { TokenCredential } from '@azure/identity';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
+import { armClientsPerSubscription, type ArmConnection } from '../core/armClients';
 import type { CallbackUrl } from '../../rotation/CallbackUrl';
 import { holdingFormOf, type Dependent, type DependentHolding } from '../../rotation/Dependent';
 import { TargetRotationError } from '../../rotation/failures';
@@ -18,15 +16,11 @@ const actionGroupIdPattern = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)
  * the GET and the PUT is lost (last writer wins).
  */
 export class ActionGroupDependents implements DependentGateway {
-  private readonly clients = new Map<string, MonitorClient>();
+  private readonly client: (subscriptionId: string) => MonitorClient;
 
-  constructor(
-    private readonly credential: TokenCredential,
-    private readonly resourceManagerEndpoint: string,
-    private readonly retry: RetrySettings = defaultRetrySettings,
-    /** Extra per-attempt policies, e.g. the write-budget observer. */
-    private readonly perRetryPolicies: readonly PipelinePolicy[] = [],
-  ) {}
+  constructor(connection: ArmConnection) {
+    this.client = armClientsPerSubscription(MonitorClient, connection);
+  }
 
   async read(dependent: Dependent, target: RotationTarget, options: OperationOptions = {}): Promise<DependentHolding> {
     const group = await this.get(dependent, options);
@@ -62,18 +56,6 @@ export class ActionGroupDependents implements DependentGateway {
   private async get(dependent: Dependent, options: OperationOptions): Promise<ActionGroupResource> {
     const { subscriptionId, resourceGroupName, actionGroupName } = parseActionGroupId(dependent);
     return this.client(subscriptionId).actionGroups.get(resourceGroupName, actionGroupName, { abortSignal: options.abortSignal });
-  }
-
-  private client(subscriptionId: string): MonitorClient {
-    let client = this.clients.get(subscriptionId);
-    if (!client) {
-      client = new MonitorClient(this.credential, subscriptionId, {
-        endpoint: this.resourceManagerEndpoint,
-        ...azureRetryClientOptions(this.retry, this.perRetryPolicies),
-      });
-      this.clients.set(subscriptionId, client);
-    }
-    return client;
   }
 }
 
