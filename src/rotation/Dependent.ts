@@ -60,8 +60,12 @@ export const dependentIdShapes =
  * compares and fingerprints them, never prints them.
  */
 export type DependentHolding =
-  /** It holds the whole callback URL (one place per copy: an action group may have several receivers for the workflow). */
-  | { readonly form: 'url'; readonly sigs: readonly string[] }
+  /**
+   * It holds the whole callback URL (one place per copy: an action group may have several receivers for the
+   * workflow). `endpoints` are the URLs without their query (`callbackEndpoint`), one per copy: a copy that
+   * calls another workflow or trigger is refused rather than repointed.
+   */
+  | { readonly form: 'url'; readonly sigs: readonly string[]; readonly endpoints?: readonly string[] }
   /** It holds only the `sig` (an APIM named value added to the backend request by a policy). */
   | { readonly form: 'sig'; readonly sigs: readonly string[] }
   /** An APIM named value that references a Key Vault secret: APIM refreshes it, sas-rotator only checks where it points. */
@@ -71,10 +75,12 @@ export type DependentHolding =
  * Which form a stored text has: a callback URL with a `sig`, a bare `sig`, or neither. Decided from
  * its shape so that nobody has to say it, and never by printing it.
  */
-export function holdingFormOf(value: string): { readonly form: 'url' | 'sig'; readonly sig: string } | undefined {
+export function holdingFormOf(
+  value: string,
+): { readonly form: 'url'; readonly sig: string; readonly endpoint: string } | { readonly form: 'sig'; readonly sig: string } | undefined {
   const trimmed = value.trim();
   const url = parseCallbackUrl(trimmed);
-  if (url) return { form: 'url', sig: url.sig };
+  if (url) return { form: 'url', sig: url.sig, endpoint: callbackEndpoint(trimmed) };
   // A sig is base64url (43 characters for Logic Apps' HMAC-SHA256), possibly percent-encoded when copied from a URL.
   if (/^[A-Za-z0-9_\-%+/=]{16,200}$/.test(trimmed)) {
     try {
@@ -84,4 +90,13 @@ export function holdingFormOf(value: string): { readonly form: 'url' | 'sig'; re
     }
   }
   return undefined;
+}
+
+/**
+ * What a callback URL calls, without its query (sig, sp, api-version): host and path, lower-case, the
+ * default port dropped. Two URLs of one trigger have the same endpoint; another trigger's or workflow's differs.
+ */
+export function callbackEndpoint(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.host}${parsed.pathname}`.toLowerCase();
 }

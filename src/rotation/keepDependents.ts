@@ -1,5 +1,5 @@
 import type { CallbackUrl } from './CallbackUrl';
-import type { Dependent, DependentHolding, DependentKind } from './Dependent';
+import { callbackEndpoint, type Dependent, type DependentHolding, type DependentKind } from './Dependent';
 import { describeFailure, TargetRotationError, type TargetFailure } from './failures';
 import type { KeyType } from './KeyType';
 import type { DependentGateway, OperationOptions, RotationTelemetry } from './ports';
@@ -136,6 +136,19 @@ async function keepDependentAt(
       return { result: checked, heldSigs: [] };
     }
     const heldSigFingerprints = fingerprints(holding);
+    const ours = callbackEndpoint(url.value);
+    const elsewhere = holding.form === 'url' ? (holding.endpoints ?? []).filter((endpoint) => endpoint !== ours) : [];
+    if (elsewhere.length > 0) {
+      // A copy of another workflow's or trigger's URL: repointing it would silently send that caller's
+      // requests here. Its sigs are not ours, so it does not hold up the gate either.
+      const error: TargetFailure = {
+        step: 'dependents',
+        code: 'DependentCallsOtherWorkflow',
+        message: `${dependent.resourceId} holds the URL of another workflow or trigger, not of trigger '${context.target.trigger}' of ${context.target.workflowId}; it was left as it is. Fix: remove it from this target's dependents, or list it on the target whose workflow it calls.`,
+      };
+      record(dependent, error, context);
+      return { result: { ...base, outcome: 'failed', heldSigFingerprints, error }, heldSigs: holding.sigs };
+    }
     if (holding.sigs.length > 0 && holding.sigs.every((sig) => sig === url.sig)) {
       return { result: { ...base, outcome: 'current', heldSigFingerprints }, heldSigs: holding.sigs };
     }

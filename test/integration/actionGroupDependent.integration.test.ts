@@ -1,3 +1,4 @@
+import { callbackEndpoint } from '../../src/rotation/Dependent';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ActionGroupDependents } from '../../src/azure/monitor/ActionGroupDependents';
 import { TargetRotationError } from '../../src/rotation/failures';
@@ -46,7 +47,11 @@ describe('reading an action group', () => {
     const { id } = seedGroup(workflowId);
     const sig = urlOf(workflowId, 'Primary').sig;
 
-    await expect(gateway.read(dependentOf(id), targetOf(workflowId))).resolves.toEqual({ form: 'url', sigs: [sig, sig] });
+    await expect(gateway.read(dependentOf(id), targetOf(workflowId))).resolves.toEqual({
+      form: 'url',
+      sigs: [sig, sig],
+      endpoints: Array(2).fill(callbackEndpoint(urlOf(workflowId, 'Primary').value)),
+    });
     expect(emulator.monitor.urlWorks(id, workflowId)).toBe(true);
   });
 
@@ -109,7 +114,11 @@ describe('updating an action group', () => {
       { name: 'oncall', emailAddress: 'oncall@example.com', useCommonAlertSchema: true, status: 'Enabled' },
     ]);
     expect(group).toMatchObject({ groupShortName: 'ops', enabled: true, location: 'Global' });
-    await expect(gateway.read(dependentOf(id), targetOf(workflowId))).resolves.toEqual({ form: 'url', sigs: [after.sig, after.sig] });
+    await expect(gateway.read(dependentOf(id), targetOf(workflowId))).resolves.toEqual({
+      form: 'url',
+      sigs: [after.sig, after.sig],
+      endpoints: Array(2).fill(callbackEndpoint(after.value)),
+    });
 
     // The gate's question after the update: once Primary is regenerated, the group still works.
     emulator.logic.regenerateAccessKey(workflowId, 'Primary');

@@ -3,7 +3,7 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import type { StoredNamedValue } from '../../emulator/index';
 import { ApimNamedValueDependents } from '../../src/azure/apiManagement/ApimNamedValueDependents';
 import { parseCallbackUrl, type CallbackUrl } from '../../src/rotation/CallbackUrl';
-import { parseDependent, type Dependent } from '../../src/rotation/Dependent';
+import { parseDependent, type Dependent, callbackEndpoint } from '../../src/rotation/Dependent';
 import { TargetRotationError } from '../../src/rotation/failures';
 import type { RotationTarget } from '../../src/rotation/RotationTarget';
 import { resourceGroupId } from '../support/constants';
@@ -83,7 +83,11 @@ describe('read', () => {
   it('a plain named value holding the whole URL: from the GET alone', async () => {
     const { target, dependent, held } = seed('url', { secret: false });
     const start = emulator.requests.length;
-    await expect(gateway.read(dependent, target)).resolves.toEqual({ form: 'url', sigs: [held.sig] });
+    await expect(gateway.read(dependent, target)).resolves.toEqual({
+      form: 'url',
+      sigs: [held.sig],
+      endpoints: [callbackEndpoint(held.value)],
+    });
     expect(operationsSince(start)).toEqual(['NamedValue_Get 200']);
   });
 
@@ -96,7 +100,11 @@ describe('read', () => {
 
   it('a secret named value holding the whole URL', async () => {
     const { target, dependent, held } = seed('url', { secret: true });
-    await expect(gateway.read(dependent, target)).resolves.toEqual({ form: 'url', sigs: [held.sig] });
+    await expect(gateway.read(dependent, target)).resolves.toEqual({
+      form: 'url',
+      sigs: [held.sig],
+      endpoints: [callbackEndpoint(held.value)],
+    });
   });
 
   it('a Key Vault reference: only where it points, never its value', async () => {

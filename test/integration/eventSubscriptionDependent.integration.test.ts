@@ -1,3 +1,4 @@
+import { callbackEndpoint } from '../../src/rotation/Dependent';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { EventSubscriptionDependents } from '../../src/azure/eventGrid/EventSubscriptionDependents';
 import { parseCallbackUrl, type CallbackUrl } from '../../src/rotation/CallbackUrl';
@@ -65,6 +66,7 @@ describe('reading an event subscription', () => {
     await expect(gateway.read(dependentOf(id), targetOf(workflowId))).resolves.toEqual({
       form: 'url',
       sigs: [urlOf(workflowId, 'Primary').sig],
+      endpoints: [callbackEndpoint(urlOf(workflowId, 'Primary').value)],
     });
 
     const calls = armRequestsSince(seen);
@@ -130,7 +132,11 @@ describe('updating an event subscription', () => {
       // All carried over; the delivery attributes whole, the secret one's value included: GET hides it, getDeliveryAttributes does not.
       destination: { endpointType: 'WebHook', ...carriedOver },
     });
-    await expect(gateway.read(dependentOf(id), targetOf(workflowId))).resolves.toEqual({ form: 'url', sigs: [after.sig] });
+    await expect(gateway.read(dependentOf(id), targetOf(workflowId))).resolves.toEqual({
+      form: 'url',
+      sigs: [after.sig],
+      endpoints: [callbackEndpoint(after.value)],
+    });
 
     emulator.logic.regenerateAccessKey(workflowId, 'Primary');
     expect(emulator.logic.isCallbackUrlValid(before.value)).toBe(false);

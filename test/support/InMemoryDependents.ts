@@ -37,7 +37,7 @@ export class InMemoryDependents implements DependentGateway {
     if ('keyVaultSecretIdentifier' in stored) return { form: 'keyVaultReference', secretIdentifier: stored.keyVaultSecretIdentifier };
     const held = holdingFormOf(stored.value);
     if (!held) throw new Error('unrecognised value');
-    return { form: held.form, sigs: [held.sig] };
+    return held.form === 'url' ? { form: 'url', sigs: [held.sig], endpoints: [held.endpoint] } : { form: 'sig', sigs: [held.sig] };
   }
 
   async update(dependent: Dependent, target: RotationTarget, url: CallbackUrl, options?: OperationOptions): Promise<void> {

@@ -58,7 +58,9 @@ export class ApimNamedValueDependents implements DependentGateway {
     const content = await this.contentOf(id, entity, options);
     if (content.kind === 'keyVaultReference') return { form: 'keyVaultReference', secretIdentifier: content.secretIdentifier };
     const holding = recognise(dependent, content.value);
-    return { form: holding.form, sigs: [holding.sig] };
+    return holding.form === 'url'
+      ? { form: 'url', sigs: [holding.sig], endpoints: [holding.endpoint] }
+      : { form: 'sig', sigs: [holding.sig] };
   }
 
   async update(dependent: Dependent, _target: RotationTarget, url: CallbackUrl, options: OperationOptions = {}): Promise<void> {
@@ -130,7 +132,7 @@ function parseNamedValueId(dependent: Dependent): NamedValueId {
 }
 
 /** The form of a held value; never prints it. */
-function recognise(dependent: Dependent, value: string | undefined): { readonly form: 'url' | 'sig'; readonly sig: string } {
+function recognise(dependent: Dependent, value: string | undefined): NonNullable<ReturnType<typeof holdingFormOf>> {
   const holding = value === undefined ? undefined : holdingFormOf(value);
   if (!holding) {
     throw misconfigured(

@@ -51,7 +51,7 @@ export class EventSubscriptionDependents implements DependentGateway {
           `Fix: point its WebHook at the workflow's trigger URL, or remove it from the target's dependents.`,
       });
     }
-    return { form: 'url', sigs: [holding.sig] };
+    return { form: 'url', sigs: [holding.sig], endpoints: [holding.endpoint] };
   }
 
   async update(dependent: Dependent, _target: RotationTarget, url: CallbackUrl, options: OperationOptions = {}): Promise<void> {

@@ -1,6 +1,6 @@
 import { MonitorClient, type ActionGroupResource, type LogicAppReceiver } from '@azure/arm-monitor';
 import { armClientsPerSubscription, type ArmConnection } from '../core/armClients';
-import type { CallbackUrl } from '../../rotation/CallbackUrl';
+import { isTriggerUrl, parseCallbackUrl, type CallbackUrl } from '../../rotation/CallbackUrl';
 import { holdingFormOf, type Dependent, type DependentHolding } from '../../rotation/Dependent';
 import { TargetRotationError } from '../../rotation/failures';
 import type { DependentGateway, OperationOptions } from '../../rotation/ports';
@@ -25,7 +25,7 @@ export class ActionGroupDependents implements DependentGateway {
   async read(dependent: Dependent, target: RotationTarget, options: OperationOptions = {}): Promise<DependentHolding> {
     const group = await this.get(dependent, options);
     const receivers = receiversFor(dependent, group, target);
-    const sigs = receivers.map((receiver) => {
+    const holdings = receivers.map((receiver) => {
       const holding = holdingFormOf(receiver.callbackUrl);
       if (!holding || holding.form !== 'url') {
         throw new TargetRotationError({
@@ -37,9 +37,9 @@ export class ActionGroupDependents implements DependentGateway {
             `or remove the action group from the target's dependents.`,
         });
       }
-      return holding.sig;
+      return holding;
     });
-    return { form: 'url', sigs };
+    return { form: 'url', sigs: holdings.map((holding) => holding.sig), endpoints: holdings.map((holding) => holding.endpoint) };
   }
 
   async update(dependent: Dependent, target: RotationTarget, url: CallbackUrl, options: OperationOptions = {}): Promise<void> {
@@ -75,7 +75,13 @@ function parseActionGroupId(dependent: Dependent): { subscriptionId: string; res
 /** The group's Logic App receivers for the target's workflow (ARM IDs compare without regard to case); none is a misconfiguration. */
 function receiversFor(dependent: Dependent, group: ActionGroupResource, target: RotationTarget): LogicAppReceiver[] {
   const all = group.logicAppReceivers ?? [];
-  const mine = all.filter((receiver) => receiver.resourceId.toLowerCase() === target.workflowId.toLowerCase());
+  // The workflow's receivers for this trigger: a receiver of the same workflow whose URL is signed for
+  // another of its triggers belongs to that trigger (another target, or nobody's) and is left alone.
+  const forTrigger = (receiver: LogicAppReceiver): boolean => {
+    const url = parseCallbackUrl(receiver.callbackUrl);
+    return url === undefined || isTriggerUrl(url, target.trigger);
+  };
+  const mine = all.filter((receiver) => receiver.resourceId.toLowerCase() === target.workflowId.toLowerCase() && forTrigger(receiver));
   if (mine.length > 0) return mine;
   const others =
     all.length === 0
