@@ -1,22 +1,11 @@
 import { formatRunReport, formatStatusReport } from '../src/cli/main';
-import type { TargetStatus } from '../src/rotation/inspectTarget';
+import { nothingKnown, type TargetStatus } from '../src/rotation/inspectTarget';
 import type { RotationRunResult } from '../src/rotation/runRotation';
 
 const consumption = '/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders';
 const standard =
   '/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg/providers/Microsoft.Web/sites/app/workflows/invoices';
 const flow = '/providers/Microsoft.ProcessSimple/environments/Default-1/flows/2635d931-0000-4000-8000-000000000001';
-
-const nothingKnown = {
-  keyType: undefined,
-  rotatedAt: undefined,
-  expiresOn: undefined,
-  nextDueAt: undefined,
-  sigFingerprint: undefined,
-  due: undefined,
-  reason: undefined,
-  urlWorks: undefined,
-} as const;
 
 function row(table: string, workflow: string): string {
   return table.split('\n').find((line) => line.startsWith(`${workflow} `)) ?? '';

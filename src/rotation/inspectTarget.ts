@@ -36,6 +36,18 @@ export interface TargetStatus {
   readonly dependents?: readonly DependentStatus[];
 }
 
+/** A status line before anything is known: every field undefined (null in the CLI's JSON). */
+export const nothingKnown = {
+  keyType: undefined,
+  rotatedAt: undefined,
+  expiresOn: undefined,
+  nextDueAt: undefined,
+  sigFingerprint: undefined,
+  due: undefined,
+  reason: undefined,
+  urlWorks: undefined,
+} as const satisfies Partial<TargetStatus>;
+
 /**
  * What a dependent holds: `latest` the published URL; `older` a URL that still works but is not the
  * latest (its update failed, or it was changed by hand: the next rotation refuses to cut it off);
@@ -60,19 +72,7 @@ export async function inspectTarget(
   },
   options: OperationOptions = {},
 ): Promise<TargetStatus> {
-  const unknown: TargetStatus = {
-    workflowId: target.workflowId,
-    trigger: target.trigger,
-    secretName: target.secretName,
-    keyType: undefined,
-    rotatedAt: undefined,
-    expiresOn: undefined,
-    nextDueAt: undefined,
-    sigFingerprint: undefined,
-    due: undefined,
-    reason: undefined,
-    urlWorks: undefined,
-  };
+  const unknown: TargetStatus = { workflowId: target.workflowId, trigger: target.trigger, secretName: target.secretName, ...nothingKnown };
   let step: RotationStep = 'readSecret';
   try {
     const now = dependencies.now();

@@ -1,3 +1,4 @@
+import { dependentUpdateRoleActions } from '../../src/azure/dependentUpdateRoleActions';
 import type { RotationServices } from '../../src/composition/createRotationServices';
 import { parseCallbackUrl } from '../../src/rotation/CallbackUrl';
 import { inspectTarget } from '../../src/rotation/inspectTarget';
@@ -164,16 +165,10 @@ describe('dependents kept in step through their management APIs (real SDK client
   }, 60_000);
 
   it('faults on every dependent call leave every published URL and every dependent URL working', async () => {
-    const operations = [
-      'NamedValue_Get',
-      'NamedValue_ListValue',
-      'NamedValue_Update',
-      'ActionGroups_Get',
-      'ActionGroups_CreateOrUpdate',
-      'EventSubscriptions_Get',
-      'EventSubscriptions_GetFullUrl',
-      'EventSubscriptions_Update',
-    ];
+    // Every call the dependent-update role exists for: named value get, listValue and update, action group
+    // get and createOrUpdate, event subscription get, getFullUrl and update.
+    const operations = [...new Set(dependentUpdateRoleActions.flatMap((entry) => entry.neededBy))];
+    expect(operations).toHaveLength(8);
     for (const operationId of operations) {
       for (const fault of [
         { status: 500, times: 5 },
