@@ -36,7 +36,16 @@ export function mergeTargets(
   for (const target of byResourceId) {
     const key = target.workflowId.toLowerCase();
     if (workflows.has(key)) {
-      notes.push(`${target.workflowId} is both listed and tagged: the listed settings are used.`);
+      // The listed settings win, but a dependent named in either place is kept in step: dropping one
+      // would leave a caller sas-rotator was told about to be cut off two rotations later.
+      const index = targets.findIndex((t) => t.workflowId.toLowerCase() === key);
+      const listedTarget = targets[index] as RotationTarget;
+      const known = new Set((listedTarget.dependents ?? []).map((d) => d.resourceId.toLowerCase()));
+      const added = (target.dependents ?? []).filter((d) => !known.has(d.resourceId.toLowerCase()));
+      if (added.length > 0) targets[index] = { ...listedTarget, dependents: [...(listedTarget.dependents ?? []), ...added] };
+      notes.push(
+        `${target.workflowId} is both listed and tagged: the listed settings are used${added.length > 0 ? `, and the ${added.length} dependent(s) of its tags are kept too` : ''}.`,
+      );
       continue;
     }
     const owner = secrets.get(target.secretName.toLowerCase());

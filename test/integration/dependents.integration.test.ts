@@ -3,8 +3,9 @@ import type { RotationServices } from '../../src/composition/createRotationServi
 import { parseCallbackUrl } from '../../src/rotation/CallbackUrl';
 import { inspectTarget } from '../../src/rotation/inspectTarget';
 import { runRotation, type RotationRunResult } from '../../src/rotation/runRotation';
-import { resourceGroupId, subscriptionId } from '../support/constants';
-import { addRequestWorkflow, settingsFor, uniqueName, useEmulator } from '../support/emulatorEnvironment';
+import { resolveTargets } from '../../src/composition/resolveTargets';
+import { resourceGroupId, rotationEnabledTags, subscriptionId } from '../support/constants';
+import { addRequestWorkflow, settingsFor, subscriptionSequence, uniqueName, useEmulator } from '../support/emulatorEnvironment';
 import { expectNoIssuedSecrets, ProducedOutput } from '../support/expectNoIssuedSecrets';
 import { useRotationServices } from '../support/rotationServices';
 
@@ -18,6 +19,7 @@ const emulator = useEmulator();
 const rotationServices = useRotationServices(emulator);
 const produced = new ProducedOutput();
 const providers = `${resourceGroupId}/providers`;
+const newSubscription = subscriptionSequence('de9e0de0');
 
 afterEach(() => {
   emulator.apiManagement.longRunning.reset();
@@ -188,6 +190,37 @@ describe('dependents kept in step through their management APIs (real SDK client
       }
     }
   }, 180_000);
+
+  it('discovery reads dependents from the sas-rotation-dependents tags, and refuses a tag it would not read', async () => {
+    const subscription = newSubscription();
+    const actionGroup = `${providers}/Microsoft.Insights/actionGroups/${uniqueName('ag')}`;
+    const namedValue = `${providers}/Microsoft.ApiManagement/service/apim-front/namedValues/${uniqueName('nv')}`;
+    const tagged = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-tagged',
+      name: 'tagged-with-dependents',
+      tags: { ...rotationEnabledTags, 'sas-rotation-dependents': `${actionGroup} ; `, 'sas-rotation-dependents-2': namedValue },
+    });
+    const mistagged = emulator.logic.addWorkflow({
+      subscriptionId: subscription,
+      resourceGroup: 'rg-tagged',
+      name: 'tagged-beyond-nine',
+      tags: { ...rotationEnabledTags, 'sas-rotation-dependents-10': actionGroup },
+    });
+    const settings = settingsFor(emulator, [], { ROTATION_DISCOVERY: `/subscriptions/${subscription}` });
+    const resolved = await resolveTargets(settings, rotationServices.create(settings));
+
+    expect(resolved.targets.map((t) => [t.workflowId, t.dependents?.map((d) => d.kind)])).toEqual([
+      [tagged, ['actionGroup', 'apimNamedValue']],
+    ]);
+    expect(resolved.problems).toEqual([
+      expect.objectContaining({
+        resourceId: mistagged,
+        errorCode: 'InvalidTag',
+        message: expect.stringMatching(/tag 'sas-rotation-dependents-10' is not read/),
+      }),
+    ]);
+  });
 
   it('--dry-run lists the dependents it would update and changes none', async () => {
     const { rotate, dependents, namedValue } = estate();

@@ -23,6 +23,23 @@ describe('mergeTargets: listed and discovered targets together', () => {
     expect(merged.notes).toEqual([expect.stringMatching(/both listed and tagged: the listed settings are used/)]);
   });
 
+  it("keeps the tag's dependents of a workflow that is both listed and tagged: a dependent named anywhere is kept in step", () => {
+    const providers = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers';
+    const namedValue = {
+      resourceId: `${providers}/Microsoft.ApiManagement/service/apim/namedValues/orders`,
+      kind: 'apimNamedValue' as const,
+    };
+    const actionGroup = { resourceId: `${providers}/Microsoft.Insights/actionGroups/on-call`, kind: 'actionGroup' as const };
+    const merged = mergeTargets(
+      [{ ...target('orders', 'orders-url', 7), dependents: [namedValue] }],
+      [{ ...target('orders'), dependents: [{ ...namedValue, resourceId: namedValue.resourceId.toUpperCase() }, actionGroup] }],
+    );
+    expect(merged.targets).toEqual([{ ...target('orders', 'orders-url', 7), dependents: [namedValue, actionGroup] }]);
+    expect(merged.notes).toEqual([
+      expect.stringMatching(/the listed settings are used, and the 1 dependent\(s\) of its tags are kept too/),
+    ]);
+  });
+
   it("leaves out a discovered target that would write another target's secret", () => {
     const merged = mergeTargets([target('orders', 'shared-url')], [target('invoices', 'SHARED-url')]);
     expect(merged.targets).toHaveLength(1);

@@ -252,6 +252,15 @@ export class ArmTargetDiscovery {
     const intervalText = tag(tags, discoveryTags.intervalDays);
     const dependentsText = dependentsTagNames.map((name) => tag(tags, name)).filter((value) => value !== undefined);
     const problems: string[] = [];
+    // A dependents tag outside the nine read (`-1`, `-10`, a typo of the suffix) would drop a dependent silently.
+    const unread = Object.keys(tags ?? {}).filter(
+      (name) => name.toLowerCase().startsWith(discoveryTags.dependents) && !dependentsTagNames.includes(name.toLowerCase()),
+    );
+    for (const name of unread) {
+      problems.push(
+        `tag '${name}' is not read: dependents go into ${discoveryTags.dependents} and ${discoveryTags.dependents}-2 … -9, so this workflow was left out. Fix: move its IDs into one of those tags, or list the workflow in ROTATION_TARGETS.`,
+      );
+    }
     if (fromSite && dependentsText.length > 0) {
       // A site's tags apply to all its workflows, but a dependent calls one of them.
       problems.push(
