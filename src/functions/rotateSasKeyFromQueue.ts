@@ -3,8 +3,8 @@ import { ConfigurationError, loadSettings, type RotatorSettings } from '../compo
 import type { RotationServices } from '../composition/createRotationServices';
 import { describeTargetResult } from '../rotation/describeTargetResult';
 import { servicesFor } from '../composition/processServices';
-import { resolveTargets, type ResolvedTargets } from '../composition/resolveTargets';
-import { describeDiscoveryProblem, isListingIncomplete, type DiscoveryProblem } from '../rotation/DiscoveryProblem';
+import type { DiscoveryProblem } from '../rotation/DiscoveryProblem';
+import { mergeTargets } from '../rotation/mergeTargets';
 import type { RotationTarget } from '../rotation/RotationTarget';
 import { readTargetMessage, targetQueueName } from '../azure/storage/TargetQueue';
 import { rotateTarget } from '../rotation/rotateTarget';
@@ -23,13 +23,13 @@ export const maxDequeueCount = 5;
  * timer. A failed attempt throws so the host retries it later (visibility timeout); the last
  * attempt records `SasKeyRotationFailed` and completes, instead of sending a poison message nobody
  * watches. Earlier attempts record nothing, so one flaky target raises one alert, not five. What
- * can get better (a target whose discovery failed, invalid app settings an operator fixes) is
- * retried like a failed rotation; only a message that names no target is completed at once.
+ * can get better (a target whose resource could not be read, invalid app settings an operator fixes)
+ * is retried like a failed rotation; only a message that names no target is completed at once.
  */
 export async function rotateSasKeyFromQueue(message: unknown, context: InvocationContext): Promise<TargetResult | undefined> {
-  // From the start of the invocation, not of the rotation: the worker's own discovery counts too,
-  // or a slow discovery plus a rotation would outlive functionTimeout and the host would kill the
-  // last attempt before it records anything.
+  // From the start of the invocation, not of the rotation: confirming the target counts too, or a
+  // slow ARM read plus a rotation would outlive functionTimeout and the host would kill the last
+  // attempt before it records anything.
   const deadline = AbortSignal.timeout(invocationDeadlineMs);
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
   const finalAttempt = dequeueCount >= maxDequeueCount;
@@ -62,12 +62,13 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
   // from the configuration as it is now, so a forged or stale message cannot point a rotation at
   // another secret, adopt a foreign one, or force a rotation.
   const lookup = workflowId ? await configuredTarget(workflowId, settings, services, deadline) : undefined;
-  if (workflowId && !lookup?.target && lookup && isListingIncomplete(lookup.problems)) {
-    // Discovery could not confirm the target: it may well still be one. Never drop it for that.
+  if (workflowId && lookup?.problem) {
+    // The target's resource could not be read: it may well still be one. Never drop it for that.
     const failure: TargetFailure = {
       step: 'readSecret',
-      code: 'DiscoveryIncomplete',
-      message: `discovery was incomplete (${lookup.problems.map(describeDiscoveryProblem).join('; ')}), so the target could not be confirmed`,
+      code: 'TargetNotConfirmed',
+      message: lookup.problem.message,
+      ...(lookup.problem.statusCode !== undefined ? { statusCode: lookup.problem.statusCode } : {}),
     };
     if (!finalAttempt) throw new Error(scrubSecrets(`${workflowId}: ${failure.message}; the message will be retried (${attempt}).`));
     const result = untouchedResult({ workflowId, trigger: '', secretName: '' }, 'failed', {
@@ -80,9 +81,11 @@ export async function rotateSasKeyFromQueue(message: unknown, context: Invocatio
   }
   const target = lookup?.target;
   if (!target) {
-    // Names no target under the configuration as it is now (complete): it never gets better.
+    // Names no target under the configuration as it is now (read, not guessed): it never gets better.
     const problem = scrubSecrets(
-      workflowId ? `${workflowId} is not a listed or discovered target (any more)` : 'the message names no workflowId',
+      workflowId
+        ? `${workflowId} is not a listed or discovered target (any more): ${lookup?.rejected ?? 'unknown'}`
+        : 'the message names no workflowId',
     );
     context.error(`Queue message rejected: ${problem}`);
     services.telemetry.trackTargetFailed({
@@ -147,7 +150,7 @@ function trackFailure(telemetry: RotationTelemetry, result: TargetResult, failur
     trigger: result.trigger,
     keyType: undefined,
     step: failure.step,
-    statusCode: undefined,
+    statusCode: failure.statusCode,
     errorCode: failure.code,
     message: scrubSecrets(failure.message),
     invocationId,
@@ -155,39 +158,30 @@ function trackFailure(telemetry: RotationTelemetry, result: TargetResult, failur
   });
 }
 
-/** The last complete discovery of this worker: reused for a few minutes, never when it was incomplete. */
-let discovered: { readonly at: number; readonly scopes: string; readonly targets: readonly RotationTarget[] } | undefined;
-/** The discovery in flight, shared by every message that arrives meanwhile (a cold worker gets a batch at once). */
-let discovering: Promise<ResolvedTargets> | undefined;
-/** Discovery lists whole scopes: once per few minutes per worker, not once per message. */
-const discoveryCacheMs = 5 * 60 * 1000;
-
+/**
+ * The target a message names, under the configuration as it is now, without a discovery (docs/design.md
+ * §11.1): a listed target from ROTATION_TARGETS (no I/O); else a discovered one confirmed from its own
+ * resource (`ArmTargetDiscovery.confirm`: inside a configured scope, one or two ARM GETs, built from its
+ * current tags), which may not take a listed target's secret. A secret another discovered workflow owns
+ * is refused by the protocol (its workflowId tag, §3.1).
+ */
 async function configuredTarget(
   workflowId: string,
   settings: RotatorSettings,
   services: RotationServices,
   deadline: AbortSignal,
-): Promise<{ readonly target: RotationTarget | undefined; readonly problems: readonly DiscoveryProblem[] }> {
+): Promise<{ readonly target?: RotationTarget; readonly rejected?: string; readonly problem?: DiscoveryProblem }> {
   const matches = (t: RotationTarget) => t.workflowId.toLowerCase() === workflowId.trim().toLowerCase();
   const listed = settings.targets.find(matches);
-  if (listed || settings.discoveryScopes.length === 0) {
-    return { target: listed, problems: [] };
-  }
-  const scopes = JSON.stringify(settings.discoveryScopes);
-  if (discovered && discovered.scopes === scopes && Date.now() - discovered.at <= discoveryCacheMs) {
-    const cached = discovered.targets.find(matches);
-    // A miss is no proof: the timer's discovery may be newer than this cache (a workflow tagged
-    // since, a second run within minutes). Only a fresh discovery may reject a message.
-    if (cached) return { target: cached, problems: [] };
-  }
-  const inFlight = (discovering ??= resolveTargets(settings, services, deadline).finally(() => {
-    if (discovering === inFlight) discovering = undefined;
-  }));
-  const resolved = await inFlight;
-  if (!isListingIncomplete(resolved.problems)) {
-    discovered = { at: Date.now(), scopes, targets: resolved.targets };
-  }
-  return { target: resolved.targets.find(matches), problems: resolved.problems };
+  if (listed) return { target: listed };
+  if (settings.discoveryScopes.length === 0) return { rejected: 'it is not listed, and ROTATION_DISCOVERY is empty' };
+  const confirmation = await services.discovery.confirm(workflowId, settings.discoveryScopes, { abortSignal: deadline });
+  if ('problem' in confirmation) return { problem: confirmation.problem };
+  if ('notATarget' in confirmation) return { rejected: confirmation.notATarget };
+  const merged = mergeTargets(settings.targets, [confirmation.target]);
+  const [collision] = merged.problems;
+  if (collision) return { rejected: collision.message };
+  return { target: confirmation.target };
 }
 
 app.storageQueue('rotateSasKeyFromQueue', {

@@ -107,6 +107,13 @@ describe('the workflow key role covers every ARM request sas-rotator sends', () 
       [consumptionId, standardId].map((id) => id.toLowerCase()).sort(),
     );
 
+    // What a fan-out worker sends to confirm a queued discovered target (one GET, two for Standard).
+    const scopes = [{ subscriptionId, resourceGroupName: 'rg-role' }];
+    for (const workflowId of [consumptionId, standardId]) {
+      const confirmed = await new ArmTargetDiscovery(credential, emulator.armEndpoint, 30).confirm(workflowId, scopes);
+      expect(confirmed).toMatchObject({ target: { workflowId } });
+    }
+
     for (const record of emulator.requests.filter((request) => request.service === 'arm')) {
       // The emulator prefixes Microsoft.Web's workflow operations with Standard to tell them from Microsoft.Logic's.
       requests.push({

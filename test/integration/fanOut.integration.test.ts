@@ -2,7 +2,8 @@ import { QueueClient } from '@azure/storage-queue';
 import { targetQueueName } from '../../src/azure/storage/TargetQueue';
 import { armForbidden } from '../support/armFaults';
 import { startAzurite, type Azurite } from '../support/azurite';
-import { addRequestWorkflow, useEmulator } from '../support/emulatorEnvironment';
+import { rotationEnabledTags, standardResourceGroup, subscriptionId as testSubscription } from '../support/constants';
+import { addRequestWorkflow, addSiteWorkflow, addTaggedWorkflow, subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
 import { closeFunctionHandlerServices, functionInvocation, timerTrigger } from '../support/functionInvocation';
 
 /**
@@ -199,5 +200,155 @@ describe('queue fan-out for large estates', () => {
 
     expect(result).toBeUndefined();
     expect(emulator.appInsights.envelopes.some((e) => JSON.stringify(e).includes('InvalidQueueMessage'))).toBe(true);
+  });
+});
+
+/**
+ * One discovery per run (issue 15): the timer discovers, and a worker confirms its message's discovered
+ * target from that one resource, as it is now — no listing, at most two GETs — and never from the message.
+ */
+describe('fan-out: a worker confirms a discovered target without a discovery', () => {
+  const newSubscription = subscriptionSequence('f1e5c0de');
+  const armRequests = (since: number) => emulator.requests.slice(since).filter((r) => r.service === 'arm');
+  const listings = (since: number) =>
+    armRequests(since).filter((r) => /_List(By\w+|Workflows)?$/.test(r.operationId) && !/Callback/.test(r.operationId));
+  const gets = (since: number) => armRequests(since).filter((r) => /_Get(Workflow)?$/.test(r.operationId));
+  const storedTags = (id: string) => {
+    const [, subscription, group] = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\//.exec(id) ?? [];
+    const workflow = emulator.logic.list(subscription ?? '', group).find((w) => w.id === id);
+    return workflow?.tags as Record<string, string>;
+  };
+  afterEach(() => {
+    delete process.env.ROTATION_DISCOVERY;
+    emulator.faults.clear();
+  });
+
+  it('timer then workers, Consumption and Standard: the run lists once; each worker lists nothing and sends at most 2 GETs', async () => {
+    const subscription = newSubscription();
+    const consumption = [0, 1, 2].map((i) => addTaggedWorkflow(emulator, subscription, 'rg-one', `one-discovery-${i}`));
+    const standard = addSiteWorkflow(emulator, 'one-discovery-site', 'onediscoverystd', { siteTags: { ...rotationEnabledTags } });
+    process.env.ROTATION_TARGETS = '[]';
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription},/subscriptions/${testSubscription}/resourceGroups/${standardResourceGroup}`;
+    const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
+    const queue = new QueueClient(azurite.connectionString, targetQueueName);
+    const beforeTimer = emulator.requests.length;
+
+    const run = await rotateSasKeys(timer, context('one-discovery-timer'));
+    const timerListings = listings(beforeTimer).length;
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+    const perMessage: Array<{ workflowId: string; listings: number; gets: string[]; action?: string }> = [];
+    for (;;) {
+      const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+      if (receivedMessageItems.length === 0) break;
+      for (const item of receivedMessageItems) {
+        const message = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as { target: { workflowId: string } };
+        const before = emulator.requests.length;
+        // Only the confirmation: the rotation's own requests (listCallbackUrl, regenerate) are not discovery.
+        const result = await rotateSasKeyFromQueue(message, context(`one-discovery-${item.messageId}`, 1));
+        perMessage.push({
+          workflowId: message.target.workflowId,
+          listings: listings(before).length,
+          gets: gets(before).map((r) => r.operationId),
+          action: result?.action,
+        });
+        await queue.deleteMessage(item.messageId, item.popReceipt);
+      }
+    }
+
+    expect(run.outcome).toBe('Succeeded');
+    expect(timerListings).toBeGreaterThan(0);
+    expect(perMessage.map((m) => m.workflowId).sort()).toEqual([...consumption, standard].sort());
+    for (const message of perMessage) {
+      expect(message).toMatchObject({ listings: 0, action: 'rotated' });
+      expect(message.gets.length).toBeLessThanOrEqual(2);
+    }
+    expect(perMessage.find((m) => m.workflowId === standard)?.gets).toEqual(['WebApps_Get', 'WebApps_GetWorkflow']);
+    expect(perMessage.find((m) => m.workflowId === consumption[0])?.gets).toEqual(['Workflows_Get']);
+  }, 60_000);
+
+  it('a tag removed after queuing: the message is rejected (InvalidQueueMessage), nothing rotated', async () => {
+    const subscription = newSubscription();
+    const workflowId = addTaggedWorkflow(emulator, subscription, 'rg-untag', 'untagged-after');
+    process.env.ROTATION_TARGETS = '[]';
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    delete storedTags(workflowId)['sas-rotation'];
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+    emulator.appInsights.clear();
+
+    const result = await rotateSasKeyFromQueue({ target: { workflowId }, invocationId: 'untag-run' }, context('untag-1', 1));
+    await closeFunctionHandlerServices();
+
+    expect(result).toBeUndefined();
+    expect(emulator.keyVault.latest('untagged-after-manual-url')).toBeUndefined();
+    expect(emulator.appInsights.envelopes.some((e) => JSON.stringify(e).includes('InvalidQueueMessage'))).toBe(true);
+  });
+
+  it('a secret tag changed after queuing: the current tag wins over the name the timer queued', async () => {
+    const subscription = newSubscription();
+    const workflowId = addTaggedWorkflow(emulator, subscription, 'rg-retag', 'retagged');
+    process.env.ROTATION_TARGETS = '[]';
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    storedTags(workflowId)['sas-rotation-secret'] = 'retagged-now';
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+
+    const result = await rotateSasKeyFromQueue(
+      { target: { workflowId, secretName: 'retagged-manual-url' }, invocationId: 'retag-run' },
+      context('retag-1', 1),
+    );
+
+    expect(result).toMatchObject({ action: 'rotated', secretName: 'retagged-now' });
+    expect(emulator.keyVault.latest('retagged-manual-url')).toBeUndefined();
+  });
+
+  it('a message for a tagged workflow outside every ROTATION_DISCOVERY scope is rejected without a request to ARM', async () => {
+    const outside = newSubscription();
+    const workflowId = addTaggedWorkflow(emulator, outside, 'rg-outside', 'outside-scope');
+    process.env.ROTATION_TARGETS = '[]';
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${newSubscription()}`;
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+    const before = emulator.requests.length;
+
+    const result = await rotateSasKeyFromQueue({ target: { workflowId }, invocationId: 'outside-run' }, context('outside-1', 1));
+
+    expect(result).toBeUndefined();
+    expect(armRequests(before)).toEqual([]);
+    expect(emulator.keyVault.latest('outside-scope-manual-url')).toBeUndefined();
+  });
+
+  it("a discovered workflow whose tags name a listed target's secret is rejected, and the listed secret is untouched", async () => {
+    const subscription = newSubscription();
+    const listed = addRequestWorkflow(emulator, 'one-discovery-listed');
+    const tagged = addTaggedWorkflow(emulator, subscription, 'rg-collide', 'collides');
+    storedTags(tagged)['sas-rotation-secret'] = 'one-discovery-listed-secret';
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId: listed, secretName: 'one-discovery-listed-secret' }]);
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+
+    const result = await rotateSasKeyFromQueue({ target: { workflowId: tagged }, invocationId: 'collide-run' }, context('collide-1', 1));
+
+    expect(result).toBeUndefined();
+    expect(emulator.keyVault.versions('one-discovery-listed-secret')).toHaveLength(0);
+  });
+
+  it("a forged message for a collision's loser cannot take the secret its owner published (the secret's workflowId tag)", async () => {
+    const subscription = newSubscription();
+    const owner = addTaggedWorkflow(emulator, subscription, 'rg-b', 'same-name');
+    const loser = addTaggedWorkflow(emulator, subscription, 'rg-a', 'same-name');
+    process.env.ROTATION_TARGETS = '[]';
+    process.env.ROTATION_DISCOVERY = `/subscriptions/${subscription}`;
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+    await expect(rotateSasKeyFromQueue({ target: { workflowId: owner } }, context('owner-1', 1))).resolves.toMatchObject({
+      action: 'rotated',
+      secretName: 'same-name-manual-url',
+    });
+
+    const result = await rotateSasKeyFromQueue(
+      { target: { workflowId: loser, secretName: 'same-name-manual-url' }, invocationId: 'forged' },
+      context('loser-last', 5),
+    );
+
+    expect(result).toMatchObject({ action: 'failed', error: { code: 'UnusableSecret' } });
+    expect(emulator.keyVault.versions('same-name-manual-url')).toHaveLength(1);
+    expect(emulator.keyVault.latest('same-name-manual-url')?.tags.workflowId).toBe(owner);
   });
 });

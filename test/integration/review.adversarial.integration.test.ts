@@ -19,7 +19,7 @@ describe('review: fan-out worker', () => {
   it('a target tagged after the worker cached a (complete) discovery is rotated, not dropped as InvalidQueueMessage', async () => {
     // An operator tags a workflow and runs the timer again (admin API, or a past-due catch-up) within
     // 5 minutes of the previous run: the timer's fresh discovery queues the new target, but a warm
-    // worker answers from its 5-minute cache, which predates the tag.
+    // worker used to answer from its 5-minute discovery cache, which predated the tag (workers now read the resource itself).
     const subscription = newSubscription();
     const first = addTaggedWorkflow(emulator, subscription, 'rg-cache', 'already-tagged');
     discover(`/subscriptions/${subscription}`);

@@ -260,55 +260,55 @@ describe('discovery problems are events and runs that are not a success', () => 
   });
 });
 
-describe('fan-out workers never drop a rotation because discovery was incomplete', () => {
-  it('a message for a discovered target is retried while discovery fails, never rejected, and rotates once discovery recovers', async () => {
+describe('fan-out workers never drop a rotation because its resource could not be read', () => {
+  it('a message for a discovered target is retried while its GET fails, never rejected, and rotates once ARM answers', async () => {
     const subscription = newSubscription();
     const workflowId = addTaggedWorkflow(emulator, subscription, 'rg-fanout', 'discovered');
     discover(`/subscriptions/${subscription}`);
     const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
-    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 429, retryAfterSeconds: 3600 });
+    emulator.faults.add({ operationId: 'Workflows_Get', pathIncludes: subscription, status: 429, retryAfterSeconds: 3600 });
 
     const message = { target: { workflowId }, invocationId: 'fanout-run', force: false };
-    await expect(rotateSasKeyFromQueue(message, invocation('worker-1', 1).context)).rejects.toThrow(/discovery .*incomplete.*retried/i);
+    await expect(rotateSasKeyFromQueue(message, invocation('worker-1', 1).context)).rejects.toThrow(/could not be confirmed.*retried/i);
     expect(await events('SasKeyRotationFailed', 'worker-1')).toEqual([]);
-    // Nothing of the incomplete discovery was kept: the next attempt lists again and rotates.
     const result = await rotateSasKeyFromQueue(message, invocation('worker-2', 2).context);
 
     expect(result).toMatchObject({ workflowId, action: 'rotated' });
   });
 
-  it('on the last attempt, a target that discovery still cannot confirm is recorded as a failure, not dropped silently', async () => {
+  it('on the last attempt, a target whose resource still cannot be read is recorded as a failure (TargetNotConfirmed), not dropped silently', async () => {
     const subscription = newSubscription();
     const workflowId = addTaggedWorkflow(emulator, subscription, 'rg-fanout', 'unconfirmed');
     discover(`/subscriptions/${subscription}`);
     const { rotateSasKeyFromQueue, maxDequeueCount } = await import('../../src/functions/rotateSasKeyFromQueue');
-    emulator.faults.add({ operationId: 'Workflows_ListBySubscription', pathIncludes: subscription, status: 403, times: Infinity });
+    emulator.faults.add({ operationId: 'Workflows_Get', pathIncludes: subscription, status: 403, times: Infinity });
 
     const result = await rotateSasKeyFromQueue(
       { target: { workflowId }, invocationId: 'fanout-run' },
       invocation('worker-last', maxDequeueCount).context,
     );
 
-    expect(result).toMatchObject({ workflowId, action: 'failed', error: { code: 'DiscoveryIncomplete' } });
+    expect(result).toMatchObject({ workflowId, action: 'failed', error: { code: 'TargetNotConfirmed', statusCode: 403 } });
     expect(await events('SasKeyRotationFailed', 'fanout-run')).toEqual([
-      expect.objectContaining({ workflowId, errorCode: 'DiscoveryIncomplete' }),
+      expect.objectContaining({ workflowId, errorCode: 'TargetNotConfirmed', statusCode: '403' }),
     ]);
   });
 
-  it('concurrent messages on a cold worker share one discovery', async () => {
+  it('concurrent messages on a cold worker list nothing: one GET per message', async () => {
     const subscription = newSubscription();
     const workflowIds = Array.from({ length: 16 }, (_, i) => addTaggedWorkflow(emulator, subscription, 'rg-cold', `cold-${i}`));
     discover(`/subscriptions/${subscription}`);
     const worker = freshQueueWorker();
-    const listings = () =>
-      emulator.requests.filter((r) => r.operationId === 'Workflows_ListBySubscription' && r.path.includes(subscription)).length;
+    const requests = (operationId: string) =>
+      emulator.requests.filter((r) => r.operationId === operationId && r.path.includes(subscription)).length;
 
     const results = await Promise.all(
       workflowIds.map((workflowId, i) => worker.rotateSasKeyFromQueue({ target: { workflowId } }, invocation(`cold-${i}`, 1).context)),
     );
 
     expect(results.map((r) => r?.action)).toEqual(Array(16).fill('rotated'));
-    expect(listings()).toBe(1);
+    expect(requests('Workflows_ListBySubscription') + requests('WebApps_List')).toBe(0);
+    expect(requests('Workflows_Get')).toBe(16);
   });
 
   it("a configuration error in the worker is retried, then recorded as a failure of the message's target", async () => {

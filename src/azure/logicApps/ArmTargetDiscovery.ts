@@ -7,6 +7,7 @@ import { parseTarget, type DiscoveryScope } from '../../composition/config';
 import type { DiscoveryProblem } from '../../rotation/DiscoveryProblem';
 import type { OperationOptions } from '../../rotation/ports';
 import type { RotationTarget } from '../../rotation/RotationTarget';
+import { parseWorkflowResourceId } from '../../rotation/WorkflowResourceId';
 import { scrubSecrets } from '../../rotation/scrubSecrets';
 import { boundedPages, ListingStoppedError, requireValueArray } from '../core/boundedPages';
 
@@ -49,6 +50,12 @@ export interface DiscoveryResult {
   /** Scopes, sites and listings that could not be read, and tagged resources with bad tags: the run is incomplete. */
   readonly problems: readonly DiscoveryProblem[];
 }
+
+/**
+ * One queued workflow checked against its resource as it is now (`confirm`): the target its current tags
+ * make, or why it is none (`notATarget`), or the problem that kept the check from an answer (`problem`).
+ */
+export type Confirmation = { readonly target: RotationTarget } | { readonly notATarget: string } | { readonly problem: DiscoveryProblem };
 
 type Tags = Readonly<Record<string, string>> | undefined;
 
@@ -117,6 +124,66 @@ export class ArmTargetDiscovery {
     return { targets: findings.targets, problems: findings.problems };
   }
 
+  /**
+   * Checks one workflow a fan-out message names against the configuration as it is now, without
+   * listing anything (docs/design.md §11.1): it must lie inside a configured scope, and its resource,
+   * read with one GET (Consumption: `Workflows_Get`; Standard: `WebApps_Get` for the site's tags, then
+   * `WebApps_GetWorkflow`), must carry the tags discovery looks for. The target is built from those
+   * current tags by the parser discovery uses, so nothing of the message but the resource ID is used.
+   */
+  async confirm(workflowId: string, scopes: readonly DiscoveryScope[], options: OperationOptions = {}): Promise<Confirmation> {
+    const id = parseWorkflowResourceId(workflowId.trim());
+    if (!id || id.host === 'powerAutomate') return { notATarget: 'it is not the resource ID of a Logic Apps workflow' };
+    const scope = scopes.find(
+      (candidate) =>
+        candidate.subscriptionId.toLowerCase() === id.subscriptionId.toLowerCase() &&
+        (candidate.resourceGroupName === undefined || candidate.resourceGroupName.toLowerCase() === id.resourceGroupName.toLowerCase()),
+    );
+    if (!scope) return { notATarget: 'it lies in no ROTATION_DISCOVERY scope' };
+    const where = scopeId(scope);
+    const signal = options.abortSignal;
+    const findings = new DiscoveryFindings();
+    let operation = id.host === 'consumption' ? 'Workflows_Get' : 'WebApps_Get';
+    try {
+      if (id.host === 'consumption') {
+        const workflow = await this.logicClient(id.subscriptionId).workflows.get(id.resourceGroupName, id.workflowName, {
+          abortSignal: signal,
+        });
+        if (!workflow.id || !isEnabled(workflow.tags)) return { notATarget: 'it is not tagged sas-rotation: enabled (any more)' };
+        this.addTarget(workflow.id, workflow.tags, false, where, findings);
+      } else {
+        const client = this.webClient(id.subscriptionId);
+        const site = await client.webApps.get(id.resourceGroupName, id.siteName, { abortSignal: signal });
+        if (!site.id || !/workflowapp/i.test(site.kind ?? '') || !isEnabled(site.tags)) {
+          return { notATarget: 'its site is not a Logic Apps Standard site tagged sas-rotation: enabled (any more)' };
+        }
+        operation = 'WebApps_GetWorkflow';
+        const workflow = await client.webApps.getWorkflow(id.resourceGroupName, id.siteName, id.workflowName, { abortSignal: signal });
+        const workflowName = workflow.name?.split('/').pop();
+        if (!workflowName) return { notATarget: 'its site has no such workflow' };
+        this.addTarget(`${site.id}/workflows/${workflowName}`, site.tags, true, where, findings);
+      }
+    } catch (error) {
+      if (isRestError(error) && error.statusCode === 404) return { notATarget: 'it does not exist (any more)' };
+      const { statusCode, errorCode, detail } = signal?.aborted
+        ? { statusCode: undefined, errorCode: 'DeadlineReached', detail: "the invocation's deadline came first" }
+        : describeRestError(error);
+      return {
+        problem: {
+          scope: where,
+          resourceId: scrubSecrets(workflowId),
+          operation,
+          statusCode,
+          errorCode,
+          message: scrubSecrets(`${operation} could not read ${workflowId}, so it could not be confirmed as a target: ${detail}`),
+        },
+      };
+    }
+    const [target] = findings.targets;
+    if (target) return { target };
+    return { notATarget: findings.problems.map((problem) => problem.message).join(' ') || 'its tags make no target' };
+  }
+
   /** Runs one listing; its failure becomes a problem of that listing only. */
   private async guard(
     findings: DiscoveryFindings,
@@ -174,24 +241,19 @@ export class ArmTargetDiscovery {
         message: `${what} was not listed within discovery's budget of ${this.limits.budgetMs / 1000} s, so that the listed and already discovered targets keep the rest of the run; the next run lists it again.`,
       };
     }
-    const status = isRestError(error) ? error.statusCode : undefined;
-    const code = isRestError(error) ? error.code : undefined;
-    const firstLine = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    return {
-      scope,
-      resourceId,
-      operation,
-      statusCode: status,
-      errorCode: code !== undefined && code !== '' ? code : status !== undefined ? `Http${status}` : 'RequestFailed',
-      message: scrubSecrets(`listing ${what} failed: ${firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine}`),
-    };
+    const { statusCode, errorCode, detail } = describeRestError(error);
+    return { scope, resourceId, operation, statusCode, errorCode, message: scrubSecrets(`listing ${what} failed: ${detail}`) };
   }
 
-  private async discoverConsumption(scope: DiscoveryScope, where: string, findings: DiscoveryFindings, signal: AbortSignal): Promise<void> {
-    const client = new LogicManagementClient(this.credential, scope.subscriptionId, {
+  private logicClient(subscriptionId: string): LogicManagementClient {
+    return new LogicManagementClient(this.credential, subscriptionId, {
       endpoint: this.resourceManagerEndpoint,
       ...azureRetryClientOptions(this.retry),
     });
+  }
+
+  private async discoverConsumption(scope: DiscoveryScope, where: string, findings: DiscoveryFindings, signal: AbortSignal): Promise<void> {
+    const client = this.logicClient(scope.subscriptionId);
     const options = { abortSignal: signal, onResponse: requireValueArray };
     const workflows = scope.resourceGroupName
       ? client.workflows.listByResourceGroup(scope.resourceGroupName, options)
@@ -295,6 +357,18 @@ export class ArmTargetDiscovery {
       });
     }
   }
+}
+
+/** A failed request's status, code (Azure's, else `Http<status>` or `RequestFailed`) and first line. */
+function describeRestError(error: unknown): { statusCode: number | undefined; errorCode: string; detail: string } {
+  const statusCode = isRestError(error) ? error.statusCode : undefined;
+  const code = isRestError(error) ? error.code : undefined;
+  const firstLine = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  return {
+    statusCode,
+    errorCode: code !== undefined && code !== '' ? code : statusCode !== undefined ? `Http${statusCode}` : 'RequestFailed',
+    detail: firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine,
+  };
 }
 
 function scopeId(scope: DiscoveryScope): string {

@@ -12,13 +12,17 @@ import type { CustomRoleAction } from '../customRoleAction';
  * Operation IDs: Microsoft.Logic 2019-05-01, Microsoft.Web 2024-04-01.
  */
 export const workflowKeyRoleActions: readonly CustomRoleAction[] = [
-  // Consumption (src/azure/logicApps/ConsumptionWorkflowGateway.ts) and its discovery (ArmTargetDiscovery.ts).
-  { action: 'Microsoft.Logic/workflows/read', neededBy: ['Workflows_ListBySubscription', 'Workflows_ListByResourceGroup'] },
+  // Consumption (src/azure/logicApps/ConsumptionWorkflowGateway.ts) and its discovery (ArmTargetDiscovery.ts:
+  // listings in the timer, one GET per queued target in the fan-out worker).
+  {
+    action: 'Microsoft.Logic/workflows/read',
+    neededBy: ['Workflows_ListBySubscription', 'Workflows_ListByResourceGroup', 'Workflows_Get'],
+  },
   { action: 'Microsoft.Logic/workflows/regenerateAccessKey/action', neededBy: ['Workflows_RegenerateAccessKey'] },
   { action: 'Microsoft.Logic/workflows/triggers/listCallbackUrl/action', neededBy: ['WorkflowTriggers_ListCallbackUrl'] },
   // Logic Apps Standard (src/azure/logicApps/StandardWorkflowGateway.ts) and its discovery.
-  { action: 'Microsoft.Web/sites/read', neededBy: ['WebApps_List', 'WebApps_ListByResourceGroup'] },
-  { action: 'Microsoft.Web/sites/workflows/read', neededBy: ['WebApps_ListWorkflows'] },
+  { action: 'Microsoft.Web/sites/read', neededBy: ['WebApps_List', 'WebApps_ListByResourceGroup', 'WebApps_Get'] },
+  { action: 'Microsoft.Web/sites/workflows/read', neededBy: ['WebApps_ListWorkflows', 'WebApps_GetWorkflow'] },
   {
     action: 'Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action',
     neededBy: ['WorkflowTriggers_ListCallbackUrl'],
