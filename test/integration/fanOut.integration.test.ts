@@ -223,7 +223,7 @@ describe('fan-out: a worker confirms a discovered target without a discovery', (
     emulator.faults.clear();
   });
 
-  it('timer then workers, Consumption and Standard: the run lists once; each worker lists nothing and sends at most 2 GETs', async () => {
+  it('timer then workers, Consumption and Standard: the run lists once; each worker lists nothing and sends one GET', async () => {
     const subscription = newSubscription();
     const consumption = [0, 1, 2].map((i) => addTaggedWorkflow(emulator, subscription, 'rg-one', `one-discovery-${i}`));
     const standard = addSiteWorkflow(emulator, 'one-discovery-site', 'onediscoverystd', { siteTags: { ...rotationEnabledTags } });
@@ -260,9 +260,9 @@ describe('fan-out: a worker confirms a discovered target without a discovery', (
     expect(perMessage.map((m) => m.workflowId).sort()).toEqual([...consumption, standard].sort());
     for (const message of perMessage) {
       expect(message).toMatchObject({ listings: 0, action: 'rotated' });
-      expect(message.gets.length).toBeLessThanOrEqual(2);
+      expect(message.gets.length).toBeLessThanOrEqual(1);
     }
-    expect(perMessage.find((m) => m.workflowId === standard)?.gets).toEqual(['WebApps_Get', 'WebApps_GetWorkflow']);
+    expect(perMessage.find((m) => m.workflowId === standard)?.gets).toEqual(['WebApps_Get']);
     expect(perMessage.find((m) => m.workflowId === consumption[0])?.gets).toEqual(['Workflows_Get']);
   }, 60_000);
 

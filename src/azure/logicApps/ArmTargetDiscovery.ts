@@ -127,8 +127,8 @@ export class ArmTargetDiscovery {
   /**
    * Checks one workflow a fan-out message names against the configuration as it is now, without
    * listing anything (docs/design.md §11.1): it must lie inside a configured scope, and its resource,
-   * read with one GET (Consumption: `Workflows_Get`; Standard: `WebApps_Get` for the site's tags, then
-   * `WebApps_GetWorkflow`), must carry the tags discovery looks for. The target is built from those
+   * read with one GET (Consumption: `Workflows_Get`; Standard: `WebApps_Get` for the site's tags),
+   * must carry the tags discovery looks for. The target is built from those
    * current tags by the parser discovery uses, so nothing of the message but the resource ID is used.
    */
   async confirm(workflowId: string, scopes: readonly DiscoveryScope[], options: OperationOptions = {}): Promise<Confirmation> {
@@ -157,11 +157,11 @@ export class ArmTargetDiscovery {
         if (!site.id || !/workflowapp/i.test(site.kind ?? '') || !isEnabled(site.tags)) {
           return { notATarget: 'its site is not a Logic Apps Standard site tagged sas-rotation: enabled (any more)' };
         }
-        operation = 'WebApps_GetWorkflow';
-        const workflow = await client.webApps.getWorkflow(id.resourceGroupName, id.siteName, id.workflowName, { abortSignal: signal });
-        const workflowName = workflow.name?.split('/').pop();
-        if (!workflowName) return { notATarget: 'its site has no such workflow' };
-        this.addTarget(`${site.id}/workflows/${workflowName}`, site.tags, true, where, findings);
+        // The site's tags decide; the workflow itself is not read. WebApps_GetWorkflow's published spec
+        // admits only names matching ^[a-z][a-z0-9]*$, which real workflow names (hyphens) do not, and a
+        // workflow that does not exist fails the rotation's first listCallbackUrl, which skips a site
+        // workflow without a Request trigger anyway (docs/design.md §3.6).
+        this.addTarget(`${site.id}/workflows/${id.workflowName}`, site.tags, true, where, findings);
       }
     } catch (error) {
       if (isRestError(error) && error.statusCode === 404) return { notATarget: 'it does not exist (any more)' };

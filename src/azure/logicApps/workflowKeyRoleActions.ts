@@ -22,7 +22,7 @@ export const workflowKeyRoleActions: readonly CustomRoleAction[] = [
   { action: 'Microsoft.Logic/workflows/triggers/listCallbackUrl/action', neededBy: ['WorkflowTriggers_ListCallbackUrl'] },
   // Logic Apps Standard (src/azure/logicApps/StandardWorkflowGateway.ts) and its discovery.
   { action: 'Microsoft.Web/sites/read', neededBy: ['WebApps_List', 'WebApps_ListByResourceGroup', 'WebApps_Get'] },
-  { action: 'Microsoft.Web/sites/workflows/read', neededBy: ['WebApps_ListWorkflows', 'WebApps_GetWorkflow'] },
+  { action: 'Microsoft.Web/sites/workflows/read', neededBy: ['WebApps_ListWorkflows'] },
   {
     action: 'Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action',
     neededBy: ['WorkflowTriggers_ListCallbackUrl'],
