@@ -143,7 +143,7 @@ export class ArmTargetDiscovery {
     const where = scopeId(scope);
     const signal = options.abortSignal;
     const findings = new DiscoveryFindings();
-    let operation = id.host === 'consumption' ? 'Workflows_Get' : 'WebApps_Get';
+    const operation = id.host === 'consumption' ? 'Workflows_Get' : 'WebApps_Get';
     try {
       if (id.host === 'consumption') {
         const workflow = await this.logicClient(id.subscriptionId).workflows.get(id.resourceGroupName, id.workflowName, {
