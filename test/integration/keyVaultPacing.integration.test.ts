@@ -96,7 +96,7 @@ describe('Key Vault pacing: a budget per vault', () => {
         expect(vault.keyVault.latest('ours')?.version).toBe(version);
         const answers = keyVaultAnswers(vault, since).filter((record) => record.operationId === 'SetSecret');
         expect(answers.map((record) => record.status)).toEqual([429, 200]);
-        // The 429 emptied our bucket: 299 tokens of our own accounting are gone, reads untouched.
+        // The 429 emptied our bucket (our own accounting still had 284 tokens), reads untouched.
         expect(budget.available(key, 'create')).toBe(false);
         expect(budget.available(key, 'other')).toBe(true);
       } finally {
