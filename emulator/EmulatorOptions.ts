@@ -18,6 +18,11 @@ export interface EmulatorOptions {
   armWriteThrottle?: ThrottleSettings;
   /** ARM's per-subscription read bucket. Default 250 / 25 per second. */
   armReadThrottle?: ThrottleSettings;
+  /**
+   * Key Vault's secret transaction limits, one pair of buckets per vault: 429 Throttled past them.
+   * Default the published limits (`defaultKeyVaultThrottle`); `false` switches throttling off.
+   */
+  keyVaultThrottle?: KeyVaultThrottleSettings | false;
   /** Delay added to every request of a service, to make races and timeouts observable. */
   latencyMs?: Partial<Record<EmulatorService, number>>;
   /**
@@ -37,3 +42,26 @@ export interface EmulatorOptions {
 /** ARM's documented defaults (Learn, "Understand how Azure Resource Manager throttles requests"). */
 export const defaultArmWriteThrottle: ThrottleSettings = { capacity: 200, refillPerSecond: 10 };
 export const defaultArmReadThrottle: ThrottleSettings = { capacity: 250, refillPerSecond: 25 };
+
+/**
+ * Key Vault's "Secrets, managed storage account keys, and vault transactions" limits, per vault and
+ * region in 10 seconds (Learn, "Azure Key Vault service limits",
+ * https://learn.microsoft.com/azure/key-vault/general/service-limits): CREATE secret 300, all other
+ * transactions 4,000. Modelled as buckets holding one window, refilled at a tenth of it per second.
+ */
+export interface KeyVaultThrottleSettings {
+  /** SetSecret (a new version). Default 300 / 30 per second. */
+  readonly create: ThrottleSettings;
+  /** Every other secret operation. Default 4,000 / 400 per second. */
+  readonly other: ThrottleSettings;
+  /**
+   * Whether a 429 carries Retry-After (default true). A real 429 captured in the wild carried none
+   * (vcsjones/AzureSignTool#219): `false` answers like that one.
+   */
+  readonly retryAfter?: boolean;
+}
+
+export const defaultKeyVaultThrottle: KeyVaultThrottleSettings = {
+  create: { capacity: 300, refillPerSecond: 30 },
+  other: { capacity: 4000, refillPerSecond: 400 },
+};

@@ -4,7 +4,7 @@ import { ApiManagementState } from './apiManagement/ApiManagementState';
 import { MicrosoftApiManagementProvider } from './apiManagement/MicrosoftApiManagementProvider';
 import { AppInsightsIngestionService } from './appInsights/AppInsightsIngestionService';
 import type { TelemetryEnvelope } from './appInsights/TelemetryEnvelope';
-import { defaultArmReadThrottle, defaultArmWriteThrottle, type EmulatorOptions } from './EmulatorOptions';
+import { defaultArmReadThrottle, defaultArmWriteThrottle, defaultKeyVaultThrottle, type EmulatorOptions } from './EmulatorOptions';
 import type { EmulatorRequestRecord } from './EmulatorRequestRecord';
 import type { RecordedExchange } from './RecordedExchange';
 import type { EmulatorServiceHandler } from './EmulatorExchange';
@@ -30,7 +30,7 @@ import { MicrosoftInsightsProvider } from './monitor/MicrosoftInsightsProvider';
 import { ServiceServer } from './ServiceServer';
 import { WorkflowHosts } from './workflowHosts';
 
-export type { EmulatorOptions, ThrottleSettings } from './EmulatorOptions';
+export type { EmulatorOptions, KeyVaultThrottleSettings, ThrottleSettings } from './EmulatorOptions';
 export type { EmulatorService } from './EmulatorService';
 export type { EmulatorRequestRecord } from './EmulatorRequestRecord';
 export type { RecordedExchange } from './RecordedExchange';
@@ -178,7 +178,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     ]),
     new LogicRuntimeService(hosts, authority),
     new FlowApiService(hosts.flows, authority),
-    new KeyVaultService(keyVault, authority, () => `${baseUrl('keyVault')}/`),
+    new KeyVaultService(keyVault, authority, () => `${baseUrl('keyVault')}/`, options.keyVaultThrottle ?? defaultKeyVaultThrottle),
     appInsights,
   ];
 

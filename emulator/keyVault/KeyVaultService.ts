@@ -15,7 +15,9 @@ import {
   type JsonObjectRefusals,
   type RequestClassification,
 } from '../EmulatorExchange';
+import type { KeyVaultThrottleSettings } from '../EmulatorOptions';
 import type { FaultRule } from '../FaultInjector';
+import { TokenBucket } from '../TokenBucket';
 import type { DeletedSecretRecord, KeyVaultState, StoredSecretVersion } from './KeyVaultState';
 
 /** Every version @azure/keyvault-secrets can send (`serviceVersion`); 4.11.x defaults to 2025-07-01. */
@@ -29,6 +31,8 @@ const maxTagNameLength = 512;
 const maxTagValueLength = 256;
 const maxSecretValueBytes = 25 * 1024;
 const maxPageSize = 25;
+/** Key Vault's answer past its limits, as captured from a real vault (vcsjones/AzureSignTool#219). */
+const throttledMessage = 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached';
 
 interface SecretRoute {
   readonly operationId: string;
@@ -72,13 +76,19 @@ function deletedSecretRoute(method: string, name: string | undefined, action: st
 /** Key Vault's secrets data plane (the operations sas-rotator and its consumers use). */
 export class KeyVaultService implements EmulatorServiceHandler {
   readonly service = 'keyVault' as const;
+  /** One vault per emulator, so one pair of buckets: CREATE secret, and every other transaction. */
+  private readonly buckets: { readonly create: TokenBucket; readonly other: TokenBucket } | undefined;
 
   constructor(
     private readonly state: KeyVaultState,
     private readonly authority: AccessTokenAuthority,
     /** `https://127.0.0.1:PORT/`, the vault URI secret identifiers start with. */
     private readonly vaultUri: () => string,
-  ) {}
+    /** The vault's secret transaction limits; `false`: none. */
+    private readonly throttle: KeyVaultThrottleSettings | false = false,
+  ) {
+    this.buckets = throttle ? { create: new TokenBucket(throttle.create), other: new TokenBucket(throttle.other) } : undefined;
+  }
 
   classify(method: string, url: URL): RequestClassification {
     return { operationId: route(method, url.pathname).operationId };
@@ -104,6 +114,8 @@ export class KeyVaultService implements EmulatorServiceHandler {
     if (secretRoute.name !== undefined && !secretNamePattern.test(secretRoute.name)) {
       return azureError(400, 'BadParameter', `The request URI contains an invalid name: ${secretRoute.name}`);
     }
+    const throttled = this.admit(secretRoute.operationId);
+    if (throttled) return throttled;
     switch (secretRoute.operationId) {
       case 'SetSecret':
         return this.setSecret(request, secretRoute.name ?? '');
@@ -149,6 +161,19 @@ export class KeyVaultService implements EmulatorServiceHandler {
       'cache-control': 'no-cache',
       ...(response.headers ?? {}),
     };
+  }
+
+  /**
+   * Takes a token from the operation's bucket, or answers 429 Throttled. A refused request takes
+   * none: "Failed requests that return a 429 do not count towards the throttle limits" (Learn, "Azure
+   * Key Vault throttling guidance"). Unauthenticated probes never get here.
+   */
+  private admit(operationId: string): EmulatorResponse | undefined {
+    if (!this.buckets || !this.throttle) return undefined;
+    const decision = (operationId === 'SetSecret' ? this.buckets.create : this.buckets.other).take();
+    if (decision.granted) return undefined;
+    const retryAfter = this.throttle.retryAfter === false ? undefined : { 'retry-after': String(decision.retryAfterSeconds) };
+    return azureError(429, 'Throttled', throttledMessage, retryAfter ? { headers: retryAfter } : undefined);
   }
 
   private authenticate(request: EmulatorRequest): EmulatorResponse | undefined {

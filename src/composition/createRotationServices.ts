@@ -16,6 +16,8 @@ import { PowerAutomateFlowGateway } from '../azure/powerAutomate/PowerAutomateFl
 import type { RotationTelemetry } from '../rotation/ports';
 import type { RotationDependencies } from '../rotation/rotateTarget';
 import { KeyVaultCallbackUrlStore } from '../azure/keyVault/KeyVaultCallbackUrlStore';
+import { vaultSecretBudgetPolicy } from '../azure/keyVault/vaultSecretBudgetPolicy';
+import { keyVaultSecretLimits, VaultSecretBudget, type VaultSecretLimits } from '../rotation/VaultSecretBudget';
 
 export interface RotationServices extends RotationDependencies {
   readonly telemetry: RotationTelemetry;
@@ -40,6 +42,8 @@ export interface RotationServices extends RotationDependencies {
 export interface RotationServicesOptions {
   /** ARM's write bucket as the runner models it; benchmarks against a time-scaled emulator change it. */
   readonly writeBudget?: WriteBudgetSettings;
+  /** Key Vault's secret limits per vault as the store models them; benchmarks against a time-scaled emulator change them. */
+  readonly vaultSecretLimits?: VaultSecretLimits;
   /** The app's one retry policy; tests shorten its waits, production keeps the defaults. */
   readonly retry?: RetrySettings;
   /** Discovery's page cap and time budget; tests shorten them, production keeps the defaults. */
@@ -51,6 +55,8 @@ export interface RotationServicesOptions {
 export function createRotationServices(settings: RotatorSettings, options: RotationServicesOptions = {}): RotationServices {
   const retry = options.retry ?? defaultRetrySettings;
   const writeBudget = new SubscriptionWriteBudget(options.writeBudget ?? armWriteBudget);
+  // Key Vault's secret transactions per vault: publications wait for a token instead of bouncing off 429s.
+  const vaultSecretBudget = new VaultSecretBudget(options.vaultSecretLimits ?? keyVaultSecretLimits);
   const credential = new DefaultAzureCredential();
   // Every ARM adapter's SDK clients: the app's retry policy, and the write-budget observer on each attempt.
   const arm: ArmConnection = {
@@ -91,7 +97,7 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
       }),
       writeBudget,
     ),
-    store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry),
+    store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry, [vaultSecretBudgetPolicy(vaultSecretBudget)]),
     telemetry: appInsights ?? noTelemetry,
     dependents: new KindRoutingDependentGateway((kind) => {
       // Each kind's SDK is loaded only when a target lists such a dependent (cold start, package size).

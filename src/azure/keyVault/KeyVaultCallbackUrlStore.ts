@@ -1,4 +1,4 @@
-import { isRestError } from '@azure/core-rest-pipeline';
+import { isRestError, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
@@ -17,10 +17,16 @@ export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
   private readonly client: SecretClient;
   readonly vaultUrl: string;
 
-  constructor(credential: TokenCredential, vaultUri: string, retry: RetrySettings = defaultRetrySettings) {
+  /** `perRetry`: policies that see every attempt (the vault's secret budget, vaultSecretBudgetPolicy). */
+  constructor(
+    credential: TokenCredential,
+    vaultUri: string,
+    retry: RetrySettings = defaultRetrySettings,
+    perRetry: readonly PipelinePolicy[] = [],
+  ) {
     this.vaultUrl = vaultUri;
     this.client = new SecretClient(vaultUri, credential, {
-      ...azureRetryClientOptions(retry),
+      ...azureRetryClientOptions(retry, perRetry),
       // Quirk: the client checks that the challenge's resource matches the vault's DNS suffix,
       // which a loopback vault (the emulator) cannot satisfy. Never relaxed for a real vault.
       disableChallengeResourceVerification: isLoopbackUrl(vaultUri),
