@@ -353,7 +353,62 @@ async function cliTimes(): Promise<CliTimes> {
   }
 }
 
+/**
+ * Issue 15's scenario (c): the ARM calls one target costs over one rotation interval, on a daily schedule
+ * (30 runs for a 30-day interval), counted from the emulator's request log, not timed. ARM counts
+ * regenerateAccessKey and listCallbackUrl (POSTs) as writes, GETs as reads.
+ */
+async function armCallsPerInterval(): Promise<Record<string, unknown>> {
+  const emulator = await startEmulator({ keyVaultThrottle: false });
+  Object.assign(process.env, emulator.environment());
+  try {
+    const [spec] = seed(emulator, 1, 1, 'interval');
+    const settings = loadSettings({ ...emulator.environment(), ROTATION_TARGETS: JSON.stringify([spec]), ROTATION_INTERVAL_DAYS: '30' });
+    const real = createRotationServices(settings, { env: {} });
+    let now = Date.now();
+    const services = { ...real, now: () => new Date(now) };
+    const perRun: Array<{ day: number; action: string; writes: number; reads: number }> = [];
+    try {
+      // The first rotation, then one interval of daily runs: 29 not due and the 30th rotating.
+      for (let day = 0; day <= 30; day++) {
+        const before = emulator.requests.length;
+        const result = await runRotation(settings.targets, services, { mode: 'rotate', invocationId: `day-${day}`, concurrency: 1 });
+        const arm = emulator.requests.slice(before).filter((r) => r.service === 'arm');
+        perRun.push({
+          day,
+          action: result.targets[0]?.action ?? 'none',
+          writes: arm.filter((r) => r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH').length,
+          reads: arm.filter((r) => r.method === 'GET').length,
+        });
+        now += 24 * 60 * 60 * 1000;
+      }
+    } finally {
+      await real.close();
+    }
+    const interval = perRun.slice(1);
+    const rotations = interval.filter((run) => run.action === 'rotated');
+    const checks = interval.filter((run) => run.action !== 'rotated');
+    const sum = (runs: typeof perRun, key: 'writes' | 'reads'): number => runs.reduce((total, run) => total + run[key], 0);
+    return {
+      schedule: 'daily',
+      intervalDays: 30,
+      firstRotation: perRun[0],
+      rotationsPerInterval: rotations.length,
+      writesPerRotation: rotations.length ? sum(rotations, 'writes') / rotations.length : 0,
+      writesPerNotDueRun: checks.length ? sum(checks, 'writes') / checks.length : 0,
+      writesPerInterval: sum(interval, 'writes'),
+      readsPerInterval: sum(interval, 'reads'),
+    };
+  } finally {
+    await emulator.stop();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--arm-calls-per-interval')) {
+    process.stdout.write(`${JSON.stringify(await armCallsPerInterval())}\n`, () => process.exit());
+    return;
+  }
   const scenarioIndex = process.argv.indexOf('--scenario');
   if (scenarioIndex >= 0) {
     const run = scenarios[process.argv[scenarioIndex + 1] ?? ''];
@@ -371,12 +426,20 @@ async function main(): Promise<void> {
   console.log({ coldStartMs: coldStart });
   const cli = await cliTimes();
   console.log({ cli });
+  const armCalls = JSON.parse(
+    spawnSync(process.execPath, [__filename, '--arm-calls-per-interval'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).stdout.trim() || '{}',
+  ) as Record<string, unknown>;
+  console.log({ armCallsPerInterval: armCalls });
   const results = {
     measuredAt: new Date().toISOString(),
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
     coldStartMs: coldStart,
     cli,
+    armCallsPerInterval: armCalls,
     scenarios: [latencyBound, throttleBound, ...growth],
   };
   mkdirSync(join(root, 'bench'), { recursive: true });
