@@ -9,6 +9,7 @@ import type { OperationOptions } from '../../rotation/ports';
 import type { RotationTarget } from '../../rotation/RotationTarget';
 import { parseWorkflowResourceId } from '../../rotation/WorkflowResourceId';
 import { scrubSecrets } from '../../rotation/scrubSecrets';
+import { clientsPerSubscription } from '../core/armClients';
 import { boundedPages, ListingStoppedError, requireValueArray } from '../core/boundedPages';
 import { quotaOfThrottled, ResourceGraphClient, resourceGraphMaxPageSize } from '../core/resourceGraph';
 import { sleep } from '../../rotation/sleep';
@@ -288,9 +289,11 @@ export class ArmTargetDiscovery {
     signal: AbortSignal,
     runDeadline: AbortSignal | undefined,
   ): Promise<void> {
+    // One client per subscription: a management group's sites lie in many.
+    const clientOf = clientsPerSubscription((subscriptionId) => this.webClient(subscriptionId));
     for (const site of sites) {
       await this.guard(findings, where, site.id, 'WebApps_ListWorkflows', signal, runDeadline, () =>
-        this.discoverSiteWorkflows(this.webClient(site.subscriptionId), site, where, findings, signal),
+        this.discoverSiteWorkflows(clientOf(site.subscriptionId), site, where, findings, signal),
       );
     }
   }
