@@ -1,4 +1,5 @@
 import type { EmulatorService } from './EmulatorService';
+import type { ResourceGraphQuotaSettings } from './resourceGraph/ResourceGraphState';
 
 /** A token bucket: `capacity` requests at once, refilled continuously at `refillPerSecond`. */
 export interface ThrottleSettings {
@@ -23,6 +24,8 @@ export interface EmulatorOptions {
    * Default the published limits (`defaultKeyVaultThrottle`); `false` switches throttling off.
    */
   keyVaultThrottle?: KeyVaultThrottleSettings | false;
+  /** Azure Resource Graph's per-user query quota. Default 15 queries per 5-second window (Learn, "Guidance for throttled requests in Azure Resource Graph"). */
+  resourceGraphQuota?: ResourceGraphQuotaSettings;
   /** Delay added to every request of a service, to make races and timeouts observable. */
   latencyMs?: Partial<Record<EmulatorService, number>>;
   /**

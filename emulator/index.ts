@@ -27,6 +27,8 @@ import { MicrosoftWebProvider } from './logic/MicrosoftWebProvider';
 import { issueLoopbackServerCertificate } from './loopbackServerCertificate';
 import { ActionGroupsState } from './monitor/ActionGroupsState';
 import { MicrosoftInsightsProvider } from './monitor/MicrosoftInsightsProvider';
+import { MicrosoftResourceGraphProvider } from './resourceGraph/MicrosoftResourceGraphProvider';
+import { ResourceGraphState } from './resourceGraph/ResourceGraphState';
 import { ServiceServer } from './ServiceServer';
 import { WorkflowHosts } from './workflowHosts';
 
@@ -57,6 +59,7 @@ export {
 } from './flow/FlowsState';
 export type { CallbackUrlCheck, InvocationTarget, WorkflowHost } from './logic/callbackUrls';
 export { KeyVaultState, type StoredSecretVersion } from './keyVault/KeyVaultState';
+export { ResourceGraphState, defaultResourceGraphQuota, type ResourceGraphQuotaSettings } from './resourceGraph/ResourceGraphState';
 export { ActionGroupsState, type LogicAppReceiver, type SeedActionGroupOptions, type StoredActionGroup } from './monitor/ActionGroupsState';
 export {
   EventSubscriptionsState,
@@ -120,6 +123,11 @@ export interface AzureEmulator {
   readonly monitor: ActionGroupsState;
   /** Event Grid event subscriptions (2022-06-15): seeding, how long-running updates end, and the oracle `urlWorks`. */
   readonly eventGrid: EventSubscriptionsState;
+  /**
+   * Azure Resource Graph (docs/design.md §4.5): `addManagementGroup` seeds which subscriptions a management group
+   * holds; `quota` is each user's query quota (default 15 per 5 s), `resetQuotas` starts every window afresh.
+   */
+  readonly resourceGraph: ResourceGraphState;
   readonly appInsights: { readonly envelopes: readonly TelemetryEnvelope[]; clear(): void };
   /** Every request received, oldest first. */
   readonly requests: readonly EmulatorRequestRecord[];
@@ -167,6 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
   const armPages = new ArmPages(() => baseUrl('arm'), hosts.pagingFaults);
   const monitor = new ActionGroupsState(hosts, hosts.resourceGroups);
   const eventGrid = new EventSubscriptionsState(hosts, hosts.resourceGroups);
+  const resourceGraph = new ResourceGraphState(options.resourceGraphQuota);
   const handlers: EmulatorServiceHandler[] = [
     new ManagedIdentityEndpoint(authority, identityHeader, managedIdentity),
     new ArmRouter(frontDoor, hosts.resourceGroups, new MicrosoftLogicProvider(hosts.consumption, armPages), [
@@ -175,6 +184,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
       new MicrosoftWebProvider(hosts.standard, armPages),
       new MicrosoftApiManagementProvider(apiManagement, () => baseUrl('arm')),
       new MicrosoftInsightsProvider(monitor),
+      new MicrosoftResourceGraphProvider(resourceGraph, hosts.consumption, hosts.standard),
     ]),
     new LogicRuntimeService(hosts, authority),
     new FlowApiService(hosts.flows, authority),
@@ -239,6 +249,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Azur
     apiManagement,
     monitor,
     eventGrid,
+    resourceGraph,
     appInsights: {
       get envelopes() {
         return appInsights.envelopes;

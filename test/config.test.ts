@@ -187,6 +187,38 @@ describe('loadSettings', () => {
       /ROTATION_DISCOVERY: '\/subscriptions\/prod' is not a scope/,
     );
   });
+
+  it('reads management-group scopes beside subscription and resource-group scopes (docs/design.md §4.5)', () => {
+    const settings = loadSettings({
+      KEY_VAULT_URI: validEnv.KEY_VAULT_URI,
+      ROTATION_DISCOVERY:
+        '/providers/Microsoft.Management/managementGroups/mg-landing_zones(prod).1, /subscriptions/00000000-0000-0000-0000-000000000001,/providers/microsoft.management/managementgroups/Contoso/',
+    });
+    expect(settings.discoveryScopes).toEqual([
+      { managementGroupId: 'mg-landing_zones(prod).1' },
+      { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroupName: undefined },
+      { managementGroupId: 'Contoso' },
+    ]);
+    expect(settings.targets).toEqual([]);
+    for (const bad of [
+      '/providers/Microsoft.Management/managementGroups/',
+      '/providers/Microsoft.Management/managementGroups/ends-with-period.',
+      '/providers/Microsoft.Management/managementGroups/has space',
+      `/providers/Microsoft.Management/managementGroups/${'a'.repeat(91)}`,
+      '/providers/Microsoft.Management/managementGroups/mg/subscriptions/00000000-0000-0000-0000-000000000001',
+      '/providers/Microsoft.Management/tenant',
+    ]) {
+      expect(problemsOf({ ...validEnv, ROTATION_DISCOVERY: bad }).join('\n')).toMatch(
+        /ROTATION_DISCOVERY: .* is not a scope.*managementGroups\/<id>/,
+      );
+    }
+    expect(
+      loadSettings({
+        KEY_VAULT_URI: validEnv.KEY_VAULT_URI,
+        ROTATION_DISCOVERY: `/providers/Microsoft.Management/managementGroups/${'a'.repeat(90)}`,
+      }).discoveryScopes,
+    ).toEqual([{ managementGroupId: 'a'.repeat(90) }]);
+  });
 });
 
 describe('dependents (docs/design.md §12)', () => {

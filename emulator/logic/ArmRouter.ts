@@ -11,7 +11,7 @@ import type { FaultRule } from '../FaultInjector';
 import type { ArmApiVersionPolicy, ArmFrontDoor } from './ArmFrontDoor';
 import { invalidResourceType, resourceGroupNotFound, type ResourceGroups } from './armResources';
 
-/** An operation a resource provider knows, and where it acts: a resource group, or (a list) the whole subscription. */
+/** An operation a resource provider knows, and where it acts: a resource group, or (a list) the whole subscription; '' for a tenant-level operation. */
 export interface ArmOperation {
   readonly operationId: string;
   readonly subscriptionId: string;
@@ -51,7 +51,11 @@ export class ArmRouter implements EmulatorServiceHandler {
 
   classify(method: string, url: URL): RequestClassification {
     const resolved = this.provider(url).route(method, url.pathname);
-    if (resolved) return { operationId: resolved.operationId, subscriptionId: resolved.subscriptionId };
+    // A tenant-level operation (Resource Graph's query) names no subscription: its route's is ''.
+    if (resolved)
+      return resolved.subscriptionId === ''
+        ? { operationId: resolved.operationId }
+        : { operationId: resolved.operationId, subscriptionId: resolved.subscriptionId };
     const subscription = /^\/subscriptions\/([^/]+)/i.exec(url.pathname)?.[1];
     return subscription ? { operationId: 'Unknown', subscriptionId: decodePathSegment(subscription) } : { operationId: 'Unknown' };
   }

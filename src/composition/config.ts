@@ -55,10 +55,24 @@ export type RotationMode = 'inline' | 'fanout' | 'auto';
  */
 export const fanoutThreshold = 1000;
 
-/** A subscription, or a resource group in one, to scan for workflows tagged `sas-rotation: enabled`. */
-export interface DiscoveryScope {
+/**
+ * Where discovery looks for workflows tagged `sas-rotation: enabled` (docs/design.md §4.5): a subscription
+ * or a resource group in one (listed through ARM), or a management group (queried through Azure Resource Graph).
+ */
+export type DiscoveryScope = ArmListingScope | ManagementGroupScope;
+
+/** A subscription, or a resource group in one: listed with ARM's list operations. */
+export interface ArmListingScope {
   readonly subscriptionId: string;
   readonly resourceGroupName: string | undefined;
+  readonly managementGroupId?: undefined;
+}
+
+/** A management group (`/providers/Microsoft.Management/managementGroups/<id>`): one Resource Graph query over all its subscriptions. */
+export interface ManagementGroupScope {
+  readonly managementGroupId: string;
+  readonly subscriptionId?: undefined;
+  readonly resourceGroupName?: undefined;
 }
 
 export const settingDefaults = {
@@ -410,6 +424,12 @@ const discoveryScopePattern = new RegExp(
   'iu',
 );
 
+/**
+ * A management group's ID (its name in the resource ID): up to 90 letters, digits, `-`, `_`, `(`, `)` and `.`,
+ * not ending with a period (Learn, "Organize your resources with management groups").
+ */
+const managementGroupScopePattern = /^\/providers\/Microsoft\.Management\/managementGroups\/([A-Za-z0-9\-_().]{0,89}[A-Za-z0-9\-_()])\/?$/i;
+
 function readDiscoveryScopes(env: Environment, problems: string[]): DiscoveryScope[] {
   const text = env.ROTATION_DISCOVERY;
   if (!nonEmpty(text)) {
@@ -420,10 +440,15 @@ function readDiscoveryScopes(env: Environment, problems: string[]): DiscoverySco
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean)) {
+    const managementGroup = managementGroupScopePattern.exec(raw);
+    if (managementGroup) {
+      scopes.push({ managementGroupId: managementGroup[1] as string });
+      continue;
+    }
     const match = discoveryScopePattern.exec(raw);
     if (!match) {
       problems.push(
-        `ROTATION_DISCOVERY: '${truncate(scrubSecrets(raw))}' is not a scope. Fix: use /subscriptions/<subscription GUID> or /subscriptions/<subscription GUID>/resourceGroups/<name>, separated by commas.`,
+        `ROTATION_DISCOVERY: '${truncate(scrubSecrets(raw))}' is not a scope. Fix: use /subscriptions/<subscription GUID>, /subscriptions/<subscription GUID>/resourceGroups/<name> or /providers/Microsoft.Management/managementGroups/<id>, separated by commas.`,
       );
       continue;
     }

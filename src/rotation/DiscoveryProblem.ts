@@ -4,17 +4,17 @@
  * `Succeeded` or `NothingDue` (the no-silent-non-rotation invariant).
  */
 export interface DiscoveryProblem {
-  /** The ROTATION_DISCOVERY scope being listed, `/subscriptions/{id}[/resourceGroups/{rg}]`. */
+  /** The ROTATION_DISCOVERY scope being listed, `/subscriptions/{id}[/resourceGroups/{rg}]` or `/providers/Microsoft.Management/managementGroups/{id}`. */
   readonly scope: string;
   /** The site or workflow concerned; empty when the whole scope is. */
   readonly resourceId: string;
   /**
-   * The ARM operation that failed (`Workflows_ListBySubscription`, `WebApps_ListWorkflows`, …),
+   * The ARM operation that failed (`Workflows_ListBySubscription`, `WebApps_ListWorkflows`, Resource Graph's `Resources`, …),
    * `readTags` for a tagged resource whose tags are not a valid target, or `mergeTargets`.
    */
   readonly operation: string;
   readonly statusCode: number | undefined;
-  /** Azure's error code, or sas-rotator's own: PagingLoop, PageLimitReached, MalformedListAnswer, DiscoveryTimedOut, DeadlineReached, InvalidTag, SecretNameCollision. */
+  /** Azure's error code, or sas-rotator's own: PagingLoop, PageLimitReached, MalformedListAnswer, ResourceGraphThrottled, DiscoveryTimedOut, DeadlineReached, InvalidTag, SecretNameCollision. */
   readonly errorCode: string;
   /** Scrubbed; says what was not seen and the fix where there is one. */
   readonly message: string;

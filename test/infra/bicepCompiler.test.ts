@@ -105,8 +105,29 @@ describe('infra/ and the Bicep compiler', () => {
   const compiledTemplate = (file: string): unknown =>
     JSON.parse(readFileSync(join(compiled, file.replace(/\.bicep$/, '.json')), 'utf8')) as unknown;
 
-  it('the deployable entry points are main.bicep (azd) and the two access templates (by hand)', () => {
-    expect(entryPoints).toEqual(['access/dependents-access.bicep', 'access/workflow-access.bicep', 'main.bicep']);
+  it('the deployable entry points are main.bicep (azd) and the three access templates (by hand)', () => {
+    expect(entryPoints).toEqual([
+      'access/dependents-access.bicep',
+      'access/management-group-reader.bicep',
+      'access/workflow-access.bicep',
+      'main.bicep',
+    ]);
+  });
+
+  it('management-group-reader.bicep assigns the built-in Reader at the management group it is deployed to', () => {
+    const template = compiledTemplate('access/management-group-reader.bicep') as {
+      $schema: string;
+      resources:
+        | Record<string, { type: string; properties: { roleDefinitionId: string } }>
+        | Array<{ type: string; properties: { roleDefinitionId: string } }>;
+    };
+    expect(template.$schema).toMatch(/managementGroupDeploymentTemplate\.json#$/);
+    const resources = Object.values(template.resources);
+    expect(resources.map((resource) => resource.type)).toEqual(['Microsoft.Authorization/roleAssignments']);
+    expect(resources[0]?.properties.roleDefinitionId).toBe("[variables('readerRoleDefinitionId')]");
+    expect((template as unknown as { variables: Record<string, string> }).variables['readerRoleDefinitionId']).toBe(
+      "[tenantResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7-3385-48ef-bd42-f606fba81ae7')]",
+    );
   });
 
   it('builds every .bicep file with zero errors and zero warnings', () => {

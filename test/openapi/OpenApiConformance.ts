@@ -21,6 +21,7 @@ export const specFiles = [
   'specification/apimanagement/resource-manager/Microsoft.ApiManagement/stable/2022-08-01/apimnamedvalues.json',
   'specification/monitor/resource-manager/Microsoft.Insights/stable/2021-09-01/actionGroups_API.json',
   'specification/eventgrid/resource-manager/Microsoft.EventGrid/stable/2022-06-15/EventGrid.json',
+  'specification/resourcegraph/resource-manager/Microsoft.ResourceGraph/stable/2022-10-01/resourcegraph.json',
 ];
 
 /** Services with no public OpenAPI spec: counted, not validated (the Flow API's shapes are tied to the seed document). */

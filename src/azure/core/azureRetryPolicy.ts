@@ -6,6 +6,7 @@ import {
   type RetryModifiers,
   type RetryStrategy,
 } from '@azure/core-rest-pipeline';
+import { parseResetsAfter } from './resourceGraphQuota';
 
 /** The one retry policy of every Azure client in the app (ARM, Key Vault, Storage, telemetry). */
 export interface RetrySettings {
@@ -76,7 +77,10 @@ export function rotationRetryStrategy(settings: RetrySettings): RetryStrategy {
   };
 }
 
-/** Retry-After in seconds or as an HTTP date, or the millisecond variants some Azure services send. */
+/**
+ * Retry-After in seconds or as an HTTP date, or the millisecond variants some Azure services send, or
+ * Resource Graph's `x-ms-user-quota-resets-after`.
+ */
 export function retryAfterInMs(response: PipelineResponse): number | undefined {
   for (const header of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const value = Number(response.headers.get(header));
@@ -86,7 +90,8 @@ export function retryAfterInMs(response: PipelineResponse): number | undefined {
   }
   const retryAfter = response.headers.get('retry-after');
   if (retryAfter === undefined) {
-    return undefined;
+    // Resource Graph throttles per user and says when its quota window starts again (hh:mm:ss) instead.
+    return parseResetsAfter(response.headers.get('x-ms-user-quota-resets-after'));
   }
   const seconds = Number(retryAfter);
   if (Number.isFinite(seconds) && seconds >= 0) {

@@ -3,13 +3,26 @@ import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
-import { parseTarget, type DiscoveryScope } from '../../composition/config';
+import { parseTarget, type ArmListingScope, type DiscoveryScope, type ManagementGroupScope } from '../../composition/config';
 import type { DiscoveryProblem } from '../../rotation/DiscoveryProblem';
 import type { OperationOptions } from '../../rotation/ports';
 import type { RotationTarget } from '../../rotation/RotationTarget';
 import { parseWorkflowResourceId } from '../../rotation/WorkflowResourceId';
 import { scrubSecrets } from '../../rotation/scrubSecrets';
+import { clientsPerSubscription } from '../core/armClients';
 import { boundedPages, ListingStoppedError, requireValueArray } from '../core/boundedPages';
+import { quotaOfThrottled, ResourceGraphClient, resourceGraphMaxPageSize } from '../core/resourceGraph';
+import { sleep } from '../../rotation/sleep';
+
+/**
+ * The one Resource Graph query of a management-group scope (docs/design.md §4.5): Consumption workflows and
+ * Logic Apps Standard sites whose tags mention `sas-rotation` (`contains` is case-insensitive), in a stable
+ * order for `$skipToken` paging. The query only narrows: each row is then judged by the same `isEnabled`
+ * as an ARM listing (tag name and value case-insensitive, value `enabled`) and built into a target by the
+ * same `addTarget`. The emulator answers exactly this text (emulator/resourceGraph): change both together.
+ */
+export const managementGroupDiscoveryQuery =
+  "resources | where type =~ 'microsoft.logic/workflows' or (type =~ 'microsoft.web/sites' and kind contains 'workflowapp') | where tags contains 'sas-rotation' | project id, type, kind, tags | order by id asc";
 
 /** docs/design.md §4.5: the tags that put a workflow (or a whole Standard site) under rotation. */
 export const discoveryTags = {
@@ -40,6 +53,8 @@ export interface DiscoveryLimits {
   readonly maxPages: number;
   /** Time for the whole discovery, all scopes together. */
   readonly budgetMs: number;
+  /** Rows per Resource Graph page (`options.$top`, 1 to 1000); default 1000. Smaller only in tests. */
+  readonly resourceGraphPageSize?: number;
 }
 
 export const defaultDiscoveryLimits: DiscoveryLimits = { maxPages: 1_000, budgetMs: 2 * 60 * 1000 };
@@ -61,6 +76,7 @@ type Tags = Readonly<Record<string, string>> | undefined;
 
 interface TaggedSite {
   readonly id: string;
+  readonly subscriptionId: string;
   readonly name: string;
   readonly resourceGroup: string;
   readonly tags: Tags;
@@ -89,6 +105,8 @@ class DiscoveryFindings {
  * fails is a problem of its own (one scope, one site), so one failure hides nothing else.
  */
 export class ArmTargetDiscovery {
+  private resourceGraph: ResourceGraphClient | undefined;
+
   constructor(
     private readonly credential: TokenCredential,
     private readonly resourceManagerEndpoint: string,
@@ -101,7 +119,12 @@ export class ArmTargetDiscovery {
     const budget = AbortSignal.timeout(this.limits.budgetMs);
     const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, budget]) : budget;
     const findings = new DiscoveryFindings();
+    const deadlineAt = Date.now() + this.limits.budgetMs;
     for (const scope of scopes) {
+      if (scope.managementGroupId !== undefined) {
+        await this.discoverManagementGroup(scope, findings, signal, options.abortSignal, deadlineAt);
+        continue;
+      }
       const where = scopeId(scope);
       const consumption = scope.resourceGroupName ? 'Workflows_ListByResourceGroup' : 'Workflows_ListBySubscription';
       await this.guard(findings, where, '', consumption, signal, options.abortSignal, () =>
@@ -113,13 +136,7 @@ export class ArmTargetDiscovery {
       await this.guard(findings, where, '', standard, signal, options.abortSignal, () =>
         this.listTaggedSites(client, scope, signal, sites),
       );
-      // Each site on its own (even those listed before the site list failed): one site whose
-      // workflows cannot be listed hides no other.
-      for (const site of sites) {
-        await this.guard(findings, where, site.id, 'WebApps_ListWorkflows', signal, options.abortSignal, () =>
-          this.discoverSiteWorkflows(client, site, where, findings, signal),
-        );
-      }
+      await this.discoverSites(sites, where, findings, signal, options.abortSignal);
     }
     return { targets: findings.targets, problems: findings.problems };
   }
@@ -135,11 +152,30 @@ export class ArmTargetDiscovery {
     const id = parseWorkflowResourceId(workflowId.trim());
     if (!id || id.host === 'powerAutomate') return { notATarget: 'it is not the resource ID of a Logic Apps workflow' };
     const scope = scopes.find(
-      (candidate) =>
+      (candidate): candidate is ArmListingScope =>
+        candidate.subscriptionId !== undefined &&
         candidate.subscriptionId.toLowerCase() === id.subscriptionId.toLowerCase() &&
         (candidate.resourceGroupName === undefined || candidate.resourceGroupName.toLowerCase() === id.resourceGroupName.toLowerCase()),
     );
-    if (!scope) return { notATarget: 'it lies in no ROTATION_DISCOVERY scope' };
+    if (!scope) {
+      const managementGroup = scopes.find((candidate) => candidate.managementGroupId !== undefined);
+      if (managementGroup) {
+        // Which subscriptions a management group holds is not known without asking: never trust the message, never reject silently.
+        return {
+          problem: {
+            scope: scopeId(managementGroup),
+            resourceId: scrubSecrets(workflowId),
+            operation: 'confirmTarget',
+            statusCode: undefined,
+            errorCode: 'ManagementGroupScopeNotConfirmed',
+            message: scrubSecrets(
+              `${workflowId} lies in no subscription or resource-group scope of ROTATION_DISCOVERY, and a queue worker cannot yet confirm a target of a management-group scope. Fix: rotate it from the timer (below the fan-out threshold) or add its subscription to ROTATION_DISCOVERY.`,
+            ),
+          },
+        };
+      }
+      return { notATarget: 'it lies in no ROTATION_DISCOVERY scope' };
+    }
     const where = scopeId(scope);
     const signal = options.abortSignal;
     const findings = new DiscoveryFindings();
@@ -245,6 +281,109 @@ export class ArmTargetDiscovery {
     return { scope, resourceId, operation, statusCode, errorCode, message: scrubSecrets(`listing ${what} failed: ${detail}`) };
   }
 
+  /** Each site on its own (even those found before a listing failed): one site whose workflows cannot be listed hides no other. */
+  private async discoverSites(
+    sites: readonly TaggedSite[],
+    where: string,
+    findings: DiscoveryFindings,
+    signal: AbortSignal,
+    runDeadline: AbortSignal | undefined,
+  ): Promise<void> {
+    // One client per subscription: a management group's sites lie in many.
+    const clientOf = clientsPerSubscription((subscriptionId) => this.webClient(subscriptionId));
+    for (const site of sites) {
+      await this.guard(findings, where, site.id, 'WebApps_ListWorkflows', signal, runDeadline, () =>
+        this.discoverSiteWorkflows(clientOf(site.subscriptionId), site, where, findings, signal),
+      );
+    }
+  }
+
+  /**
+   * A management group: one Resource Graph query (`Resources`) over all its subscriptions, paged with
+   * `$skipToken`, then `WebApps_ListWorkflows` for each tagged Standard site it found (docs/design.md §4.5).
+   */
+  private async discoverManagementGroup(
+    scope: ManagementGroupScope,
+    findings: DiscoveryFindings,
+    signal: AbortSignal,
+    runDeadline: AbortSignal | undefined,
+    deadlineAt: number,
+  ): Promise<void> {
+    const where = scopeId(scope);
+    const sites: TaggedSite[] = [];
+    await this.guard(findings, where, '', 'Resources', signal, runDeadline, async () => {
+      const pages = this.resourceGraphPages(scope.managementGroupId, signal, deadlineAt);
+      for await (const row of boundedPages(pages, graphContinuationToken, this.limits.maxPages)) {
+        this.takeGraphRow(row, where, findings, sites);
+      }
+    });
+    await this.discoverSites(sites, where, findings, signal, runDeadline);
+  }
+
+  /**
+   * The pages of the management group's query. Resource Graph's quota is per user and per window
+   * (Learn, "Guidance for throttled requests in Azure Resource Graph"): after a page that left
+   * `x-ms-user-quota-remaining: 0`, the next page waits `x-ms-user-quota-resets-after`; a 429 the retry
+   * policy gave up on is waited out the same way. A wait that would end after discovery's budget stops
+   * the query there (`ResourceGraphThrottled`), keeping what was read.
+   */
+  private async *resourceGraphPages(managementGroupId: string, signal: AbortSignal, deadlineAt: number): AsyncGenerator<unknown[]> {
+    this.resourceGraph ??= new ResourceGraphClient(this.credential, this.resourceManagerEndpoint, this.retry);
+    const request = {
+      query: managementGroupDiscoveryQuery,
+      managementGroups: [managementGroupId],
+      top: Math.max(1, Math.min(resourceGraphMaxPageSize, this.limits.resourceGraphPageSize ?? resourceGraphMaxPageSize)),
+    };
+    let skipToken: string | undefined;
+    let waitMs = 0;
+    let throttledAnswers = 0;
+    for (;;) {
+      if (waitMs > 0) {
+        if (Date.now() + waitMs > deadlineAt) {
+          throw new ListingStoppedError(
+            'ResourceGraphThrottled',
+            `Resource Graph's query quota for this identity starts again in ${Math.ceil(waitMs / 1000)} s (x-ms-user-quota-resets-after), after discovery's budget ends; the query was stopped there and what it returned until then is used`,
+          );
+        }
+        await sleep(waitMs, signal);
+      }
+      let page;
+      try {
+        page = await this.resourceGraph.queryPage(request, skipToken, signal);
+      } catch (error) {
+        const quota = quotaOfThrottled(error);
+        throttledAnswers += 1;
+        if (!quota || throttledAnswers > this.limits.maxPages) throw error;
+        waitMs = Math.max(quota.resetsAfterMs ?? 1000, 1);
+        continue;
+      }
+      waitMs = page.quota.remaining === 0 ? (page.quota.resetsAfterMs ?? 1000) : 0;
+      skipToken = page.skipToken;
+      yield Object.assign([...page.rows], { continuationToken: skipToken });
+      if (skipToken === undefined) return;
+    }
+  }
+
+  /** One Resource Graph row (`id`, `type`, `kind`, `tags`): a tagged Consumption workflow or Standard site, judged as ARM's listings are. */
+  private takeGraphRow(row: unknown, where: string, findings: DiscoveryFindings, sites: TaggedSite[]): void {
+    const fields = (row ?? {}) as { id?: unknown; type?: unknown; kind?: unknown; tags?: unknown };
+    if (typeof fields.id !== 'string' || typeof fields.type !== 'string') {
+      throw new ListingStoppedError(
+        'MalformedListAnswer',
+        'Resource Graph answered a row without a string id and type, so the resources of this page are unknown; the query was stopped there',
+      );
+    }
+    const tags = stringTags(fields.tags);
+    if (!isEnabled(tags)) return;
+    const type = fields.type.toLowerCase();
+    if (type === 'microsoft.logic/workflows') {
+      this.addTarget(fields.id, tags, false, where, findings);
+    } else if (type === 'microsoft.web/sites' && /workflowapp/i.test(typeof fields.kind === 'string' ? fields.kind : '')) {
+      const site = taggedSite(fields.id, tags);
+      if (site) sites.push(site);
+    }
+  }
+
   private logicClient(subscriptionId: string): LogicManagementClient {
     return new LogicManagementClient(this.credential, subscriptionId, {
       endpoint: this.resourceManagerEndpoint,
@@ -252,7 +391,12 @@ export class ArmTargetDiscovery {
     });
   }
 
-  private async discoverConsumption(scope: DiscoveryScope, where: string, findings: DiscoveryFindings, signal: AbortSignal): Promise<void> {
+  private async discoverConsumption(
+    scope: ArmListingScope,
+    where: string,
+    findings: DiscoveryFindings,
+    signal: AbortSignal,
+  ): Promise<void> {
     const client = this.logicClient(scope.subscriptionId);
     const options = { abortSignal: signal, onResponse: requireValueArray };
     const workflows = scope.resourceGroupName
@@ -268,7 +412,7 @@ export class ArmTargetDiscovery {
   /** The Logic Apps Standard sites of a scope tagged for rotation. */
   private async listTaggedSites(
     client: WebSiteManagementClient,
-    scope: DiscoveryScope,
+    scope: ArmListingScope,
     signal: AbortSignal,
     sites: TaggedSite[],
   ): Promise<void> {
@@ -277,8 +421,8 @@ export class ArmTargetDiscovery {
       : client.webApps.list({ abortSignal: signal });
     for await (const site of boundedPages(listing.byPage(), webContinuationToken, this.limits.maxPages)) {
       if (!site.id || !site.name || !/workflowapp/i.test(site.kind ?? '') || !isEnabled(site.tags)) continue;
-      const resourceGroup = /\/resourceGroups\/([^/]+)\//i.exec(site.id)?.[1];
-      if (resourceGroup) sites.push({ id: site.id, name: site.name, resourceGroup, tags: site.tags });
+      const tagged = taggedSite(site.id, site.tags);
+      if (tagged) sites.push(tagged);
     }
   }
 
@@ -372,7 +516,26 @@ function describeRestError(error: unknown): { statusCode: number | undefined; er
 }
 
 function scopeId(scope: DiscoveryScope): string {
+  if (scope.managementGroupId !== undefined) return `/providers/Microsoft.Management/managementGroups/${scope.managementGroupId}`;
   return `/subscriptions/${scope.subscriptionId}${scope.resourceGroupName ? `/resourceGroups/${scope.resourceGroupName}` : ''}`;
+}
+
+/** A site's subscription, resource group and name, from its resource ID. */
+function taggedSite(id: string, tags: Tags): TaggedSite | undefined {
+  const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/sites\/([^/]+)$/i.exec(id);
+  if (!match) return undefined;
+  return { id, subscriptionId: match[1] as string, resourceGroup: match[2] as string, name: match[3] as string, tags };
+}
+
+/** Resource Graph's `tags` column: an object of strings, or null for an untagged resource. */
+function stringTags(value: unknown): Tags {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+/** The `$skipToken` Resource Graph pages carry (set on the page by resourceGraphPages). */
+function graphContinuationToken(page: unknown): string | undefined {
+  return webContinuationToken(page);
 }
 
 /** @azure/arm-appservice's pager keeps each page's nextLink on the page itself. */
