@@ -1,9 +1,17 @@
+import { parseCallbackUrl } from '../../src/rotation/CallbackUrl';
 import { QueueClient } from '@azure/storage-queue';
 import { targetQueueName } from '../../src/azure/storage/TargetQueue';
 import { armForbidden } from '../support/armFaults';
 import { startAzurite, type Azurite } from '../support/azurite';
-import { rotationEnabledTags, standardResourceGroup, subscriptionId as testSubscription } from '../support/constants';
-import { addRequestWorkflow, addSiteWorkflow, addTaggedWorkflow, subscriptionSequence, useEmulator } from '../support/emulatorEnvironment';
+import { resourceGroupId, rotationEnabledTags, standardResourceGroup, subscriptionId as testSubscription } from '../support/constants';
+import {
+  addRequestWorkflow,
+  addSiteWorkflow,
+  addTaggedWorkflow,
+  subscriptionSequence,
+  uniqueName,
+  useEmulator,
+} from '../support/emulatorEnvironment';
 import { closeFunctionHandlerServices, functionInvocation, timerTrigger } from '../support/functionInvocation';
 
 /**
@@ -351,4 +359,45 @@ describe('fan-out: a worker confirms a discovered target without a discovery', (
     expect(emulator.keyVault.versions('same-name-manual-url')).toHaveLength(1);
     expect(emulator.keyVault.latest('same-name-manual-url')?.tags.workflowId).toBe(owner);
   });
+});
+
+/**
+ * Adversarial review of issue 14 (dependents) in fan-out mode: the queue-triggered worker dropped
+ * SasKeyDependentUpdateFailed on every attempt but the fifth, yet completed the message on the first
+ * attempt when the target itself was rotated. Failed when written.
+ */
+describe('review 14: fan-out worker and dependents', () => {
+  it('a dependent update that fails on the first attempt is recorded (SasKeyDependentUpdateFailed), or the message is retried', async () => {
+    const workflowId = addRequestWorkflow(emulator, 'fanout-dependent');
+    const portal = emulator.logic.currentCallbackUrl(workflowId, 'manual', 'Primary');
+    const namedValue = emulator.apiManagement.seedNamedValue(
+      `${resourceGroupId}/providers/Microsoft.ApiManagement/service/apim-front/namedValues/${uniqueName('sig')}`,
+      { value: parseCallbackUrl(portal)?.sig, secret: true, callsWorkflow: { workflowId, trigger: 'manual' } },
+    );
+    const secretName = uniqueName('fanout-dependent');
+    process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId, secretName, dependents: [namedValue] }]);
+    emulator.faults.add({ operationId: 'NamedValue_Update', status: 403, errorCode: 'AuthorizationFailed', times: Infinity });
+    emulator.appInsights.clear();
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+
+    let threw = false;
+    let result;
+    try {
+      result = await rotateSasKeyFromQueue(
+        { target: { workflowId }, invocationId: 'fanout-dependent-run', force: false },
+        functionInvocation('fanout-dependent-1', { dequeueCount: 1 }).context,
+      );
+    } catch {
+      threw = true; // the host would retry the message
+    }
+    const { closeFunctionHandlerServices } = await import('../support/functionInvocation');
+    await closeFunctionHandlerServices();
+
+    expect(threw || result?.action).toBeTruthy();
+    expect(result?.dependents?.[0]?.outcome ?? 'failed').toBe('failed');
+    const recorded = emulator.appInsights.envelopes.filter((e) => JSON.stringify(e).includes('SasKeyDependentUpdateFailed'));
+    expect(emulator.appInsights.envelopes.some((e) => JSON.stringify(e).includes('SasKeyRotated'))).toBe(true);
+    // Either the failure is on record now, or the message comes back so that a later attempt records it.
+    expect(threw || recorded.length === 1).toBe(true);
+  }, 60_000);
 });
