@@ -16,12 +16,25 @@ import type { StandardWorkflowsState } from '../logic/StandardWorkflowsState';
 import type { ResourceGraphState } from './ResourceGraphState';
 
 /**
- * The one query the emulator evaluates: the text sas-rotator sends for a management-group scope
- * (src/azure/logicApps/ArmTargetDiscovery.ts `managementGroupDiscoveryQuery`; a test keeps them equal).
- * This is no KQL engine: any other query is refused as Resource Graph refuses a query it cannot run.
+ * The queries the emulator evaluates: the texts sas-rotator sends for a management-group scope
+ * (src/azure/logicApps/ArmTargetDiscovery.ts `managementGroupDiscoveryQuery` and
+ * `managementGroupSubscriptionsQuery`; a test keeps each pair equal). This is no KQL engine: any other query
+ * is refused as Resource Graph refuses a query it cannot run.
  */
 export const supportedDiscoveryQuery =
   "resources | where type =~ 'microsoft.logic/workflows' or (type =~ 'microsoft.web/sites' and kind contains 'workflowapp') | where tags contains 'sas-rotation' | project id, type, kind, tags | order by id asc";
+
+/** The subscriptions a management group holds, nested groups included: what a fan-out worker asks. */
+export const supportedSubscriptionsQuery =
+  "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project subscriptionId | order by subscriptionId asc";
+
+/** Which rows each supported query answers with. */
+type SupportedQuery = 'taggedResources' | 'subscriptions';
+
+const supportedQueries: ReadonlyMap<string, SupportedQuery> = new Map([
+  [supportedDiscoveryQuery, 'taggedResources'],
+  [supportedSubscriptionsQuery, 'subscriptions'],
+]);
 
 /** Resource Graph's page size when `options.$top` is absent (Learn, "Working with large Azure resource data sets": 100). */
 const defaultPageSize = 100;
@@ -30,15 +43,20 @@ interface ResourceGraphRoute extends ArmOperation {
   readonly operationId: 'Resources';
 }
 
-interface Row {
+interface ResourceRow {
   readonly id: string;
   readonly type: string;
   readonly kind: string;
   readonly tags: Readonly<Record<string, string>> | null;
 }
 
-/** What a `$skipToken` stands for: the query's scope and where the next page starts. */
+interface SubscriptionRow {
+  readonly subscriptionId: string;
+}
+
+/** What a `$skipToken` stands for: the query and scope it pages, and where the next page starts. */
 interface SkipToken {
+  readonly query: SupportedQuery;
   readonly managementGroup: string;
   readonly offset: number;
 }
@@ -46,8 +64,9 @@ interface SkipToken {
 /**
  * Azure Resource Graph's `Resources` operation (`POST /providers/Microsoft.ResourceGraph/resources`,
  * api-version 2022-10-01, spec test/openapi/specs/…/resourcegraph.json), for management-group queries only,
- * over the emulator's Consumption workflows and Standard sites in the subscriptions a seeded management group
- * holds (`ResourceGraphState.addManagementGroup`). Pages with `$skipToken` (`options.$top` rows, default 100),
+ * over the subscriptions a seeded management group holds (`ResourceGraphState.addManagementGroup`): their
+ * Consumption workflows and Standard sites (`resources`), or the subscriptions themselves (`resourcecontainers`,
+ * one `subscriptionId` column). Pages with `$skipToken` (`options.$top` rows, default 100),
  * answers `data` as objectArray with `count`, `totalRecords` and `resultTruncated`, and throttles per user
  * (the token's `oid`) with Resource Graph's quota headers and a 429 when the quota is used up.
  */
@@ -92,7 +111,8 @@ export class MicrosoftResourceGraphProvider implements ArmResourceProvider<Resou
       notObject: () => badRequest('InvalidRequestContent', 'The request content must be a JSON object.'),
     });
     if (body instanceof Rejection) return body.response;
-    if (body['query'] !== supportedDiscoveryQuery) {
+    const query = typeof body['query'] === 'string' ? supportedQueries.get(body['query']) : undefined;
+    if (query === undefined) {
       return badRequest(
         'InvalidQuery',
         'Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying.',
@@ -123,14 +143,14 @@ export class MicrosoftResourceGraphProvider implements ArmResourceProvider<Resou
     let offset = 0;
     if (options['$skipToken'] !== undefined) {
       const token = typeof options['$skipToken'] === 'string' ? decodeSkipToken(options['$skipToken']) : undefined;
-      if (!token || token.managementGroup.toLowerCase() !== managementGroup.toLowerCase()) {
+      if (!token || token.query !== query || token.managementGroup.toLowerCase() !== managementGroup.toLowerCase()) {
         return badRequest('InvalidSkipToken', 'The $skipToken is invalid for this query and scope.');
       }
       offset = token.offset;
     }
-    const rows = this.rows(subscriptions);
+    const rows = query === 'subscriptions' ? subscriptionRows(subscriptions) : this.resourceRows(subscriptions);
     const page = rows.slice(offset, offset + top);
-    const next = offset + page.length < rows.length ? encodeSkipToken({ managementGroup, offset: offset + page.length }) : undefined;
+    const next = offset + page.length < rows.length ? encodeSkipToken({ query, managementGroup, offset: offset + page.length }) : undefined;
     return jsonResponse(200, {
       totalRecords: rows.length,
       count: page.length,
@@ -141,9 +161,9 @@ export class MicrosoftResourceGraphProvider implements ArmResourceProvider<Resou
     });
   }
 
-  /** The query's rows: its two type filters, `tags contains 'sas-rotation'` (case-insensitive), ordered by id. */
-  private rows(subscriptions: readonly string[]): Row[] {
-    const rows: Row[] = [];
+  /** The discovery query's rows: its two type filters, `tags contains 'sas-rotation'` (case-insensitive), ordered by id. */
+  private resourceRows(subscriptions: readonly string[]): ResourceRow[] {
+    const rows: ResourceRow[] = [];
     for (const subscriptionId of subscriptions) {
       for (const workflow of this.consumption.list(subscriptionId)) {
         rows.push({ id: workflow.id, type: 'microsoft.logic/workflows', kind: '', tags: tagsColumn(workflow.tags) });
@@ -157,6 +177,11 @@ export class MicrosoftResourceGraphProvider implements ArmResourceProvider<Resou
       .filter((row) => row.tags !== null && JSON.stringify(row.tags).toLowerCase().includes('sas-rotation'))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
+}
+
+/** The subscriptions query's rows, ordered by subscriptionId. */
+function subscriptionRows(subscriptions: readonly string[]): SubscriptionRow[] {
+  return [...subscriptions].sort().map((subscriptionId) => ({ subscriptionId }));
 }
 
 /** Resource Graph's error body (the spec's ErrorResponse): a generic code, the specific one in `details`. */
@@ -199,6 +224,7 @@ function decodeSkipToken(text: string): SkipToken | undefined {
   try {
     const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<SkipToken>;
     if (
+      (token.query !== 'taggedResources' && token.query !== 'subscriptions') ||
       typeof token.managementGroup !== 'string' ||
       typeof token.offset !== 'number' ||
       !Number.isInteger(token.offset) ||
@@ -206,7 +232,7 @@ function decodeSkipToken(text: string): SkipToken | undefined {
     ) {
       return undefined;
     }
-    return { managementGroup: token.managementGroup, offset: token.offset };
+    return { query: token.query, managementGroup: token.managementGroup, offset: token.offset };
   } catch {
     return undefined;
   }

@@ -26,9 +26,9 @@ interface QuotaWindow {
 }
 
 /**
- * What only Resource Graph knows: which subscriptions each management group holds (seeded by tests; the
- * resources themselves are the Consumption workflows and Standard sites of those subscriptions), and each
- * user's quota window.
+ * What only Resource Graph knows: which subscriptions each management group holds (seeded by tests; they are
+ * the `resourcecontainers` rows of the group, and the `resources` rows are their Consumption workflows and
+ * Standard sites), and each user's quota window.
  */
 export class ResourceGraphState {
   private readonly managementGroups = new Map<string, { readonly id: string; readonly subscriptions: Set<string> }>();

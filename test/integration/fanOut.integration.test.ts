@@ -12,7 +12,7 @@ import {
   uniqueName,
   useEmulator,
 } from '../support/emulatorEnvironment';
-import { closeFunctionHandlerServices, functionInvocation, timerTrigger } from '../support/functionInvocation';
+import { closeFunctionHandlerServices, freshQueueWorker, functionInvocation, timerTrigger } from '../support/functionInvocation';
 
 /**
  * Queue fan-out, end to end against Azurite (blob + queue) and the emulator: the timer queues one
@@ -358,6 +358,84 @@ describe('fan-out: a worker confirms a discovered target without a discovery', (
     expect(result).toMatchObject({ action: 'failed', error: { code: 'UnusableSecret' } });
     expect(emulator.keyVault.versions('same-name-manual-url')).toHaveLength(1);
     expect(emulator.keyVault.latest('same-name-manual-url')?.tags.workflowId).toBe(owner);
+  });
+});
+
+/**
+ * Fan-out over a management-group scope (issue 15): a worker learns which subscriptions a configured group
+ * holds with one Resource Graph query per group, kept by its process for a few minutes, and then confirms its
+ * target exactly as for a subscription scope — one ARM GET, never a listing, never the message's word.
+ */
+describe('fan-out: a worker confirms a target only a management-group scope covers', () => {
+  const newSubscription = subscriptionSequence('f1e56a0e');
+  const requestsOf = (operationId: string, since: number) => emulator.requests.slice(since).filter((r) => r.operationId === operationId);
+  const listings = (since: number) =>
+    emulator.requests
+      .slice(since)
+      .filter((r) => r.service === 'arm' && /_List(By\w+|Workflows)?$/.test(r.operationId) && !/Callback/.test(r.operationId));
+  /** A management group of two subscriptions, configured as the only discovery scope. */
+  const discoverManagementGroup = () => {
+    const group = uniqueName('mg-fanout');
+    const subscriptions = [newSubscription(), newSubscription()];
+    emulator.resourceGraph.addManagementGroup(group, subscriptions);
+    process.env.ROTATION_TARGETS = '[]';
+    process.env.ROTATION_DISCOVERY = `/providers/Microsoft.Management/managementGroups/${group}`;
+    return { group, subscriptions };
+  };
+  afterEach(() => {
+    delete process.env.ROTATION_DISCOVERY;
+    emulator.faults.clear();
+  });
+
+  it('timer then worker: the target is queued, confirmed and rotated on the first attempt', async () => {
+    const { subscriptions } = discoverManagementGroup();
+    const workflowId = addTaggedWorkflow(emulator, subscriptions[1] as string, 'rg-mg', 'mg-only');
+    const { rotateSasKeys } = await import('../../src/functions/rotateSasKeys');
+
+    const run = await rotateSasKeys(timer, context('mg-fanout-timer'));
+    const attempts = await drain(new QueueClient(azurite.connectionString, targetQueueName));
+
+    expect(run.outcome).toBe('Succeeded');
+    expect(attempts.get(workflowId)).toBe(1);
+    expect(emulator.logic.isCallbackUrlValid(emulator.keyVault.latest('mg-only-manual-url')?.value as string)).toBe(true);
+  }, 60_000);
+
+  it('16 concurrent messages on a cold worker: one Resource Graph query for the group, one GET per message, no listing', async () => {
+    const { subscriptions } = discoverManagementGroup();
+    const workflowIds = Array.from({ length: 16 }, (_, i) =>
+      addTaggedWorkflow(emulator, subscriptions[i % 2] as string, 'rg-mg-cold', `mg-cold-${i}`),
+    );
+    const worker = freshQueueWorker();
+    const before = emulator.requests.length;
+
+    const results = await Promise.all(
+      workflowIds.map((workflowId, i) => worker.rotateSasKeyFromQueue({ target: { workflowId } }, context(`mg-cold-${i}`, 1))),
+    );
+
+    expect(results.map((r) => r?.action)).toEqual(Array(16).fill('rotated'));
+    expect(requestsOf('Resources', before)).toHaveLength(1);
+    expect(requestsOf('Workflows_Get', before)).toHaveLength(16);
+    expect(listings(before)).toEqual([]);
+  }, 60_000);
+
+  it('a tagged workflow in a subscription outside the group is not a target: rejected after the group query, without a GET', async () => {
+    discoverManagementGroup();
+    const workflowId = addTaggedWorkflow(emulator, newSubscription(), 'rg-mg-outside', 'mg-outside');
+    const worker = freshQueueWorker();
+    emulator.appInsights.clear();
+    const before = emulator.requests.length;
+
+    const result = await worker.rotateSasKeyFromQueue(
+      { target: { workflowId }, invocationId: 'mg-outside-run' },
+      context('mg-outside-1', 1),
+    );
+    await closeFunctionHandlerServices();
+
+    expect(result).toBeUndefined();
+    expect(requestsOf('Resources', before)).toHaveLength(1);
+    expect(requestsOf('Workflows_Get', before)).toEqual([]);
+    expect(emulator.keyVault.latest('mg-outside-manual-url')).toBeUndefined();
+    expect(emulator.appInsights.envelopes.some((e) => JSON.stringify(e).includes('InvalidQueueMessage'))).toBe(true);
   });
 });
 

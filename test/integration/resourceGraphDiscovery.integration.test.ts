@@ -1,7 +1,13 @@
 import { ManagedIdentityCredential } from '@azure/identity';
-import { supportedDiscoveryQuery } from '../../emulator/resourceGraph/MicrosoftResourceGraphProvider';
+import { supportedDiscoveryQuery, supportedSubscriptionsQuery } from '../../emulator/resourceGraph/MicrosoftResourceGraphProvider';
 import { ResourceGraphClient } from '../../src/azure/core/resourceGraph';
-import { ArmTargetDiscovery, managementGroupDiscoveryQuery, type DiscoveryLimits } from '../../src/azure/logicApps/ArmTargetDiscovery';
+import {
+  ArmTargetDiscovery,
+  managementGroupDiscoveryQuery,
+  managementGroupSubscriptionsQuery,
+  type DiscoveryLimits,
+} from '../../src/azure/logicApps/ArmTargetDiscovery';
+import { managementGroupSubscriptionsTtlMs } from '../../src/azure/logicApps/ManagementGroupSubscriptions';
 import { loadSettings } from '../../src/composition/config';
 import { subscriptionSequence, uniqueName, useEmulator } from '../support/emulatorEnvironment';
 
@@ -13,12 +19,15 @@ import { subscriptionSequence, uniqueName, useEmulator } from '../support/emulat
 const emulator = useEmulator({ environment: 'managedIdentity' });
 const newSubscription = subscriptionSequence('9a11e4a0');
 
-const discovery = (limits: Partial<DiscoveryLimits> = {}) =>
-  new ArmTargetDiscovery(new ManagedIdentityCredential(), emulator.armEndpoint, 30, undefined, {
-    maxPages: 1000,
-    budgetMs: 60_000,
-    ...limits,
-  });
+const discovery = (limits: Partial<DiscoveryLimits> = {}, now?: () => number) =>
+  new ArmTargetDiscovery(
+    new ManagedIdentityCredential(),
+    emulator.armEndpoint,
+    30,
+    undefined,
+    { maxPages: 1000, budgetMs: 60_000, ...limits },
+    now,
+  );
 
 const graphRequests = (since: number) =>
   emulator.requests.slice(since).filter((record) => record.service === 'arm' && record.operationId === 'Resources');
@@ -43,8 +52,9 @@ afterEach(() => {
 });
 
 describe('management-group discovery through Resource Graph', () => {
-  it('sends the very query the emulator evaluates', () => {
+  it('sends the very queries the emulator evaluates', () => {
     expect(managementGroupDiscoveryQuery).toBe(supportedDiscoveryQuery);
+    expect(managementGroupSubscriptionsQuery).toBe(supportedSubscriptionsQuery);
   });
 
   it('finds exactly the tagged targets of 3 subscriptions (Consumption and a Standard site), with one query and one listing per tagged site', async () => {
@@ -183,5 +193,126 @@ describe('management-group discovery through Resource Graph', () => {
     const result = await discovery().discover(settings.discoveryScopes);
     expect(result.problems).toEqual([]);
     expect(result.targets.map((target) => target.workflowId).sort()).toEqual([...tagged].sort());
+  });
+});
+
+/**
+ * A fan-out worker's confirmation of a target only a management-group scope covers (docs/design.md §11.1): which
+ * subscriptions the group holds comes from one Resource Graph query, paged and throttled like discovery's, kept
+ * per process for a bounded time; then one ARM GET, as for a subscription scope.
+ */
+describe('confirming a management-group target (ArmTargetDiscovery.confirm)', () => {
+  const armOperations = (since: number) =>
+    emulator.requests
+      .slice(since)
+      .filter((record) => record.service === 'arm')
+      .map((record) => record.operationId);
+
+  it('confirms a workflow of a subscription the group holds with one query and one GET, in the scope discovery names', async () => {
+    const { group, tagged } = seedGroup(3);
+    const scopes = [{ managementGroupId: group }];
+    const discovered = await discovery().discover(scopes);
+    const since = emulator.requests.length;
+
+    const confirmation = await discovery().confirm(tagged[2] as string, scopes);
+
+    expect(confirmation).toEqual({
+      target: expect.objectContaining({ workflowId: tagged[2], secretName: `tagged-${group}-2-manual-url` }),
+    });
+    const target = 'target' in confirmation ? confirmation.target : undefined;
+    expect(target?.discoveredIn).toBe(`/providers/Microsoft.Management/managementGroups/${group}`);
+    expect(target).toEqual(discovered.targets.find((candidate) => candidate.workflowId === tagged[2]));
+    expect(armOperations(since)).toEqual(['Resources', 'Workflows_Get']);
+  });
+
+  it('a workflow of a subscription outside every group is not a target, and costs no GET', async () => {
+    const { group } = seedGroup(1);
+    const outside = emulator.logic.addWorkflow({
+      subscriptionId: newSubscription(),
+      resourceGroup: 'rg-apps',
+      name: `outside-${group}`,
+      tags: { 'sas-rotation': 'enabled' },
+    });
+    const since = emulator.requests.length;
+
+    const confirmation = await discovery().confirm(outside, [{ managementGroupId: group }]);
+
+    expect(confirmation).toEqual({ notATarget: expect.stringMatching(/management group/) });
+    expect(armOperations(since)).toEqual(['Resources']);
+  });
+
+  it("pages the group's subscriptions with $skipToken, waiting for the quota window as discovery does", async () => {
+    const { group, tagged } = seedGroup(4);
+    emulator.resourceGraph.quota = { queries: 2, windowSeconds: 2 };
+    emulator.resourceGraph.resetQuotas();
+    const since = emulator.requests.length;
+    const started = Date.now();
+
+    const confirmation = await discovery({ resourceGraphPageSize: 1 }).confirm(tagged[3] as string, [{ managementGroupId: group }]);
+
+    expect(confirmation).toEqual({ target: expect.objectContaining({ workflowId: tagged[3] }) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(graphRequests(since).map((record) => record.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it("keeps a group's subscriptions for the cache time, then asks Resource Graph again", async () => {
+    const { group, tagged } = seedGroup(2);
+    const scopes = [{ managementGroupId: group }];
+    let now = 1_000;
+    const worker = discovery({}, () => now);
+    const queriesFor = async (workflowId: string) => {
+      const since = emulator.requests.length;
+      await expect(worker.confirm(workflowId, scopes)).resolves.toHaveProperty('target');
+      return graphRequests(since).length;
+    };
+
+    expect(await queriesFor(tagged[0] as string)).toBe(1);
+    now += managementGroupSubscriptionsTtlMs - 1;
+    expect(await queriesFor(tagged[1] as string)).toBe(0);
+    now += 1;
+    expect(await queriesFor(tagged[1] as string)).toBe(1);
+  });
+
+  it('a quota that resets only after the budget is a ResourceGraphThrottled problem of the group, and is not cached', async () => {
+    const { group, tagged } = seedGroup(1);
+    const scopes = [{ managementGroupId: group }];
+    const worker = discovery({ budgetMs: 5_000 });
+    emulator.resourceGraph.quota = { queries: 1, windowSeconds: 600 };
+    emulator.resourceGraph.resetQuotas();
+    emulator.resourceGraph.take(emulator.managedIdentity.objectId);
+
+    const throttled = await worker.confirm(tagged[0] as string, scopes);
+    emulator.resourceGraph.quota = { queries: 15, windowSeconds: 5 };
+    emulator.resourceGraph.resetQuotas();
+    const since = emulator.requests.length;
+    const later = await worker.confirm(tagged[0] as string, scopes);
+
+    expect(throttled).toEqual({
+      problem: expect.objectContaining({
+        scope: `/providers/Microsoft.Management/managementGroups/${group}`,
+        resourceId: tagged[0],
+        operation: 'Resources',
+        statusCode: undefined,
+        errorCode: 'ResourceGraphThrottled',
+      }),
+    });
+    expect(later).toEqual({ target: expect.objectContaining({ workflowId: tagged[0] }) });
+    expect(graphRequests(since)).toHaveLength(1);
+  });
+
+  it("the emulator refuses one query's $skipToken for the other query", async () => {
+    const { group } = seedGroup(2);
+    const client = new ResourceGraphClient(new ManagedIdentityCredential(), emulator.armEndpoint);
+    const signal = AbortSignal.timeout(30_000);
+    const first = await client.queryPage(
+      { query: managementGroupSubscriptionsQuery, managementGroups: [group], top: 1 },
+      undefined,
+      signal,
+    );
+
+    expect(first.rows).toEqual([{ subscriptionId: expect.any(String) }]);
+    await expect(
+      client.queryPage({ query: managementGroupDiscoveryQuery, managementGroups: [group], top: 1 }, first.skipToken, signal),
+    ).rejects.toMatchObject({ statusCode: 400, code: 'BadRequest' });
   });
 });

@@ -311,6 +311,54 @@ describe('fan-out workers never drop a rotation because its resource could not b
     expect(requests('Workflows_Get')).toBe(16);
   });
 
+  /** A tagged workflow in the one subscription of a new management group, the only discovery scope. */
+  const managementGroupTarget = (name: string) => {
+    const subscription = newSubscription();
+    const group = `mg-of-${name}`;
+    emulator.resourceGraph.addManagementGroup(group, [subscription]);
+    discover(`/providers/Microsoft.Management/managementGroups/${group}`);
+    return { group, workflowId: addTaggedWorkflow(emulator, subscription, 'rg-fanout', name) };
+  };
+
+  it('a management-group target whose Resource Graph query fails is retried, never rejected, and rotates once Resource Graph answers (the failure was not cached)', async () => {
+    const { workflowId } = managementGroupTarget('unanswered');
+    const { rotateSasKeyFromQueue } = await import('../../src/functions/rotateSasKeyFromQueue');
+    emulator.faults.add({ operationId: 'Resources', status: 403, errorCode: 'AuthorizationFailed' });
+    const before = emulator.requests.length;
+    const queries = () => emulator.requests.slice(before).filter((r) => r.operationId === 'Resources').length;
+
+    const message = { target: { workflowId }, invocationId: 'mg-fanout-run' };
+    await expect(rotateSasKeyFromQueue(message, invocation('mg-worker-1', 1).context)).rejects.toThrow(
+      /Resources.*AuthorizationFailed.*could not be confirmed.*retried/i,
+    );
+    const result = await rotateSasKeyFromQueue(message, invocation('mg-worker-2', 2).context);
+
+    expect(result).toMatchObject({ workflowId, action: 'rotated' });
+    expect(queries()).toBe(2);
+    expect(await events('SasKeyRotationFailed', 'mg-fanout-run')).toEqual([]);
+  });
+
+  it('on the last attempt, a management-group target whose group Resource Graph refuses is recorded (TargetNotConfirmed), not dropped', async () => {
+    const { group, workflowId } = managementGroupTarget('refused');
+    const { rotateSasKeyFromQueue, maxDequeueCount } = await import('../../src/functions/rotateSasKeyFromQueue');
+    emulator.faults.add({ operationId: 'Resources', status: 400, errorCode: 'BadRequest', times: Infinity });
+
+    const result = await rotateSasKeyFromQueue(
+      { target: { workflowId }, invocationId: 'mg-fanout-last' },
+      invocation('mg-worker-last', maxDequeueCount).context,
+    );
+
+    expect(result).toMatchObject({ workflowId, action: 'failed', error: { code: 'TargetNotConfirmed', statusCode: 400 } });
+    expect(await events('SasKeyRotationFailed', 'mg-fanout-last')).toEqual([
+      expect.objectContaining({
+        workflowId,
+        errorCode: 'TargetNotConfirmed',
+        statusCode: '400',
+        message: expect.stringContaining(`management group ${group}`),
+      }),
+    ]);
+  });
+
   it("a configuration error in the worker is retried, then recorded as a failure of the message's target", async () => {
     const workflowId = addRequestWorkflow(emulator, 'worker-config');
     process.env.ROTATION_TARGETS = JSON.stringify([{ workflowId }]);

@@ -8,7 +8,8 @@ import {
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
-import { ListingStoppedError } from './boundedPages';
+import { sleep } from '../../rotation/sleep';
+import { boundedPages, ListingStoppedError } from './boundedPages';
 import { postJsonAction } from './postJsonAction';
 import { quotaOf, type ResourceGraphQuota } from './resourceGraphQuota';
 
@@ -105,4 +106,69 @@ export class ResourceGraphClient {
       quota: last ? quotaOf(last) : { remaining: undefined, resetsAfterMs: undefined },
     };
   }
+}
+
+/** How far one query may go: its pages, its time, and the caller's cancellation. */
+export interface ResourceGraphQueryBounds {
+  /** Pages at most (boundedPages), and 429s waited out at most. */
+  readonly maxPages: number;
+  /** Epoch milliseconds: a quota wait that would end later stops the query (`ResourceGraphThrottled`). */
+  readonly deadlineAt: number;
+  readonly abortSignal: AbortSignal;
+}
+
+/**
+ * The rows of one query, page after page with `$skipToken`, under boundedPages' bounds (a repeated token is
+ * `PagingLoop`, `maxPages` pages `PageLimitReached`). Resource Graph's quota is per user and per window (Learn,
+ * "Guidance for throttled requests in Azure Resource Graph"): after a page that left
+ * `x-ms-user-quota-remaining: 0`, the next page waits `x-ms-user-quota-resets-after`; a 429 the retry policy
+ * gave up on is waited out the same way. A wait that would end after `deadlineAt` stops the query there
+ * (`ResourceGraphThrottled`), after the rows already read were yielded.
+ */
+export function resourceGraphRows(
+  client: ResourceGraphClient,
+  request: ResourceGraphQuery,
+  bounds: ResourceGraphQueryBounds,
+): AsyncGenerator<unknown> {
+  return boundedPages(resourceGraphPages(client, request, bounds), skipTokenOf, bounds.maxPages);
+}
+
+async function* resourceGraphPages(
+  client: ResourceGraphClient,
+  request: ResourceGraphQuery,
+  { maxPages, deadlineAt, abortSignal }: ResourceGraphQueryBounds,
+): AsyncGenerator<unknown[]> {
+  let skipToken: string | undefined;
+  let waitMs = 0;
+  let throttledAnswers = 0;
+  for (;;) {
+    if (waitMs > 0) {
+      if (Date.now() + waitMs > deadlineAt) {
+        throw new ListingStoppedError(
+          'ResourceGraphThrottled',
+          `Resource Graph's query quota for this identity starts again in ${Math.ceil(waitMs / 1000)} s (x-ms-user-quota-resets-after), after the time this query may take; the query was stopped there, after the rows read until then`,
+        );
+      }
+      await sleep(waitMs, abortSignal);
+    }
+    let page;
+    try {
+      page = await client.queryPage(request, skipToken, abortSignal);
+    } catch (error) {
+      const quota = quotaOfThrottled(error);
+      throttledAnswers += 1;
+      if (!quota || throttledAnswers > maxPages) throw error;
+      waitMs = Math.max(quota.resetsAfterMs ?? 1000, 1);
+      continue;
+    }
+    waitMs = page.quota.remaining === 0 ? (page.quota.resetsAfterMs ?? 1000) : 0;
+    skipToken = page.skipToken;
+    yield Object.assign([...page.rows], { skipToken });
+    if (skipToken === undefined) return;
+  }
+}
+
+/** The `$skipToken` resourceGraphPages keeps on each page. */
+function skipTokenOf(page: unknown[]): string | undefined {
+  return (page as unknown[] & { skipToken?: string }).skipToken;
 }

@@ -11,8 +11,8 @@ import { parseWorkflowResourceId } from '../../rotation/WorkflowResourceId';
 import { scrubSecrets } from '../../rotation/scrubSecrets';
 import { clientsPerSubscription } from '../core/armClients';
 import { boundedPages, ListingStoppedError, requireValueArray } from '../core/boundedPages';
-import { quotaOfThrottled, ResourceGraphClient, resourceGraphMaxPageSize } from '../core/resourceGraph';
-import { sleep } from '../../rotation/sleep';
+import { ResourceGraphClient, resourceGraphMaxPageSize, resourceGraphRows, type ResourceGraphQuery } from '../core/resourceGraph';
+import { ManagementGroupSubscriptions } from './ManagementGroupSubscriptions';
 
 /**
  * The one Resource Graph query of a management-group scope (docs/design.md §4.5): Consumption workflows and
@@ -23,6 +23,15 @@ import { sleep } from '../../rotation/sleep';
  */
 export const managementGroupDiscoveryQuery =
   "resources | where type =~ 'microsoft.logic/workflows' or (type =~ 'microsoft.web/sites' and kind contains 'workflowapp') | where tags contains 'sas-rotation' | project id, type, kind, tags | order by id asc";
+
+/**
+ * The subscriptions a management group holds, those of its nested groups included (a query scoped to
+ * `managementGroups: [<id>]` covers the whole subtree): what a fan-out worker asks, once per group and
+ * process for a few minutes, before it confirms a target only a management-group scope covers
+ * (docs/design.md §11.1). The emulator answers exactly this text too.
+ */
+export const managementGroupSubscriptionsQuery =
+  "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project subscriptionId | order by subscriptionId asc";
 
 /** docs/design.md §4.5: the tags that put a workflow (or a whole Standard site) under rotation. */
 export const discoveryTags = {
@@ -106,14 +115,20 @@ class DiscoveryFindings {
  */
 export class ArmTargetDiscovery {
   private resourceGraph: ResourceGraphClient | undefined;
+  /** Built once per process with the services, so a worker's messages share what it learnt of each group. */
+  private readonly managementGroups: ManagementGroupSubscriptions;
 
+  /** `now` (milliseconds, any origin) times how long a management group's subscriptions are kept. */
   constructor(
     private readonly credential: TokenCredential,
     private readonly resourceManagerEndpoint: string,
     private readonly defaultIntervalDays: number,
     private readonly retry: RetrySettings = defaultRetrySettings,
     private readonly limits: DiscoveryLimits = defaultDiscoveryLimits,
-  ) {}
+    now?: () => number,
+  ) {
+    this.managementGroups = new ManagementGroupSubscriptions((managementGroupId) => this.readSubscriptionsOf(managementGroupId), now);
+  }
 
   async discover(scopes: readonly DiscoveryScope[], options: OperationOptions = {}): Promise<DiscoveryResult> {
     const budget = AbortSignal.timeout(this.limits.budgetMs);
@@ -147,37 +162,23 @@ export class ArmTargetDiscovery {
    * read with one GET (Consumption: `Workflows_Get`; Standard: `WebApps_Get` for the site's tags),
    * must carry the tags discovery looks for. The target is built from those
    * current tags by the parser discovery uses, so nothing of the message but the resource ID is used.
+   * A subscription that no subscription or resource-group scope names may lie in a configured management
+   * group: which subscriptions each holds is asked of Resource Graph, once per group and process for a few
+   * minutes (`ManagementGroupSubscriptions`), never taken from the message.
    */
   async confirm(workflowId: string, scopes: readonly DiscoveryScope[], options: OperationOptions = {}): Promise<Confirmation> {
     const id = parseWorkflowResourceId(workflowId.trim());
     if (!id || id.host === 'powerAutomate') return { notATarget: 'it is not the resource ID of a Logic Apps workflow' };
+    const signal = options.abortSignal;
     const scope = scopes.find(
       (candidate): candidate is ArmListingScope =>
         candidate.subscriptionId !== undefined &&
         candidate.subscriptionId.toLowerCase() === id.subscriptionId.toLowerCase() &&
         (candidate.resourceGroupName === undefined || candidate.resourceGroupName.toLowerCase() === id.resourceGroupName.toLowerCase()),
     );
-    if (!scope) {
-      const managementGroup = scopes.find((candidate) => candidate.managementGroupId !== undefined);
-      if (managementGroup) {
-        // Which subscriptions a management group holds is not known without asking: never trust the message, never reject silently.
-        return {
-          problem: {
-            scope: scopeId(managementGroup),
-            resourceId: scrubSecrets(workflowId),
-            operation: 'confirmTarget',
-            statusCode: undefined,
-            errorCode: 'ManagementGroupScopeNotConfirmed',
-            message: scrubSecrets(
-              `${workflowId} lies in no subscription or resource-group scope of ROTATION_DISCOVERY, and a queue worker cannot yet confirm a target of a management-group scope. Fix: rotate it from the timer (below the fan-out threshold) or add its subscription to ROTATION_DISCOVERY.`,
-            ),
-          },
-        };
-      }
-      return { notATarget: 'it lies in no ROTATION_DISCOVERY scope' };
-    }
-    const where = scopeId(scope);
-    const signal = options.abortSignal;
+    const inScope = scope ? { where: scopeId(scope) } : await this.managementGroupScopeOf(workflowId, id.subscriptionId, scopes, signal);
+    if (!('where' in inScope)) return inScope;
+    const { where } = inScope;
     const findings = new DiscoveryFindings();
     const operation = id.host === 'consumption' ? 'Workflows_Get' : 'WebApps_Get';
     try {
@@ -218,6 +219,61 @@ export class ArmTargetDiscovery {
     const [target] = findings.targets;
     if (target) return { target };
     return { notATarget: findings.problems.map((problem) => problem.message).join(' ') || 'its tags make no target' };
+  }
+
+  /**
+   * The first configured management-group scope (in ROTATION_DISCOVERY's order, as discovery names the scope
+   * of what it finds) that holds `subscriptionId`. A group whose query fails is a problem only if no other
+   * group holds the subscription: an answer elsewhere settles it, and the message is not held up by a group
+   * that is of no concern to it.
+   */
+  private async managementGroupScopeOf(
+    workflowId: string,
+    subscriptionId: string,
+    scopes: readonly DiscoveryScope[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ readonly where: string } | { readonly notATarget: string } | { readonly problem: DiscoveryProblem }> {
+    const groups = scopes.filter((candidate): candidate is ManagementGroupScope => candidate.managementGroupId !== undefined);
+    if (groups.length === 0) return { notATarget: 'it lies in no ROTATION_DISCOVERY scope' };
+    let unanswered: DiscoveryProblem | undefined;
+    for (const group of groups) {
+      try {
+        if (await this.managementGroups.holds(group.managementGroupId, subscriptionId, signal)) return { where: scopeId(group) };
+      } catch (error) {
+        unanswered ??= this.unansweredGroupProblem(error, group, workflowId, signal);
+        if (signal?.aborted) break;
+      }
+    }
+    if (unanswered) return { problem: unanswered };
+    return {
+      notATarget:
+        'its subscription lies in no subscription or resource-group scope of ROTATION_DISCOVERY, nor in any of its management groups',
+    };
+  }
+
+  /** A management group whose subscriptions Resource Graph did not tell: the target is neither confirmed nor rejected. */
+  private unansweredGroupProblem(
+    error: unknown,
+    group: ManagementGroupScope,
+    workflowId: string,
+    signal: AbortSignal | undefined,
+  ): DiscoveryProblem {
+    const { statusCode, errorCode, detail } =
+      error instanceof ListingStoppedError
+        ? { statusCode: undefined, errorCode: error.code, detail: error.message }
+        : signal?.aborted
+          ? { statusCode: undefined, errorCode: 'DeadlineReached', detail: "the invocation's deadline came first" }
+          : describeRestError(error);
+    return {
+      scope: scopeId(group),
+      resourceId: scrubSecrets(workflowId),
+      operation: 'Resources',
+      statusCode,
+      errorCode,
+      message: scrubSecrets(
+        `Resources (Resource Graph) could not tell which subscriptions management group ${group.managementGroupId} holds (${[statusCode, errorCode].filter((part) => part !== undefined).join(' ')}: ${detail}), so ${workflowId} could not be confirmed as a target`,
+      ),
+    };
   }
 
   /** Runs one listing; its failure becomes a problem of that listing only. */
@@ -312,56 +368,67 @@ export class ArmTargetDiscovery {
     const where = scopeId(scope);
     const sites: TaggedSite[] = [];
     await this.guard(findings, where, '', 'Resources', signal, runDeadline, async () => {
-      const pages = this.resourceGraphPages(scope.managementGroupId, signal, deadlineAt);
-      for await (const row of boundedPages(pages, graphContinuationToken, this.limits.maxPages)) {
-        this.takeGraphRow(row, where, findings, sites);
-      }
+      const rows = resourceGraphRows(
+        this.resourceGraphClient(),
+        this.resourceGraphQuery(managementGroupDiscoveryQuery, scope.managementGroupId),
+        {
+          maxPages: this.limits.maxPages,
+          deadlineAt,
+          abortSignal: signal,
+        },
+      );
+      for await (const row of rows) this.takeGraphRow(row, where, findings, sites);
     });
     await this.discoverSites(sites, where, findings, signal, runDeadline);
   }
 
   /**
-   * The pages of the management group's query. Resource Graph's quota is per user and per window
-   * (Learn, "Guidance for throttled requests in Azure Resource Graph"): after a page that left
-   * `x-ms-user-quota-remaining: 0`, the next page waits `x-ms-user-quota-resets-after`; a 429 the retry
-   * policy gave up on is waited out the same way. A wait that would end after discovery's budget stops
-   * the query there (`ResourceGraphThrottled`), keeping what was read.
+   * The subscriptions of one management group (`managementGroupSubscriptionsQuery`), all of them or a failure:
+   * a partial answer would reject a target of a page not read. The query's time is discovery's budget, of
+   * its own and not a message's: its answer is shared by every message that waits for it.
    */
-  private async *resourceGraphPages(managementGroupId: string, signal: AbortSignal, deadlineAt: number): AsyncGenerator<unknown[]> {
-    this.resourceGraph ??= new ResourceGraphClient(this.credential, this.resourceManagerEndpoint, this.retry);
-    const request = {
-      query: managementGroupDiscoveryQuery,
+  private async readSubscriptionsOf(managementGroupId: string): Promise<string[]> {
+    const abortSignal = AbortSignal.timeout(this.limits.budgetMs);
+    const subscriptionIds: string[] = [];
+    const rows = resourceGraphRows(
+      this.resourceGraphClient(),
+      this.resourceGraphQuery(managementGroupSubscriptionsQuery, managementGroupId),
+      {
+        maxPages: this.limits.maxPages,
+        deadlineAt: Date.now() + this.limits.budgetMs,
+        abortSignal,
+      },
+    );
+    try {
+      for await (const row of rows) {
+        const subscriptionId = (row as { subscriptionId?: unknown } | null)?.subscriptionId;
+        if (typeof subscriptionId !== 'string' || subscriptionId === '') {
+          throw new ListingStoppedError('MalformedListAnswer', 'Resource Graph answered a row without a subscriptionId');
+        }
+        subscriptionIds.push(subscriptionId);
+      }
+    } catch (error) {
+      if (abortSignal.aborted && !(error instanceof ListingStoppedError)) {
+        throw new ListingStoppedError(
+          'DiscoveryTimedOut',
+          `Resource Graph did not answer within discovery's budget of ${this.limits.budgetMs / 1000} s`,
+        );
+      }
+      throw error;
+    }
+    return subscriptionIds;
+  }
+
+  private resourceGraphClient(): ResourceGraphClient {
+    return (this.resourceGraph ??= new ResourceGraphClient(this.credential, this.resourceManagerEndpoint, this.retry));
+  }
+
+  private resourceGraphQuery(query: string, managementGroupId: string): ResourceGraphQuery {
+    return {
+      query,
       managementGroups: [managementGroupId],
       top: Math.max(1, Math.min(resourceGraphMaxPageSize, this.limits.resourceGraphPageSize ?? resourceGraphMaxPageSize)),
     };
-    let skipToken: string | undefined;
-    let waitMs = 0;
-    let throttledAnswers = 0;
-    for (;;) {
-      if (waitMs > 0) {
-        if (Date.now() + waitMs > deadlineAt) {
-          throw new ListingStoppedError(
-            'ResourceGraphThrottled',
-            `Resource Graph's query quota for this identity starts again in ${Math.ceil(waitMs / 1000)} s (x-ms-user-quota-resets-after), after discovery's budget ends; the query was stopped there and what it returned until then is used`,
-          );
-        }
-        await sleep(waitMs, signal);
-      }
-      let page;
-      try {
-        page = await this.resourceGraph.queryPage(request, skipToken, signal);
-      } catch (error) {
-        const quota = quotaOfThrottled(error);
-        throttledAnswers += 1;
-        if (!quota || throttledAnswers > this.limits.maxPages) throw error;
-        waitMs = Math.max(quota.resetsAfterMs ?? 1000, 1);
-        continue;
-      }
-      waitMs = page.quota.remaining === 0 ? (page.quota.resetsAfterMs ?? 1000) : 0;
-      skipToken = page.skipToken;
-      yield Object.assign([...page.rows], { continuationToken: skipToken });
-      if (skipToken === undefined) return;
-    }
   }
 
   /** One Resource Graph row (`id`, `type`, `kind`, `tags`): a tagged Consumption workflow or Standard site, judged as ARM's listings are. */
@@ -531,11 +598,6 @@ function taggedSite(id: string, tags: Tags): TaggedSite | undefined {
 function stringTags(value: unknown): Tags {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}
-
-/** The `$skipToken` Resource Graph pages carry (set on the page by resourceGraphPages). */
-function graphContinuationToken(page: unknown): string | undefined {
-  return webContinuationToken(page);
 }
 
 /** @azure/arm-appservice's pager keeps each page's nextLink on the page itself. */
