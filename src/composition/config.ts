@@ -436,13 +436,21 @@ function readDiscoveryScopes(env: Environment, problems: string[]): DiscoverySco
     return [];
   }
   const scopes: DiscoveryScope[] = [];
+  // A scope named twice (letter case, a trailing slash) would be queried and its problems reported twice.
+  const named = new Set<string>();
+  const add = (scope: DiscoveryScope) => {
+    const key = scopeKey(scope);
+    if (named.has(key)) return;
+    named.add(key);
+    scopes.push(scope);
+  };
   for (const raw of text
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean)) {
     const managementGroup = managementGroupScopePattern.exec(raw);
     if (managementGroup) {
-      scopes.push({ managementGroupId: managementGroup[1] as string });
+      add({ managementGroupId: managementGroup[1] as string });
       continue;
     }
     const match = discoveryScopePattern.exec(raw);
@@ -452,9 +460,15 @@ function readDiscoveryScopes(env: Environment, problems: string[]): DiscoverySco
       );
       continue;
     }
-    scopes.push({ subscriptionId: match[1] as string, resourceGroupName: match[2] });
+    add({ subscriptionId: match[1] as string, resourceGroupName: match[2] });
   }
   return scopes;
+}
+
+function scopeKey(scope: DiscoveryScope): string {
+  return scope.managementGroupId !== undefined
+    ? `mg:${scope.managementGroupId.toLowerCase()}`
+    : `sub:${scope.subscriptionId.toLowerCase()}/${(scope.resourceGroupName ?? '').toLowerCase()}`;
 }
 
 function readInteger(

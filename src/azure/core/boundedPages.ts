@@ -1,7 +1,8 @@
 /** Where a listing stopped short of its end: the items read so far are kept. */
 export class ListingStoppedError extends Error {
   constructor(
-    readonly code: 'PagingLoop' | 'PageLimitReached' | 'MalformedListAnswer' | 'ResourceGraphThrottled' | 'DiscoveryTimedOut',
+    readonly code:
+      'PagingLoop' | 'PageLimitReached' | 'MalformedListAnswer' | 'ResourceGraphThrottled' | 'ResultTruncated' | 'DiscoveryTimedOut',
     message: string,
   ) {
     super(message);

@@ -2,12 +2,14 @@ import {
   bearerTokenAuthenticationPolicy,
   createDefaultHttpClient,
   createPipelineFromOptions,
+  retryPolicy,
   type HttpClient,
   type Pipeline,
+  type PipelinePolicy,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from './azureRetryPolicy';
+import { defaultRetrySettings, retryAfterInMs, rotationRetryStrategy, type RetrySettings } from './azureRetryPolicy';
 import { sleep } from '../../rotation/sleep';
 import { boundedPages, ListingStoppedError } from './boundedPages';
 import { postJsonAction } from './postJsonAction';
@@ -41,11 +43,38 @@ export interface ResourceGraphQuery {
   readonly top: number;
 }
 
-const throttledQuotas = new WeakMap<Error, ResourceGraphQuota>();
+/** What Resource Graph said when it refused a query with 429. */
+export interface ResourceGraphThrottle {
+  readonly quota: ResourceGraphQuota;
+  /** How long it asked to wait: `Retry-After` (or its millisecond forms) or `x-ms-user-quota-resets-after`, the longer. */
+  readonly waitMs: number | undefined;
+}
 
-/** The quota headers of a query Resource Graph refused with 429; undefined for any other error. */
-export function quotaOfThrottled(error: unknown): ResourceGraphQuota | undefined {
-  return error instanceof Error ? throttledQuotas.get(error) : undefined;
+const throttles = new WeakMap<Error, ResourceGraphThrottle>();
+
+/** What Resource Graph said when it refused the query with 429; undefined for any other error. */
+export function throttleOf(error: unknown): ResourceGraphThrottle | undefined {
+  return error instanceof Error ? throttles.get(error) : undefined;
+}
+
+/**
+ * The shared retry strategy (azureRetryPolicy: 5xx, 408, dropped connections), except for 429: the query's
+ * pager waits those out itself, because it knows the time the query may take — the retry policy would sleep a
+ * quota reset that ends after it, or re-send at once on a reset of 00:00:00 (docs/design.md §4.5).
+ */
+function resourceGraphRetryPolicy(settings: RetrySettings): PipelinePolicy {
+  const shared = rotationRetryStrategy(settings);
+  const policy = retryPolicy(
+    [
+      {
+        name: 'resourceGraphRetryStrategy',
+        retry: (state) =>
+          (state.response?.status ?? state.responseError?.statusCode) === 429 ? { skipStrategy: true } : shared.retry(state),
+      },
+    ],
+    { maxRetries: settings.maxRetries },
+  );
+  return { name: 'resourceGraphRetryPolicy', sendRequest: policy.sendRequest };
 }
 
 export class ResourceGraphClient {
@@ -57,10 +86,9 @@ export class ResourceGraphClient {
     private readonly resourceManagerEndpoint: string,
     retry: RetrySettings = defaultRetrySettings,
   ) {
-    const { retryOptions, additionalPolicies } = azureRetryClientOptions(retry);
-    this.pipeline = createPipelineFromOptions({ retryOptions });
+    this.pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 0 } });
     // Per call, like the SDK clients' additionalPolicies: each retry goes through auth again.
-    for (const { policy } of additionalPolicies) this.pipeline.addPolicy(policy);
+    this.pipeline.addPolicy(resourceGraphRetryPolicy(retry));
     this.pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: `${resourceManagerEndpoint}/.default` }), {
       phase: 'Sign',
     });
@@ -89,20 +117,32 @@ export class ResourceGraphClient {
         abortSignal,
       );
     } catch (error) {
-      // A 429 the retry policy gave up on (its wait was longer than one retry may take): the caller may still wait within its budget.
-      if (last?.status === 429 && error instanceof Error) throttledQuotas.set(error, quotaOf(last));
+      // A 429 is never retried by the policy: the pager decides whether its wait fits the query's time.
+      if (last?.status === 429 && error instanceof Error) {
+        const quota = quotaOf(last);
+        const asked = [retryAfterInMs(last), quota.resetsAfterMs].filter((ms): ms is number => ms !== undefined && Number.isFinite(ms));
+        throttles.set(error, { quota, waitMs: asked.length > 0 ? Math.max(...asked) : undefined });
+      }
       throw error;
     }
-    const body = answer as { data?: unknown; $skipToken?: unknown } | undefined;
+    const body = answer as { data?: unknown; $skipToken?: unknown; resultTruncated?: unknown } | undefined;
     if (!Array.isArray(body?.data) || (body.$skipToken !== undefined && typeof body.$skipToken !== 'string')) {
       throw new ListingStoppedError(
         'MalformedListAnswer',
         `Resource Graph answered ${last?.status ?? '?'} without a 'data' array (objectArray) or with a malformed $skipToken, so this page's resources are unknown; the query was stopped there`,
       );
     }
+    const nextSkipToken = typeof body.$skipToken === 'string' && body.$skipToken !== '' ? body.$skipToken : undefined;
+    if (nextSkipToken === undefined && String(body.resultTruncated).toLowerCase() === 'true') {
+      // Learn, "Working with large Azure resource data sets": a truncated result without a token cannot be read on.
+      throw new ListingStoppedError(
+        'ResultTruncated',
+        'Resource Graph said the result is truncated (resultTruncated) and gave no $skipToken to read on, so the rest of the resources are unknown; the query was stopped there',
+      );
+    }
     return {
       rows: body.data,
-      skipToken: typeof body.$skipToken === 'string' && body.$skipToken !== '' ? body.$skipToken : undefined,
+      skipToken: nextSkipToken,
       quota: last ? quotaOf(last) : { remaining: undefined, resetsAfterMs: undefined },
     };
   }
@@ -110,7 +150,7 @@ export class ResourceGraphClient {
 
 /** How far one query may go: its pages, its time, and the caller's cancellation. */
 export interface ResourceGraphQueryBounds {
-  /** Pages at most (boundedPages), and 429s waited out at most. */
+  /** Pages at most (boundedPages). */
   readonly maxPages: number;
   /** Epoch milliseconds: a quota wait that would end later stops the query (`ResourceGraphThrottled`). */
   readonly deadlineAt: number;
@@ -121,8 +161,8 @@ export interface ResourceGraphQueryBounds {
  * The rows of one query, page after page with `$skipToken`, under boundedPages' bounds (a repeated token is
  * `PagingLoop`, `maxPages` pages `PageLimitReached`). Resource Graph's quota is per user and per window (Learn,
  * "Guidance for throttled requests in Azure Resource Graph"): after a page that left
- * `x-ms-user-quota-remaining: 0`, the next page waits `x-ms-user-quota-resets-after`; a 429 the retry policy
- * gave up on is waited out the same way. A wait that would end after `deadlineAt` stops the query there
+ * `x-ms-user-quota-remaining: 0`, the next page waits `x-ms-user-quota-resets-after`; a 429 (never retried by
+ * the retry policy) waits what it asks for, `Retry-After` or the quota reset, and at least 1, 2, 4 … s. A wait that would end after `deadlineAt` stops the query there
  * (`ResourceGraphThrottled`), after the rows already read were yielded.
  */
 export function resourceGraphRows(
@@ -133,20 +173,25 @@ export function resourceGraphRows(
   return boundedPages(resourceGraphPages(client, request, bounds), skipTokenOf, bounds.maxPages);
 }
 
+/** Throttled answers in a row after which a query gives up (with waits of 1, 2, 4 … s, far more than its time allows). */
+const maxThrottledInARow = 10;
+/** The longest a throttled query backs off by itself when Resource Graph names no wait. */
+const maxThrottleBackoffMs = 32_000;
+
 async function* resourceGraphPages(
   client: ResourceGraphClient,
   request: ResourceGraphQuery,
-  { maxPages, deadlineAt, abortSignal }: ResourceGraphQueryBounds,
+  { deadlineAt, abortSignal }: ResourceGraphQueryBounds,
 ): AsyncGenerator<unknown[]> {
   let skipToken: string | undefined;
   let waitMs = 0;
-  let throttledAnswers = 0;
+  let throttledInARow = 0;
   for (;;) {
     if (waitMs > 0) {
       if (Date.now() + waitMs > deadlineAt) {
         throw new ListingStoppedError(
           'ResourceGraphThrottled',
-          `Resource Graph's query quota for this identity starts again in ${Math.ceil(waitMs / 1000)} s (x-ms-user-quota-resets-after), after the time this query may take; the query was stopped there, after the rows read until then`,
+          `Resource Graph's query quota for this identity allows the next query in ${Math.ceil(waitMs / 1000)} s (Retry-After or x-ms-user-quota-resets-after), after the time this query may take; the query was stopped there, after the rows read until then`,
         );
       }
       await sleep(waitMs, abortSignal);
@@ -155,12 +200,15 @@ async function* resourceGraphPages(
     try {
       page = await client.queryPage(request, skipToken, abortSignal);
     } catch (error) {
-      const quota = quotaOfThrottled(error);
-      throttledAnswers += 1;
-      if (!quota || throttledAnswers > maxPages) throw error;
-      waitMs = Math.max(quota.resetsAfterMs ?? 1000, 1);
+      const throttle = throttleOf(error);
+      throttledInARow += 1;
+      if (!throttle || throttledInARow > maxThrottledInARow) throw error;
+      // What Resource Graph asks for, but never less than Learn's guidance to back off (1, 2, 4 … s): a reset of
+      // 00:00:00 or no header at all must not re-send at once, which would keep the identity throttled.
+      waitMs = Math.max(throttle.waitMs ?? 0, Math.min(maxThrottleBackoffMs, 1000 * 2 ** (throttledInARow - 1)));
       continue;
     }
+    throttledInARow = 0;
     waitMs = page.quota.remaining === 0 ? (page.quota.resetsAfterMs ?? 1000) : 0;
     skipToken = page.skipToken;
     yield Object.assign([...page.rows], { skipToken });

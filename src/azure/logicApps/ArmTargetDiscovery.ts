@@ -7,6 +7,7 @@ import { parseTarget, type ArmListingScope, type DiscoveryScope, type Management
 import type { DiscoveryProblem } from '../../rotation/DiscoveryProblem';
 import type { OperationOptions } from '../../rotation/ports';
 import type { RotationTarget } from '../../rotation/RotationTarget';
+import { mapWithConcurrency } from '../../rotation/mapWithConcurrency';
 import { parseWorkflowResourceId } from '../../rotation/WorkflowResourceId';
 import { scrubSecrets } from '../../rotation/scrubSecrets';
 import { clientsPerSubscription } from '../core/armClients';
@@ -91,15 +92,47 @@ interface TaggedSite {
   readonly tags: Tags;
 }
 
+/**
+ * Tagged Standard sites whose workflows are listed at once. One after the other, a management group with
+ * hundreds of tagged sites would spend discovery's budget on them and cut off the same last sites (the query
+ * is ordered by ID) on every run; 8 at a time stays far inside ARM's read bucket (250, refilled at 25 per
+ * second per subscription).
+ */
+const siteListingConcurrency = 8;
+
 /** What one discovery collects while it walks the scopes. */
 class DiscoveryFindings {
   private readonly byId = new Map<string, RotationTarget>();
+  private readonly reported = new Set<string>();
+  private readonly listedSites = new Set<string>();
   readonly problems: DiscoveryProblem[] = [];
 
   add(target: RotationTarget): void {
     // A listing that repeats itself, or two scopes that overlap, name a workflow twice: keep it once.
     const key = target.workflowId.toLowerCase();
     if (!this.byId.has(key)) this.byId.set(key, target);
+  }
+
+  /** A problem once, even when overlapping scopes (a subscription inside a listed management group) meet it twice: one alert each. */
+  report(problem: DiscoveryProblem): void {
+    const key = [problem.resourceId.toLowerCase(), problem.operation, problem.errorCode, problem.message].join('\n');
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.problems.push(problem);
+  }
+
+  /** Takes what a part of the discovery found on its own, in order. */
+  merge(part: DiscoveryFindings): void {
+    for (const target of part.targets) this.add(target);
+    for (const problem of part.problems) this.report(problem);
+  }
+
+  /** Whether a tagged site is still to be listed; marks it listed. Overlapping scopes find a site twice. */
+  firstSighting(site: TaggedSite): boolean {
+    const key = site.id.toLowerCase();
+    if (this.listedSites.has(key)) return false;
+    this.listedSites.add(key);
+    return true;
   }
 
   get targets(): RotationTarget[] {
@@ -290,7 +323,7 @@ export class ArmTargetDiscovery {
       if (signal.aborted) throw signal.reason;
       await listing();
     } catch (error) {
-      findings.problems.push(this.problemOf(error, scope, resourceId, operation, signal, runDeadline));
+      findings.report(this.problemOf(error, scope, resourceId, operation, signal, runDeadline));
     }
   }
 
@@ -347,11 +380,16 @@ export class ArmTargetDiscovery {
   ): Promise<void> {
     // One client per subscription: a management group's sites lie in many.
     const clientOf = clientsPerSubscription((subscriptionId) => this.webClient(subscriptionId));
-    for (const site of sites) {
-      await this.guard(findings, where, site.id, 'WebApps_ListWorkflows', signal, runDeadline, () =>
-        this.discoverSiteWorkflows(clientOf(site.subscriptionId), site, where, findings, signal),
+    const unlisted = sites.filter((site) => findings.firstSighting(site));
+    // Each site into findings of its own, merged in the order listed, so that the targets' order stays stable.
+    const perSite = await mapWithConcurrency(unlisted, siteListingConcurrency, async (site) => {
+      const found = new DiscoveryFindings();
+      await this.guard(found, where, site.id, 'WebApps_ListWorkflows', signal, runDeadline, () =>
+        this.discoverSiteWorkflows(clientOf(site.subscriptionId), site, where, found, signal),
       );
-    }
+      return found;
+    });
+    for (const found of perSite) findings.merge(found);
   }
 
   /**
@@ -558,7 +596,7 @@ export class ArmTargetDiscovery {
       return;
     }
     for (const message of problems) {
-      findings.problems.push({
+      findings.report({
         scope,
         resourceId: scrubSecrets(workflowId),
         operation: 'readTags',
