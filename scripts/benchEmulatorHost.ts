@@ -26,7 +26,10 @@ export interface BenchRequestStats {
   readonly mark: number;
   readonly requests: number;
   readonly throttled429: number;
-  /** Requests per `service:operationId`. */
+  /**
+   * Requests per `service:operationId`, without those answered 401: the SDKs' unauthenticated challenge probes
+   * (Key Vault's first request) are no transaction a service limits.
+   */
   readonly byOperation: Readonly<Record<string, number>>;
   /** The most requests any one subscription received, reads (GET) and writes (anything else) apart. */
   readonly maxPerSubscription: { readonly reads: number; readonly writes: number };
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     const byOperation: Record<string, number> = {};
     const perSubscription = new Map<string, { reads: number; writes: number }>();
     for (const record of records) {
+      if (record.status === 401) continue;
       const key = `${record.service}:${record.operationId}`;
       byOperation[key] = (byOperation[key] ?? 0) + 1;
       if (record.service === 'arm' && record.subscriptionId) {
