@@ -358,8 +358,8 @@ async function growthScenario(targets: number): Promise<ScenarioResult> {
   }
 }
 
-/** How long each published limit needs for the work a run did, after its burst: the largest is the ideal. */
-interface LimitSeconds {
+/** One number per limit scenario d) meets: the work it counted, or the seconds it needs for that work after its burst. */
+interface PerLimit {
   readonly armWritesOfBusiestSubscription: number;
   readonly keyVaultCreates: number;
   readonly keyVaultOtherTransactions: number;
@@ -372,13 +372,10 @@ interface RealLimitsResult extends ScenarioResult {
   readonly throttledShare: number;
   readonly idealRotationsPerSecond: number;
   /** The limit that set the ideal. */
-  readonly binding: keyof LimitSeconds;
-  readonly limitSeconds: LimitSeconds;
-  readonly work: {
-    readonly armWritesOfBusiestSubscription: number;
-    readonly keyVaultCreates: number;
-    readonly keyVaultOtherTransactions: number;
-  };
+  readonly binding: keyof PerLimit;
+  readonly limitSeconds: PerLimit;
+  /** The work each limit counted in the run, from the emulator's log. */
+  readonly work: PerLimit;
 }
 
 /**
@@ -419,12 +416,12 @@ async function realLimitsScenario(): Promise<RealLimitsResult> {
       keyVaultOtherTransactions: keyVault.reduce((sum, [, count]) => sum + count, 0) - keyVaultCreates,
     };
     const afterBurst = (count: number, limit: ThrottleSettings) => Math.max(0, count - limit.capacity) / (limit.refillPerSecond * scale);
-    const limitSeconds: LimitSeconds = {
+    const limitSeconds: PerLimit = {
       armWritesOfBusiestSubscription: round(afterBurst(work.armWritesOfBusiestSubscription, defaultArmWriteThrottle), 2),
       keyVaultCreates: round(afterBurst(work.keyVaultCreates, defaultKeyVaultThrottle.create), 2),
       keyVaultOtherTransactions: round(afterBurst(work.keyVaultOtherTransactions, defaultKeyVaultThrottle.other), 2),
     };
-    const [binding, idealSeconds] = (Object.entries(limitSeconds) as Array<[keyof LimitSeconds, number]>).reduce((a, b) =>
+    const [binding, idealSeconds] = (Object.entries(limitSeconds) as Array<[keyof PerLimit, number]>).reduce((a, b) =>
       b[1] > a[1] ? b : a,
     );
     const rotated = value.result.targets.filter((t) => t.action === 'rotated').length;
