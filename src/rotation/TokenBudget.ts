@@ -62,7 +62,8 @@ export class TokenBudget {
   throttled(key: string, pauseMs: number): void {
     const bucket = this.refilled(key);
     bucket.tokens = Math.min(bucket.tokens, 0);
-    bucket.pausedUntil = Math.max(bucket.pausedUntil, this.now() + Math.max(0, pauseMs));
+    // A pause that is no number of milliseconds (Infinity, NaN) would hold the bucket for ever: none at all.
+    bucket.pausedUntil = Math.max(bucket.pausedUntil, this.now() + (Number.isFinite(pauseMs) ? Math.max(0, pauseMs) : 0));
   }
 
   private refilled(key: string): Bucket {

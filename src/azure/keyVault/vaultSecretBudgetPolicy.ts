@@ -1,5 +1,5 @@
 import type { PipelinePolicy, PipelineRequest } from '@azure/core-rest-pipeline';
-import { retryAfterInMs } from '../core/azureRetryPolicy';
+import { defaultRetrySettings, retryAfterInMs, type RetrySettings } from '../core/azureRetryPolicy';
 import type { SecretTransaction, VaultSecretBudget } from '../../rotation/VaultSecretBudget';
 
 /**
@@ -8,8 +8,13 @@ import type { SecretTransaction, VaultSecretBudget } from '../../rotation/VaultS
  * sends no remaining count, so a 429 (with its Retry-After, when there is one) is all there is to
  * observe. The SDK's first, unauthenticated probe (it earns the bearer challenge) is not a secret
  * transaction and takes no token.
+ *
+ * `retry`: the store's retry settings. The budget honours a Retry-After only up to the retry policy's
+ * `maxSingleWaitInMs`, the one bound on any wait Azure asks of the app: past it (a day, or a malformed
+ * 1e308 s) the retry policy fails that request at once, and the budget pauses the vault only for the
+ * guidance's first second — it lives as long as the process, so a longer pause would hold every later run.
  */
-export function vaultSecretBudgetPolicy(budget: VaultSecretBudget): PipelinePolicy {
+export function vaultSecretBudgetPolicy(budget: VaultSecretBudget, retry: RetrySettings = defaultRetrySettings): PipelinePolicy {
   return {
     name: 'sasRotatorVaultSecretBudget',
     async sendRequest(request, next) {
@@ -18,7 +23,11 @@ export function vaultSecretBudgetPolicy(budget: VaultSecretBudget): PipelinePoli
       const transaction = secretTransaction(request);
       await budget.take(vault, transaction, asAbortSignal(request.abortSignal));
       const response = await next(request);
-      if (response.status === 429) budget.throttled(vault, transaction, retryAfterInMs(response));
+      if (response.status === 429) {
+        const askedMs = retryAfterInMs(response);
+        const honoured = askedMs !== undefined && Number.isFinite(askedMs) && askedMs <= retry.maxSingleWaitInMs ? askedMs : undefined;
+        budget.throttled(vault, transaction, honoured);
+      }
       return response;
     },
   };
