@@ -97,7 +97,7 @@ export function createRotationServices(settings: RotatorSettings, options: Rotat
       }),
       writeBudget,
     ),
-    store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry, [vaultSecretBudgetPolicy(vaultSecretBudget)]),
+    store: new KeyVaultCallbackUrlStore(credential, settings.keyVaultUri, retry, [vaultSecretBudgetPolicy(vaultSecretBudget, retry)]),
     telemetry: appInsights ?? noTelemetry,
     dependents: new KindRoutingDependentGateway((kind) => {
       // Each kind's SDK is loaded only when a target lists such a dependent (cold start, package size).
