@@ -40,15 +40,45 @@ export type SecretTransaction = 'create' | 'other';
 
 /**
  * After a 429 without Retry-After: the first step of the backoff Key Vault's throttling guidance
- * recommends ("Wait 1 second, retry request"); the retry policy doubles its own waits after that.
+ * recommends ("Wait 1 second, retry request").
  */
 export const defaultThrottledPauseMs = 1000;
+
+/**
+ * The steps of the guidance's backoff (1, 2, 4, 8, 16 s): consecutive 429s lengthen the pause up to the
+ * last, and as many retries let a request refused each time span it all.
+ */
+export const throttledBackoffSteps = 5;
+
+/**
+ * The last step: jitter adds at most half of it (24 s, inside the retry policy's longest single wait,
+ * 30 s). It is longer than Key Vault's 10-second window, which has refilled whole by then: a vault still
+ * refusing is shared with other writers, and a longer pause would only leave windows unused.
+ */
+export const longestThrottledBackoffMs = defaultThrottledPauseMs * 2 ** (throttledBackoffSteps - 1);
+
+/** Key Vault counts transactions in windows of 10 seconds. */
+const windowMs = 10_000;
+
+interface Refusals {
+  /** Consecutive 429s since the vault last let a transaction of this kind through (those during a pause not counted). */
+  consecutive: number;
+  /** When the last one that began a pause arrived. */
+  lastAt: number;
+}
 
 /** Our copy of each vault's secret buckets: publications wait for a token instead of bouncing off 429s. */
 export class VaultSecretBudget {
   private readonly budgets: Readonly<Record<SecretTransaction, TokenBudget>>;
+  /** Per vault and transaction kind. */
+  private readonly refusals = new Map<string, Refusals>();
 
-  constructor(limits: VaultSecretLimits = keyVaultSecretLimits, now?: () => number) {
+  /** `random`: the jitter's source, in [0, 1). */
+  constructor(
+    limits: VaultSecretLimits = keyVaultSecretLimits,
+    private readonly now: () => number = () => performance.now(),
+    private readonly random: () => number = Math.random,
+  ) {
     const headroom = limits.headroom ?? defaultHeadroom;
     const spend = (limit: TokenBudgetSettings): TokenBudgetSettings => ({
       capacity: Math.max(1, Math.floor(limit.capacity * headroom)),
@@ -67,8 +97,56 @@ export class VaultSecretBudget {
     return this.budgets[transaction].available(vault);
   }
 
-  /** The vault refused such a transaction with a 429: empty our bucket and hold it for the Retry-After. */
-  throttled(vault: string, transaction: SecretTransaction, retryAfterMs: number | undefined): void {
-    this.budgets[transaction].throttled(vault, retryAfterMs ?? defaultThrottledPauseMs);
+  /**
+   * The vault let such a transaction through (it answered anything but 429): the next refusal starts
+   * the backoff from its first step again, and a share lowered by refusals grows back a little.
+   */
+  admitted(vault: string, transaction: SecretTransaction): void {
+    const refusals = this.refusals.get(refusalKey(vault, transaction));
+    if (refusals) refusals.consecutive = 0;
+    this.budgets[transaction].admitted(vault);
   }
+
+  /**
+   * The vault refused such a transaction with a 429: its bucket is empty whatever ours says, so ours
+   * empties and pauses for the step of the guidance's backoff this refusal has reached (1 s after the
+   * first, doubling with each consecutive one up to 16 s), or for the Retry-After when that is longer.
+   * From the second consecutive refusal on, each step is jittered, from the step to half as much again:
+   * processes refused together would otherwise come back at the same instant and be refused together
+   * again. A lone process refused once waits exactly the guidance's first second.
+   *
+   * Every refusal within one window (10 s) of the last that began a pause also halves the rate our
+   * copy refills at (`TokenBudget.shared`), those answering requests sent before the pause included:
+   * once in a window is someone else's burst, and the pause resynchronises us; more often, the vault
+   * is shared for good (other worker instances, each with a budget of its own), and each process must
+   * settle on a part of it. Without that, a process let through after its pause goes back to the whole
+   * rate at once and takes the tokens of those further along their backoff, until their retries run out.
+   *
+   * `retryAfterMs`: the Retry-After the retry policy waits for this request, if any. One the retry
+   * policy will not wait must not be passed (the request fails now, and the budget, kept for the life
+   * of the process, would hold every later run).
+   */
+  throttled(vault: string, transaction: SecretTransaction, retryAfterMs: number | undefined): void {
+    const budget = this.budgets[transaction];
+    const askedMs = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) ? retryAfterMs : 0;
+    const key = refusalKey(vault, transaction);
+    const now = this.now();
+    const previous = this.refusals.get(key);
+    if (previous !== undefined && now - previous.lastAt < windowMs) budget.shared(vault);
+    // Nothing of this kind leaves a paused bucket: a 429 arriving during the pause answers a request
+    // sent before it, a refusal the pause already stands for.
+    if (budget.paused(vault)) {
+      budget.throttled(vault, askedMs);
+      return;
+    }
+    const consecutive = (previous?.consecutive ?? 0) + 1;
+    this.refusals.set(key, { consecutive, lastAt: now });
+    const stepMs = Math.min(longestThrottledBackoffMs, defaultThrottledPauseMs * 2 ** (consecutive - 1));
+    const backoffMs = consecutive > 1 ? stepMs * (1 + this.random() / 2) : stepMs;
+    budget.throttled(vault, Math.max(backoffMs, askedMs));
+  }
+}
+
+function refusalKey(vault: string, transaction: SecretTransaction): string {
+  return `${transaction} ${vault.toLowerCase()}`;
 }

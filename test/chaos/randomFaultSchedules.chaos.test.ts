@@ -26,7 +26,7 @@ import { useRotationServices } from '../support/rotationServices';
 const scheduleCount = Number(process.env.CHAOS_SCHEDULES ?? 200);
 const seeds = process.env.CHAOS_SEED ? [Number(process.env.CHAOS_SEED)] : Array.from({ length: scheduleCount }, (_, i) => i + 1);
 /** Short waits; Retry-After above the cap fails the target, which the schedule must survive too. */
-const chaosRetry: RetrySettings = { maxRetries: 2, initialDelayInMs: 5, maxDelayInMs: 20, maxSingleWaitInMs: 200 };
+const chaosRetry: RetrySettings = { maxRetries: 2, maxThrottledRetries: 2, initialDelayInMs: 5, maxDelayInMs: 20, maxSingleWaitInMs: 200 };
 
 /** mulberry32: a tiny seeded PRNG, so a failing schedule can be replayed exactly. */
 function random(seed: number): () => number {

@@ -12,6 +12,11 @@ import { parseResetsAfter } from './resourceGraphQuota';
 export interface RetrySettings {
   /** Retries after the first attempt. */
   readonly maxRetries: number;
+  /**
+   * Retries after a 429 (default `maxRetries`). The Key Vault store raises it to the five steps of
+   * Key Vault's throttling backoff (docs/design.md §11.5).
+   */
+  readonly maxThrottledRetries?: number;
   /** First backoff for 5xx, 408 and network errors; doubles each retry, with jitter. */
   readonly initialDelayInMs: number;
   /** Ceiling of one exponential backoff. */
@@ -37,7 +42,9 @@ export const defaultRetrySettings: RetrySettings = {
  * the request's abortSignal: the run's deadline wins over any Retry-After.
  */
 export function azureRetryPolicy(settings: RetrySettings = defaultRetrySettings): PipelinePolicy {
-  const policy = retryPolicy([rotationRetryStrategy(settings)], { maxRetries: settings.maxRetries });
+  const policy = retryPolicy([rotationRetryStrategy(settings)], {
+    maxRetries: Math.max(settings.maxRetries, settings.maxThrottledRetries ?? 0),
+  });
   return { name: 'sasRotatorRetryPolicy', sendRequest: policy.sendRequest };
 }
 
@@ -60,6 +67,9 @@ export function rotationRetryStrategy(settings: RetrySettings): RetryStrategy {
     name: 'sasRotatorRetryStrategy',
     retry({ retryCount, response, responseError }): RetryModifiers {
       const status = response?.status ?? responseError?.statusCode;
+      if (retryCount >= (status === 429 ? (settings.maxThrottledRetries ?? settings.maxRetries) : settings.maxRetries)) {
+        return { skipStrategy: true };
+      }
       if (status === 429 || (status === 503 && response && retryAfterInMs(response) !== undefined)) {
         const askedInMs = response ? retryAfterInMs(response) : undefined;
         const waitInMs = askedInMs ?? backoffInMs(retryCount, settings);

@@ -3,6 +3,7 @@ import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { azureRetryClientOptions, defaultRetrySettings, type RetrySettings } from '../core/azureRetryPolicy';
 import { isLoopbackUrl } from '../core/isLoopbackUrl';
+import { throttledBackoffSteps } from '../../rotation/VaultSecretBudget';
 import type {
   CallbackUrlPublication,
   CallbackUrlStore,
@@ -26,7 +27,7 @@ export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
   ) {
     this.vaultUrl = vaultUri;
     this.client = new SecretClient(vaultUri, credential, {
-      ...azureRetryClientOptions(retry, perRetry),
+      ...azureRetryClientOptions(keyVaultRetrySettings(retry), perRetry),
       // Quirk: the client checks that the challenge's resource matches the vault's DNS suffix,
       // which a loopback vault (the emulator) cannot satisfy. Never relaxed for a real vault.
       disableChallengeResourceVerification: isLoopbackUrl(vaultUri),
@@ -98,4 +99,13 @@ export class KeyVaultCallbackUrlStore implements CallbackUrlStore {
 /** Key Vault's 404 SecretNotFound: the secret (or, asked of deleted secrets, the deleted one) does not exist. */
 function isSecretNotFound(error: unknown): boolean {
   return isRestError(error) && error.statusCode === 404 && error.code === 'SecretNotFound';
+}
+
+/**
+ * The app's retry settings, with a retry for each step of Key Vault's throttling backoff after a 429
+ * unless they say otherwise: the vault's budget holds each retry for its step (1, 2, 4, 8, 16 s), and
+ * four retries would give up before the last. A request still refused then fails with its 429.
+ */
+function keyVaultRetrySettings(retry: RetrySettings): RetrySettings {
+  return { ...retry, maxThrottledRetries: retry.maxThrottledRetries ?? Math.max(retry.maxRetries, throttledBackoffSteps) };
 }

@@ -4,15 +4,15 @@ import type { SecretTransaction, VaultSecretBudget } from '../../rotation/VaultS
 
 /**
  * Paces every attempt sent to a vault (a per-retry policy: retries and list pages are transactions
- * too) by the vault's secret budget, and resynchronises the budget from Key Vault's 429s. Key Vault
+ * too) by the vault's secret budget, and resynchronises the budget from Key Vault's answers. Key Vault
  * sends no remaining count, so a 429 (with its Retry-After, when there is one) is all there is to
- * observe. The SDK's first, unauthenticated probe (it earns the bearer challenge) is not a secret
- * transaction and takes no token.
+ * observe, and any other answer means the vault admitted the request. The SDK's first,
+ * unauthenticated probe (it earns the bearer challenge) is not a secret transaction and takes no token.
  *
  * `retry`: the store's retry settings. The budget honours a Retry-After only up to the retry policy's
- * `maxSingleWaitInMs`, the one bound on any wait Azure asks of the app: past it (a day, or a malformed
- * 1e308 s) the retry policy fails that request at once, and the budget pauses the vault only for the
- * guidance's first second — it lives as long as the process, so a longer pause would hold every later run.
+ * `maxSingleWaitInMs`, the one bound on any wait Azure asks of the app: past it the retry policy fails
+ * the request at once, and the vault's other requests must not wait for it either (the budget, kept
+ * for the life of the process, would hold every later run: a Retry-After of a day, or of 1e308 seconds).
  */
 export function vaultSecretBudgetPolicy(budget: VaultSecretBudget, retry: RetrySettings = defaultRetrySettings): PipelinePolicy {
   return {
@@ -25,8 +25,9 @@ export function vaultSecretBudgetPolicy(budget: VaultSecretBudget, retry: RetryS
       const response = await next(request);
       if (response.status === 429) {
         const askedMs = retryAfterInMs(response);
-        const honoured = askedMs !== undefined && Number.isFinite(askedMs) && askedMs <= retry.maxSingleWaitInMs ? askedMs : undefined;
-        budget.throttled(vault, transaction, honoured);
+        budget.throttled(vault, transaction, askedMs !== undefined && askedMs <= retry.maxSingleWaitInMs ? askedMs : undefined);
+      } else {
+        budget.admitted(vault, transaction);
       }
       return response;
     },
